@@ -1,0 +1,3 @@
+"""Credit & collections workbench: exact ledger calculations for credit teams."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,152 @@
+"""Row validation of ledger tables: every problem of every row, collected at once.
+
+``check_table`` turns a text frame into a typed frame plus a ``_reason``
+column (null when the row is good). Cross-table rules (references, allocation
+limits) live in :mod:`workbench.ledger.load`, which adds their reasons the same
+way. Reasons name the column and quote the bad value.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib.resources import files
+
+import polars as pl
+
+from ..money import AMOUNT_DECIMALS, RATE_DECIMALS, _MINOR_UNITS, parse_scaled
+from .schema import Column
+
+REASON = "_reason"
+WARN = "_warn"
+_TRUE = ("true", "1", "yes", "y", "t")
+_FALSE = ("false", "0", "no", "n", "f")
+
+
+@lru_cache(maxsize=1)
+def iso_countries() -> frozenset[str]:
+    """ISO 3166-1 alpha-2 codes shipped with the package."""
+    text = files("workbench.data").joinpath("iso3166_alpha2.txt").read_text(encoding="utf-8")
+    return frozenset(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
+
+
+def _quoted(col: str) -> pl.Expr:
+    value = pl.col(col).str.slice(0, 40)
+    return pl.concat_str([pl.lit("'"), value, pl.lit("'")])
+
+
+def _msg(col: str, text: str) -> pl.Expr:
+    """``"<col> '<value>' <text>"``."""
+    return pl.concat_str([pl.lit(f"{col} "), _quoted(col), pl.lit(f" {text}")])
+
+
+def _date(col: str) -> pl.Expr:
+    text = pl.col(col)
+    return pl.when(text.str.contains(r"^\d{4}-\d{2}-\d{2}$")).then(text.str.to_date("%Y-%m-%d", strict=False))
+
+
+def _checks(column: Column) -> tuple[list[pl.Expr], pl.Expr | None]:
+    """Reason expressions for one column and the typed value expression."""
+    name = column.name
+    col = pl.col(name)
+    present = col.is_not_null()
+    reasons: list[pl.Expr] = []
+    if column.required:
+        reasons.append(pl.when(~present).then(pl.lit(f"{name} is missing")))
+    kind = column.kind
+    typed: pl.Expr | None = None
+    if kind in ("id", "text", "country"):
+        typed = col
+    elif kind == "date":
+        typed = _date(name)
+        reasons.append(pl.when(present & typed.is_null()).then(_msg(name, "is not a valid date (YYYY-MM-DD)")))
+    elif kind in ("amount", "rate"):
+        decimals = AMOUNT_DECIMALS if kind == "amount" else RATE_DECIMALS
+        typed, why = parse_scaled(col, decimals)
+        negative = col.str.strip_chars().str.starts_with("-")
+        reasons.append(
+            pl.when(present & negative)
+            .then(_msg(name, "is negative (amounts are positive; a credit note has its own doc_type)"))
+            .when(present & why.is_not_null())
+            .then(pl.concat_str([_msg(name, ""), why]).str.replace(r"' $", "'"))
+            .when(present & (typed == 0))
+            .then(_msg(name, "is zero (it must be positive)"))
+        )
+    elif kind in ("int", "score"):
+        ok = col.str.contains(r"^\s*\d{1,9}\s*$")
+        typed = pl.when(ok).then(col.str.strip_chars().cast(pl.Int64, strict=False))
+        reasons.append(pl.when(present & ~ok).then(_msg(name, "is not a whole number")))
+        if kind == "score":
+            reasons.append(pl.when(present & ok & (typed > 100)).then(_msg(name, "is outside 0-100")))
+    elif kind == "bool":
+        low = col.str.strip_chars().str.to_lowercase()
+        typed = pl.when(~present).then(False).when(low.is_in(_TRUE)).then(True).when(low.is_in(_FALSE)).then(False)
+        reasons.append(pl.when(present & typed.is_null()).then(_msg(name, "is not true/false")))
+    elif kind == "currency":
+        typed = col.str.strip_chars()
+        reasons.append(
+            pl.when(present & ~typed.str.contains(r"^[A-Z]{3}$")).then(_msg(name, "is not an ISO 4217 code"))
+        )
+    elif kind == "enum":
+        typed = col.str.strip_chars().str.to_lowercase()
+        allowed = ", ".join(column.values)
+        reasons.append(
+            pl.when(present & ~typed.is_in(column.values)).then(_msg(name, f"is not one of {allowed}"))
+        )
+    return reasons, typed
+
+
+def minor_unit_check(amount_col: str, currency_col: str) -> pl.Expr:
+    """Reason when an amount has more decimals than its currency allows."""
+    step = (
+        pl.col(currency_col)
+        .replace_strict({k: 10 ** (AMOUNT_DECIMALS - v) for k, v in _MINOR_UNITS.items()}, default=10, return_dtype=pl.Int64)
+    )
+    return pl.when(pl.col(amount_col).is_not_null() & (pl.col(amount_col) % step != 0)).then(
+        pl.concat_str([pl.lit(f"{amount_col} has more decimals than "), pl.col(currency_col), pl.lit(" allows")])
+    )
+
+
+def combine_reasons(reasons: list[pl.Expr]) -> pl.Expr:
+    """One text of all reasons of a row (null when none)."""
+    if not reasons:
+        return pl.lit(None, pl.String)
+    joined = pl.concat_str(reasons, separator="; ", ignore_nulls=True)
+    return pl.when(joined != "").then(joined)
+
+
+def add_reasons(frame: pl.DataFrame, reasons: list[pl.Expr], column: str = REASON) -> pl.DataFrame:
+    """Append reasons to a frame's reason column (creating it when absent)."""
+    existing = [pl.col(column)] if column in frame.columns else []
+    return frame.with_columns(combine_reasons(existing + reasons).alias(column))
+
+
+def check_table(frame: pl.DataFrame, columns: tuple[Column, ...]) -> pl.DataFrame:
+    """Type a text frame by its declared columns and record each row's reasons.
+
+    Returns the frame with declared columns typed (text stays text, dates as
+    ``Date``, amounts as Int64 mills, rates as Int64 scaled 10**12, ints as
+    Int64, bools as Boolean), absent optional columns added as nulls, extra
+    columns kept as text, and a ``_reason`` column.
+    """
+    frame = frame.with_columns(
+        pl.col(c).str.strip_chars().replace("", None) for c, t in frame.schema.items() if t == pl.String
+    )
+    missing = [c.name for c in columns if c.name not in frame.columns]
+    frame = frame.with_columns(pl.lit(None, pl.String).alias(m) for m in missing)
+    reasons: list[pl.Expr] = []
+    typed: list[pl.Expr] = []
+    for column in columns:
+        col_reasons, value = _checks(column)
+        reasons.extend(col_reasons)
+        if value is not None:
+            typed.append(value.alias(column.name))
+    frame = frame.with_columns(combine_reasons(reasons).alias(REASON))
+    frame = frame.with_columns(typed)
+    return frame
+
+
+def country_warning() -> pl.Expr:
+    """Warning text for country codes that are not ISO 3166-1 alpha-2 (kept, flagged)."""
+    return pl.when(pl.col("country").is_not_null() & ~pl.col("country").is_in(sorted(iso_countries()))).then(
+        pl.concat_str([pl.lit("country '"), pl.col("country"), pl.lit("' is not an ISO 3166-1 alpha-2 code (kept)")])
+    )
