@@ -87,4 +87,6 @@ class FxTable:
             if missing.height:
                 first = missing.sort(date_col).row(0, named=True)
                 raise MissingRateError(first["currency"], first[date_col])
+        else:
+            other = other.with_columns(rate=pl.lit(None, pl.Int64))
         return pl.concat([own, other], how="vertical_relaxed").sort("_row").drop("_row")

@@ -121,3 +121,25 @@ def parse_scaled(column: pl.Expr, decimals: int) -> tuple[pl.Expr, pl.Expr]:
         .then(pl.lit("is too large"))
     )
     return value, reason
+
+
+def round_scaled(expr: pl.Expr, from_decimals: int, to_decimals: int = 2) -> pl.Expr:
+    """Vectorised half-even rounding of a scaled integer to fewer decimals.
+
+    ``round_scaled(x, 15, 2)`` turns a converted Int128 (scale 10**15) into
+    exact Int64 cents, rounding half to even exactly as :func:`to_money`.
+    """
+    divisor = 10 ** (from_decimals - to_decimals)
+    if divisor == 1:
+        return expr.cast(pl.Int64)
+    x = expr.cast(pl.Int128)
+    q = x // divisor  # floor division, also for negatives
+    r = x - q * divisor
+    up = (2 * r > divisor) | ((2 * r == divisor) & (q % 2 != 0))
+    return (q + up.cast(pl.Int128)).cast(pl.Int64)
+
+
+def cents_to_decimal(expr: pl.Expr, decimals: int = 2) -> pl.Expr:
+    """Scaled integers (e.g. cents) as an exact polars Decimal column."""
+    step = Decimal(1).scaleb(-decimals)
+    return expr.cast(pl.Decimal(38, decimals)) * pl.lit(step, pl.Decimal(38, decimals))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from decimal import Decimal
 
 import polars as pl
@@ -100,6 +101,20 @@ class Ledger:
     orders: pl.DataFrame
     financials: pl.DataFrame
     report: LoadReport
+
+    @cached_property
+    def receivables(self) -> pl.DataFrame:
+        """Invoices and debit notes with their settlement date ``consumed`` (computed once)."""
+        from .asof import build_receivables
+
+        return build_receivables(self)
+
+    @cached_property
+    def credit_sources(self) -> pl.DataFrame:
+        """Payments and credit notes as sources of credit with ``consumed`` dates (computed once)."""
+        from .asof import build_credit_sources
+
+        return build_credit_sources(self)
 
     def filter_entity(self, entity: str | None) -> Ledger:
         """The same ledger restricted to one selling entity (``None`` = all).

@@ -1,0 +1,110 @@
+"""Balances at any date: open documents and unapplied credit, for one or many dates.
+
+One engine serves a single as-of date and a weekly history alike: each item
+(document, payment or credit note) is open from its own date until the day its
+allocations reach its amount (``consumed``), so the items open at a list of
+dates come from one pass over the ledger, and only partially allocated items
+need their allocations summed (CONVENTIONS §1 and its fine points).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+import polars as pl
+
+from .model import Ledger
+
+_RECEIVABLE = ("invoice", "debit_note")
+
+
+def consumed_dates(items: pl.DataFrame, allocations: pl.DataFrame, key: str, alloc_key: str) -> pl.DataFrame:
+    """``items`` with ``consumed``: the date its allocations reach its amount (null if never).
+
+    For a document this is its settlement date (CONVENTIONS fine points: the
+    date of the completing allocation).
+    """
+    daily = (
+        allocations.group_by(alloc_key, "allocation_date")
+        .agg(pl.col("amount").sum())
+        .sort(alloc_key, "allocation_date")
+        .with_columns(pl.col("amount").cum_sum().over(alloc_key).alias("_cum"))
+        .rename({alloc_key: key})
+    )
+    done = (
+        daily.join(items.select(key, pl.col("amount").alias("_total")), on=key, how="inner")
+        .filter(pl.col("_cum") >= pl.col("_total"))
+        .group_by(key)
+        .agg(pl.col("allocation_date").min().alias("consumed"))
+    )
+    return items.join(done, on=key, how="left")
+
+
+def _open_at(items: pl.DataFrame, allocations: pl.DataFrame, key: str, alloc_key: str, date_col: str,
+             dates: Sequence[date]) -> pl.DataFrame:
+    """Rows ``(as_of, <item columns>, open)`` for every item with an open amount at each date."""
+    if "consumed" not in items.columns:
+        items = consumed_dates(items, allocations, key, alloc_key)
+    parts = [
+        items.filter((pl.col(date_col) <= d) & (pl.col("consumed").is_null() | (pl.col("consumed") > d)))
+        .with_columns(pl.lit(d, pl.Date).alias("as_of"))
+        for d in sorted(set(dates))
+    ]
+    cand = pl.concat(parts) if parts else items.clear().with_columns(pl.lit(None, pl.Date).alias("as_of"))
+    paid = (
+        cand.select(key, "as_of")
+        .join(allocations.select(pl.col(alloc_key).alias(key), "allocation_date", "amount"), on=key, how="inner")
+        .filter(pl.col("allocation_date") <= pl.col("as_of"))
+        .group_by(key, "as_of")
+        .agg(pl.col("amount").sum().alias("_paid"))
+    )
+    return (
+        cand.join(paid, on=[key, "as_of"], how="left")
+        .with_columns((pl.col("amount") - pl.col("_paid").fill_null(0)).alias("open"))
+        .drop("_paid")
+        .filter(pl.col("open") > 0)
+    )
+
+
+def build_receivables(ledger: Ledger) -> pl.DataFrame:
+    """Invoices and debit notes with their settlement date (``consumed``)."""
+    docs = ledger.documents.filter(pl.col("doc_type").is_in(_RECEIVABLE))
+    return consumed_dates(docs, ledger.allocations, "document_id", "document_id")
+
+
+def build_credit_sources(ledger: Ledger) -> pl.DataFrame:
+    """Payments and credit notes as one frame of sources with ``consumed`` dates."""
+    cols = ["source_id", "source_kind", "customer_id", "entity", "currency", "date", "amount"]
+    pays = ledger.payments.select(
+        pl.col("payment_id").alias("source_id"), pl.lit("payment").alias("source_kind"), "customer_id", "entity",
+        "currency", pl.col("value_date").alias("date"), "amount",
+    )
+    notes = ledger.documents.filter(pl.col("doc_type") == "credit_note").select(
+        pl.col("document_id").alias("source_id"), pl.lit("credit_note").alias("source_kind"), "customer_id",
+        "entity", "currency", pl.col("doc_date").alias("date"), "amount",
+    )
+    sources = pl.concat([pays.select(cols), notes.select(cols)])
+    return consumed_dates(sources, ledger.allocations, "source_id", "source_id")
+
+
+def open_items(ledger: Ledger, dates: date | Sequence[date]) -> pl.DataFrame:
+    """Open invoices and debit notes at one or several dates.
+
+    Columns: ``as_of`` plus the document's columns, ``consumed`` (settlement
+    date if any) and ``open`` (Int64 mills, > 0). Documents dated after a date
+    and allocations dated after it are ignored for that date.
+    """
+    dates = [dates] if isinstance(dates, date) else list(dates)
+    return _open_at(ledger.receivables, ledger.allocations, "document_id", "document_id", "doc_date", dates)
+
+
+def unapplied_credit(ledger: Ledger, dates: date | Sequence[date]) -> pl.DataFrame:
+    """Payments and credit notes not yet fully allocated at one or several dates.
+
+    Columns: ``as_of, source_id, source_kind, customer_id, entity, currency,
+    date, amount, consumed, open`` with ``open`` the unapplied part (mills).
+    Unidentified payments have a null ``customer_id``.
+    """
+    dates = [dates] if isinstance(dates, date) else list(dates)
+    return _open_at(ledger.credit_sources, ledger.allocations, "source_id", "source_id", "date", dates)

@@ -1,0 +1,192 @@
+"""HTML tables for reports, built from polars or pandas frames.
+
+``html_table`` is a pure function: same frame and options, same string. Every
+header and cell is HTML-escaped, because customer names and references are
+text that customers supplied. Numeric cells carry the ``num`` class (plus
+``money``, ``pct`` or ``int``) so the report template right-aligns them;
+negative amounts also carry ``neg``. The markup uses only the classes styled
+by ``templates/report``: ``wb-table-wrap``, ``wb-table``, ``num``, ``money``,
+``pct``, ``int``, ``neg``, ``wb-total`` and ``wb-more``.
+
+``frame_rows`` turns either kind of frame into plain Python values and is
+shared with :mod:`workbench.exports`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, time
+from decimal import Decimal
+from html import escape
+from typing import Any
+
+from workbench.reports.format import MISSING, money, pct
+
+__all__ = ["cell_text", "frame_rows", "html_table"]
+
+
+def _plain(value: Any) -> Any:
+    """Normalise one frame value: numpy scalars → Python, NaN/NA/NaT → ``None``."""
+    if value is None:
+        return None
+    item = getattr(value, "item", None)
+    if item is not None and type(value).__module__ == "numpy":
+        value = item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if type(value).__name__ in {"NAType", "NaTType"}:
+        return None
+    if isinstance(value, datetime) and type(value) is not datetime:
+        # pandas.Timestamp → datetime, so callers see one type.
+        value = value.to_pydatetime() if hasattr(value, "to_pydatetime") else value
+    return value
+
+
+def frame_rows(frame: Any) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """Column names and rows (plain Python values) of a polars or pandas frame."""
+    module = type(frame).__module__.split(".")[0]
+    if module == "polars":
+        columns = [str(name) for name in frame.columns]
+        rows = frame.rows()
+    elif module == "pandas":
+        columns = [str(name) for name in frame.columns]
+        rows = list(frame.itertuples(index=False, name=None))
+    else:
+        raise TypeError(f"expected a polars or pandas DataFrame, not {type(frame).__name__}")
+    return columns, [tuple(_plain(value) for value in row) for row in rows]
+
+
+def cell_text(value: Any) -> str:
+    """Plain display text for a value that is not declared money/pct/int."""
+    value = _plain(value)
+    if value is None:
+        return MISSING
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, datetime):
+        if value.time() == time(0) and value.tzinfo is None:
+            return value.date().isoformat()
+        return value.isoformat(sep=" ", timespec="minutes")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float, Decimal)) and not isinstance(value, bool)
+
+
+def _check_columns(columns: Sequence[str], *groups: Iterable[str]) -> None:
+    known = set(columns)
+    for group in groups:
+        for name in group:
+            if name not in known:
+                raise KeyError(f"column {name!r} is not in the frame (columns: {', '.join(columns)})")
+
+
+def _cell(value: Any, name: str, money_cols: set[str], pct_cols: set[str], int_cols: set[str]) -> tuple[str, str]:
+    """(css classes, escaped text) of one body cell."""
+    if name in money_cols:
+        text = money(value)
+        return ("num money neg" if value is not None and value < 0 else "num money"), escape(text)
+    if name in pct_cols:
+        return "num pct", escape(pct(value))
+    if name in int_cols:
+        return "num int", escape(MISSING if value is None else f"{int(value):,}")
+    return ("num" if _is_number(value) else ""), escape(cell_text(value))
+
+
+def _td(css: str, text: str) -> str:
+    return f'<td class="{css}">{text}</td>' if css else f"<td>{text}</td>"
+
+
+def _total_row(
+    columns: Sequence[str],
+    rows: Sequence[tuple[Any, ...]],
+    money_cols: set[str],
+    int_cols: set[str],
+) -> str:
+    """``<tr class="wb-total">``: exact sums of money and integer columns."""
+    cells: list[str] = []
+    for index, name in enumerate(columns):
+        if name in money_cols or name in int_cols:
+            values = [row[index] for row in rows if row[index] is not None]
+            if name in money_cols:
+                total = sum((Decimal(v) for v in _exact(values, name)), Decimal(0))
+                css = "num money neg" if total < 0 else "num money"
+                cells.append(_td(css, escape(money(total))))
+            else:
+                cells.append(_td("num int", escape(f"{sum(int(v) for v in values):,}")))
+        elif index == 0:
+            cells.append('<th scope="row">Total</th>')
+        else:
+            cells.append("<td></td>")
+    return '<tr class="wb-total">' + "".join(cells) + "</tr>"
+
+
+def _exact(values: Iterable[Any], name: str) -> Iterable[Decimal | int]:
+    for value in values:
+        if isinstance(value, bool) or not isinstance(value, (Decimal, int)):
+            raise TypeError(f"money column {name!r} holds {type(value).__name__}; use Decimal or int")
+        yield value
+
+
+def html_table(
+    frame: Any,
+    *,
+    money_columns: Sequence[str] = (),
+    pct_columns: Sequence[str] = (),
+    int_columns: Sequence[str] = (),
+    currency: str | None = None,
+    caption: str | None = None,
+    total_row: bool = False,
+    max_rows: int | None = None,
+) -> str:
+    """Render ``frame`` as an escaped HTML table.
+
+    ``money_columns`` hold ``Decimal``/``int`` amounts and are formatted with
+    :func:`~workbench.reports.format.money`; when ``currency`` is given it is
+    shown once in those headers (``"Balance (EUR)"``) rather than in each
+    cell. ``pct_columns`` hold fractions (0.25 → ``"25.0%"``). ``total_row``
+    appends exact sums of the money and integer columns over *all* rows, even
+    those cut by ``max_rows``; a cut is announced in a final note row.
+    """
+    columns, rows = frame_rows(frame)
+    _check_columns(columns, money_columns, pct_columns, int_columns)
+    money_cols, pct_cols, int_cols = set(money_columns), set(pct_columns), set(int_columns)
+    numeric = money_cols | pct_cols | int_cols
+    shown = rows if max_rows is None else rows[: max(max_rows, 0)]
+
+    head: list[str] = []
+    for name in columns:
+        label = f"{name} ({currency})" if currency and name in money_cols else name
+        css = ' class="num"' if name in numeric else ""
+        head.append(f'<th scope="col"{css}>{escape(label)}</th>')
+
+    lines = ['<div class="wb-table-wrap">', '<table class="wb-table">']
+    if caption:
+        lines.append(f"<caption>{escape(caption)}</caption>")
+    lines.append("<thead><tr>" + "".join(head) + "</tr></thead>")
+    lines.append("<tbody>")
+    for row in shown:
+        cells = (_td(*_cell(value, name, money_cols, pct_cols, int_cols)) for name, value in zip(columns, row))
+        lines.append("<tr>" + "".join(cells) + "</tr>")
+    lines.append("</tbody>")
+    hidden = len(rows) - len(shown)
+    if total_row or hidden:
+        lines.append("<tfoot>")
+        if hidden:
+            noun = "row" if hidden == 1 else "rows"
+            lines.append(
+                f'<tr class="wb-more"><td colspan="{len(columns)}">'
+                f"{hidden:,} more {noun} not shown</td></tr>"
+            )
+        if total_row:
+            lines.append(_total_row(columns, rows, money_cols, int_cols))
+        lines.append("</tfoot>")
+    lines.append("</table>")
+    lines.append("</div>")
+    return "\n".join(lines) + "\n"
