@@ -1,0 +1,224 @@
+"""The ``workbench`` command line: a thin layer over the package.
+
+Exit codes: 0 success; 1 the work was done but rows were quarantined
+(``validate``) ; 2 the input could not be read or the run failed (the message
+on stderr says which file, line or notebook cell and why).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from .errors import WorkbenchError
+
+app = typer.Typer(
+    help="Credit & collections workbench: load ledgers, compute exact KPIs, produce reports.",
+    no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+)
+import_app = typer.Typer(help="Turn other layouts into a canonical ledger folder.", no_args_is_help=True)
+report_app = typer.Typer(help="Run a report notebook and export it to HTML and PDF.", no_args_is_help=True)
+app.add_typer(import_app, name="import")
+app.add_typer(report_app, name="report")
+
+LedgerOpt = Annotated[Path, typer.Option("--ledger", help="Canonical ledger folder.", file_okay=False)]
+AsOfOpt = Annotated[str, typer.Option("--as-of", help="As-of date, YYYY-MM-DD (end of that day).")]
+EntityOpt = Annotated[Optional[str], typer.Option("--entity", help="Only this selling entity.")]
+
+
+class By(str, Enum):
+    customer = "customer"
+    entity = "entity"
+    country = "country"
+    collector = "collector"
+    currency = "currency"
+
+
+class AgingFormat(str, Enum):
+    csv = "csv"
+    json = "json"
+    xlsx = "xlsx"
+
+
+class DemoFormat(str, Enum):
+    csv = "csv"
+    parquet = "parquet"
+
+
+def _fail(message: str, code: int = 2) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        _fail(f"--as-of {text!r} is not a date in the form YYYY-MM-DD")
+        raise  # unreachable
+
+
+def _load(path: Path):
+    from .ledger import load_ledger
+
+    led = load_ledger(path)
+    count = led.report.rows_quarantined
+    if count:
+        typer.echo(f"warning: {count} row(s) quarantined while loading {path} "
+                   f"(see `workbench validate --ledger {path}`)", err=True)
+    return led
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the demo ledger into.")],
+    as_of: Annotated[Optional[str], typer.Option("--as-of", help="Last day of the history (default 2026-11-20).")] = None,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same files.")] = 42,
+    customers: Annotated[int, typer.Option(help="Number of customers.")] = 1500,
+    documents: Annotated[Optional[int], typer.Option(help="Target number of documents (scales up to 10 million).")] = None,
+    fmt: Annotated[DemoFormat, typer.Option("--format", help="Table format.")] = DemoFormat.csv,
+) -> None:
+    """Generate the demo company's ledger (deterministic by seed)."""
+    from rich.progress import Progress
+
+    from .demo import DEFAULT_AS_OF, generate_demo
+
+    day = _date(as_of) if as_of else DEFAULT_AS_OF
+    with Progress(transient=True) as progress:
+        tasks: dict[str, int] = {}
+
+        def tick(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = progress.add_task(stage, total=max(total, 1))
+            progress.update(tasks[stage], completed=done, total=max(total, 1))
+
+        summary = generate_demo(out, as_of=day, seed=seed, customers=customers, documents=documents,
+                                fmt=fmt.value, progress=tick)
+    typer.echo(f"demo ledger written to {out} (as of {day.isoformat()}): {summary}")
+
+
+@import_app.command("generic")
+def import_generic_cmd(
+    source: Annotated[Path, typer.Argument(help="Flat invoice history (CSV).", exists=True, dir_okay=False)],
+    mapping: Annotated[Path, typer.Option("--mapping", help="Mapping file (TOML).", exists=True, dir_okay=False)],
+    out: Annotated[Path, typer.Option("--out", help="Ledger folder to write.")],
+) -> None:
+    """Import a flat invoice history with a mapping file (see LEDGER_FORMAT.md)."""
+    from .importers.generic import import_generic
+
+    result = import_generic(source, mapping, out)
+    for issue in result.issues:
+        typer.echo(str(issue), err=True)
+    typer.echo(
+        f"{result.rows_read} rows read, {result.rows_imported} imported, {result.rows_quarantined} quarantined "
+        f"(amounts {result.amount_read} = {result.amount_imported} + {result.amount_quarantined}); ledger in {out}"
+    )
+    if result.rows_quarantined:
+        raise typer.Exit(1)
+
+
+@app.command()
+def validate(
+    ledger: LedgerOpt,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the load report as JSON.")] = False,
+) -> None:
+    """Check a ledger: per-file counts and amount totals, and every issue. Exit 1 if rows were quarantined."""
+    from .ledger import load_ledger
+
+    led = load_ledger(ledger)
+    report = led.report
+    if as_json:
+        typer.echo(json.dumps(report.as_dict(), indent=2))
+    else:
+        for name, f in report.files.items():
+            totals = "" if f.amount_read is None else f"  amounts {f.amount_read} = {f.amount_loaded} + {f.amount_quarantined}"
+            typer.echo(f"{name:18} read {f.rows_read:>9}  loaded {f.rows_loaded:>9}  quarantined {f.rows_quarantined:>6}{totals}")
+        for issue in report.issues:
+            typer.echo(("" if issue.quarantined else "note: ") + str(issue))
+    raise typer.Exit(1 if report.rows_quarantined else 0)
+
+
+@app.command()
+def kpis(ledger: LedgerOpt, as_of: AsOfOpt, entity: EntityOpt = None,
+         as_json: Annotated[bool, typer.Option("--json", help="Print JSON (the default output).")] = True) -> None:
+    """Headline KPIs at a date: aging, AR, DSO family, CEI, behaviour."""
+    from .kpis import kpis as compute
+
+    result = compute(_load(ledger), _date(as_of), entity=entity).as_json()
+    typer.echo(json.dumps(result, indent=2))
+
+
+@app.command()
+def aging(
+    ledger: LedgerOpt, as_of: AsOfOpt,
+    by: Annotated[By, typer.Option("--by", help="Grouping of the rows.")] = By.customer,
+    fmt: Annotated[AgingFormat, typer.Option("--format", help="Output format.")] = AgingFormat.csv,
+    out: Annotated[Optional[Path], typer.Option("--out", help="File to write (required for xlsx; else stdout).")] = None,
+    entity: EntityOpt = None,
+) -> None:
+    """Aging by customer, entity, country, collector or currency, in the reporting currency."""
+    from .aging import aging as compute
+    from .exports import write_csv, write_xlsx
+
+    led = _load(ledger).filter_entity(entity)
+    day = _date(as_of)
+    frame = compute(led, day, by=by.value).drop("gross_open")
+    money = [c for c in frame.columns if c not in ("customer_id", by.value)]
+    if fmt is AgingFormat.xlsx:
+        target = out or Path(f"aging-{by.value}-{day.isoformat()}.xlsx")
+        write_xlsx(frame, target, sheet="Aging", money_columns=money,
+                   title=f"Aging by {by.value} as of {day.isoformat()} ({led.reporting_currency})")
+        typer.echo(str(target))
+        return
+    if fmt is AgingFormat.json:
+        rows = [{k: (str(v) if k in money else v) for k, v in row.items()} for row in frame.iter_rows(named=True)]
+        text = json.dumps({"as_of": day.isoformat(), "reporting_currency": led.reporting_currency,
+                           "by": by.value, "rows": rows}, indent=2)
+        if out:
+            out.write_text(text + "\n", encoding="utf-8")
+        else:
+            typer.echo(text)
+        return
+    if out is not None:
+        write_csv(frame, out)
+        return
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = write_csv(frame, Path(tmp) / "aging.csv")
+        sys.stdout.write(path.read_text(encoding="utf-8"))
+
+
+@report_app.command("weekly")
+def report_weekly(
+    ledger: LedgerOpt, as_of: AsOfOpt,
+    out: Annotated[Path, typer.Option("--out", help="Folder for the report files.")],
+    entity: EntityOpt = None,
+    pdf: Annotated[bool, typer.Option("--pdf/--no-pdf", help="Also render a PDF.")] = True,
+) -> None:
+    """The weekly collections report (HTML and PDF) for the CFO."""
+    from .reports.weekly import run_weekly
+
+    day = _date(as_of)
+    typer.echo(f"running the weekly collections report as of {day.isoformat()} ...", err=True)
+    result = run_weekly(ledger, day, out, entity=entity, pdf=pdf)
+    typer.echo(f"report written: {result.html}" + (f" and {result.pdf}" if result.pdf else ""))
+
+
+def main() -> None:
+    """Entry point: run the app and turn workbench errors into exit code 2 with a message."""
+    try:
+        app()
+    except WorkbenchError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
