@@ -1,0 +1,37 @@
+# Credit & collections workbench: set-up, main job and tests.
+#   make demo   -> .venv + demo company ledger + weekly collections report (HTML + PDF)
+#   make test   -> .venv + the whole test suite
+#   make bench  -> the benchmark against DuckDB and pandas (1M and 10M documents; slow)
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+AS_OF  ?= 2026-11-20
+
+.PHONY: setup demo test bench notebooks clean
+
+$(STAMP): pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+demo: setup
+	$(BIN)/workbench demo --out demo/ledger --as-of $(AS_OF)
+	$(BIN)/workbench report weekly --ledger demo/ledger --as-of $(AS_OF) --out reports/$(AS_OF)
+
+test: setup
+	$(BIN)/python -m pytest -n 2 --dist loadfile --nbval-lax notebooks tests
+
+bench: setup
+	$(BIN)/python benchmarks/run.py
+
+notebooks: setup
+	$(BIN)/python tools/build_notebooks.py
+
+clean:
+	rm -rf $(VENV) demo reports .pytest_cache .hypothesis
