@@ -21,7 +21,7 @@ import re
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 import matplotlib
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -57,12 +57,12 @@ _AGING_MAP = LinearSegmentedColormap.from_list("workbench_aging", AGING_COLOURS)
 _STYLE: dict[str, Any] = {
     "font.family": "sans-serif",
     "font.sans-serif": ["Inter", "Segoe UI", "Helvetica Neue", "Arial", "Liberation Sans", "DejaVu Sans"],
-    "font.size": 10,
-    "axes.titlesize": 13,
+    "font.size": 11,
+    "axes.titlesize": 14,
     "axes.titleweight": "bold",
     "axes.titlelocation": "left",
     "axes.titlepad": 12,
-    "axes.labelsize": 10,
+    "axes.labelsize": 10.5,
     "axes.labelcolor": MUTED,
     "axes.edgecolor": "#94a3b8",
     "axes.spines.top": False,
@@ -73,9 +73,9 @@ _STYLE: dict[str, Any] = {
     "grid.linewidth": 0.8,
     "xtick.color": MUTED,
     "ytick.color": MUTED,
-    "xtick.labelsize": 9,
-    "ytick.labelsize": 9,
-    "legend.fontsize": 9,
+    "xtick.labelsize": 10,
+    "ytick.labelsize": 10,
+    "legend.fontsize": 10,
     "legend.frameon": False,
     "text.color": INK,
     "text.parse_math": False,
@@ -85,7 +85,7 @@ _STYLE: dict[str, Any] = {
 }
 
 _DPI = 150
-_SIZE = (10.0, 4.4)
+_SIZE = (11.0, 4.3)
 
 
 def _number(value: Any) -> float:
@@ -201,7 +201,7 @@ def stacked_aging_trend(
                 exact = sum((v for (k, _), v in totals.items() if k == wk), Decimal(0))
                 axes.annotate(
                     money_short(exact), (position, base[position]), xytext=(0, 3),
-                    textcoords="offset points", ha="center", va="bottom", fontsize=8, color=INK,
+                    textcoords="offset points", ha="center", va="bottom", fontsize=9, color=INK,
                 )
         step = max(1, -(-len(weeks) // 13))
         axes.set_xticks(positions[::step], [_x_label(wk) for wk in weeks[::step]])
@@ -243,7 +243,6 @@ def line_trend(
         positions = list(range(len(points)))
         values = [_number(v) for _, v in points]
         axes.plot(positions, values, color=PRIMARY, linewidth=2.2, marker="o", markersize=4.5)
-        axes.fill_between(positions, values, min(values), color=PRIMARY, alpha=0.06)
         if target is not None:
             axes.axhline(_number(target), color=MUTED, linestyle="--", linewidth=1)
             axes.annotate(f"Target {fmt(target)}", (0, _number(target)), xytext=(2, 4),
@@ -271,25 +270,36 @@ def bar_chart(
     value_format: Callable[[Any], str] | None = None,
     max_bars: int = 15,
     colour: str = PRIMARY,
+    order: Literal["value", "label", "data"] | None = None,
 ) -> bytes:
-    """Horizontal bars, largest at the top (e.g. disputes by reason, cash by entity).
+    """Horizontal bars (e.g. disputes by reason, cash by entity, cash per week).
 
-    Values are summed per label. ``value_format`` formats the bar-end labels;
-    by default exact amounts (``Decimal``) use ``money_short`` and other
-    numbers use thousands separators. Beyond ``max_bars`` the smallest labels
-    are folded into "Other".
+    Values are summed per label. ``order`` is ``"value"`` (largest at the
+    top), ``"label"`` (ascending, first at the top) or ``"data"`` (as in the
+    frame); by default date labels keep time order and anything else is
+    ordered by value. With ``"value"`` the labels beyond ``max_bars`` are
+    folded into "Other"; otherwise the last ``max_bars`` labels are kept (the
+    most recent weeks). ``value_format`` formats the bar-end labels; by
+    default exact amounts (``Decimal``) use ``money_short`` and other numbers
+    use thousands separators.
     """
     columns, rows = frame_rows(frame)
     li, vi = _column(columns, label), _column(columns, value)
-    sums: dict[str, Any] = {}
+    sums: dict[Any, Any] = {}
     for row in rows:
         if row[vi] is not None:
-            key = cell_text(row[li])
-            sums[key] = sums.get(key, 0) + row[vi]
-    ordered = sorted(sums.items(), key=lambda item: (-_number(item[1]), item[0]))
-    if len(ordered) > max_bars:
-        rest = ordered[max_bars - 1 :]
-        ordered = ordered[: max_bars - 1] + [(f"Other ({len(rest)})", sum((v for _, v in rest), 0))]
+            sums[row[li]] = sums.get(row[li], 0) + row[vi]
+    if order is None:
+        order = "label" if sums and all(isinstance(key, date) for key in sums) else "value"
+    if order == "value":
+        items = sorted(((cell_text(k), v) for k, v in sums.items()), key=lambda item: (-_number(item[1]), item[0]))
+        if len(items) > max_bars:
+            rest = items[max_bars - 1 :]
+            items = items[: max_bars - 1] + [(f"Other ({len(rest)})", sum((v for _, v in rest), 0))]
+    else:
+        keys = sorted(sums, key=lambda k: (k is None, k)) if order == "label" else list(sums)
+        items = [(_x_label(k) if isinstance(k, date) else cell_text(k), sums[k]) for k in keys][-max_bars:]
+    ordered = items
 
     def default_format(amount: Any) -> str:
         if isinstance(amount, Decimal):
@@ -298,14 +308,14 @@ def bar_chart(
 
     fmt = value_format or default_format
     with matplotlib.rc_context(_STYLE):
-        height = max(2.4, min(7.5, 0.8 + 0.38 * len(ordered)))
+        height = max(2.2, min(5.0, 0.9 + 0.26 * len(ordered)))
         figure = Figure(figsize=(_SIZE[0], height), layout="constrained")
         if not ordered:
             return _empty(figure, title)
         axes = figure.add_subplot()
         positions = list(range(len(ordered)))[::-1]
         bars = axes.barh(positions, [_number(v) for _, v in ordered], color=colour, height=0.62)
-        axes.bar_label(bars, labels=[fmt(v) for _, v in ordered], padding=4, fontsize=9, color=INK)
+        axes.bar_label(bars, labels=[fmt(v) for _, v in ordered], padding=4, fontsize=10, color=INK)
         axes.set_yticks(positions, [_label(name) for name, _ in ordered])
         axes.tick_params(axis="y", length=0)
         axes.xaxis.set_major_formatter(FuncFormatter(axis_amount))

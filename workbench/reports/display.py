@@ -30,8 +30,10 @@ __all__ = [
     "Card",
     "kpi_cards",
     "kpi_cards_html",
+    "HEADER_MIMETYPE",
     "note",
     "note_html",
+    "report_header",
     "section",
     "section_html",
     "show_png",
@@ -39,6 +41,12 @@ __all__ = [
 ]
 
 _ARROWS: dict[str, str] = {"up": "\u25b2", "down": "\u25bc", "flat": "\u25ac"}
+
+MAX_CARDS_PER_ROW = 6
+"""KPI cards per row at most; more cards wrap into balanced rows."""
+
+HEADER_MIMETYPE = "application/vnd.workbench.report-header+json"
+"""Mimetype of the output :func:`report_header` emits (read and removed by the runner)."""
 
 
 @dataclass(frozen=True)
@@ -69,7 +77,9 @@ class Card:
 
 def kpi_cards_html(cards: Sequence[Card]) -> str:
     """HTML of a row of KPI cards (escaped)."""
-    parts = ['<div class="wb-kpis">']
+    rows = -(-len(cards) // MAX_CARDS_PER_ROW) or 1
+    columns = -(-len(cards) // rows) or 1  # balanced rows: 7 cards → 4 + 3
+    parts = [f'<div class="wb-kpis" style="grid-template-columns: repeat({columns}, minmax(0, 1fr))">']
     for card in cards:
         parts.append('<div class="wb-kpi">')
         parts.append(f'<div class="wb-kpi-label">{escape(card.label)}</div>')
@@ -120,6 +130,25 @@ def show_png(data: bytes, alt: str = "Chart") -> None:
     if not data.startswith(b"\x89PNG\r\n\x1a\n"):
         raise ValueError("show_png expects PNG bytes")
     display(Image(data=data, format="png", alt=alt))
+
+
+def report_header(
+    *,
+    title: str | None = None,
+    subtitle: str | None = None,
+    company: str | None = None,
+    as_of: str | None = None,
+    classification: str | None = None,
+) -> None:
+    """Set header-band fields from notebook code (e.g. the company read from the ledger).
+
+    Emits an invisible output that :func:`workbench.reports.runner.run_report`
+    reads and removes before export. Non-empty papermill parameters of the
+    same name still win; these values beat ``metadata["report"]``.
+    """
+    fields = {"title": title, "subtitle": subtitle, "company": company, "as_of": as_of, "classification": classification}
+    chosen = {key: str(value) for key, value in fields.items() if value not in (None, "")}
+    display({HEADER_MIMETYPE: chosen, "text/plain": ""}, raw=True)
 
 
 def note(text: str, *, kind: Literal["info", "warning"] = "info") -> None:

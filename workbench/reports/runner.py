@@ -26,6 +26,7 @@ title, company and as-of date.
 
 from __future__ import annotations
 
+import copy as copy_module
 import os
 import re
 import sys
@@ -45,6 +46,7 @@ from traitlets import default
 
 from workbench import __version__
 from workbench.errors import ReportError
+from workbench.reports.display import HEADER_MIMETYPE
 
 __all__ = [
     "DEFAULT_TEMPLATES",
@@ -145,23 +147,40 @@ def _leading_heading(nb: nbformat.NotebookNode) -> tuple[int, str] | None:
     return None
 
 
-def _header(nb: nbformat.NotebookNode, parameters: Mapping[str, Any], notebook: Path) -> tuple[dict[str, str], int | None]:
-    """Header fields (parameters > ``metadata.report`` > first H1 > file name).
+def _runtime_header(nb: nbformat.NotebookNode) -> dict[str, Any]:
+    """Fields set by ``display.report_header`` in the executed notebook (last one wins)."""
+    fields: dict[str, Any] = {}
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {}).get(HEADER_MIMETYPE)
+            if isinstance(data, Mapping):
+                fields.update(data)
+    return fields
 
-    Returns the fields and the index of the markdown cell whose heading was
-    lifted into the header (``None`` when the title came from elsewhere).
+
+def _header(nb: nbformat.NotebookNode, parameters: Mapping[str, Any], notebook: Path) -> tuple[dict[str, str], int | None]:
+    """Header fields, each from the first non-empty source of:
+
+    parameters > ``display.report_header`` outputs > ``metadata["report"]``
+    > (title only) the first markdown cell's ``# Heading`` > the file name.
+
+    Returns the fields and the index of the first markdown cell when it opens
+    with a ``# Heading``: that line is the report's title line and is left out
+    of the body (the header band shows the title), whichever title wins.
     """
-    declared = dict(nb.metadata.get("report", {}))
+    sources = (parameters, _runtime_header(nb), dict(nb.metadata.get("report", {})))
     fields: dict[str, str] = {}
     for key in _HEADER_KEYS:
-        value = parameters.get(key, declared.get(key))
-        if value not in (None, ""):
-            fields[key] = str(value)
-    lifted: int | None = None
+        for source in sources:
+            value = source.get(key)
+            if value not in (None, ""):
+                fields[key] = str(value)
+                break
+    heading = _leading_heading(nb)
+    lifted = heading[0] if heading is not None else None
     if "title" not in fields:
-        heading = _leading_heading(nb)
         if heading is not None:
-            lifted, fields["title"] = heading
+            fields["title"] = heading[1]
         else:
             fields["title"] = notebook.stem.replace("_", " ").replace("-", " ").capitalize()
     if "as_of" in fields:
@@ -175,14 +194,18 @@ def _header(nb: nbformat.NotebookNode, parameters: Mapping[str, Any], notebook: 
     return fields, lifted
 
 
-def _without_heading(nb: nbformat.NotebookNode, index: int) -> nbformat.NotebookNode:
-    """Copy of ``nb`` with the heading line of cell ``index`` removed."""
-    copy = nbformat.from_dict(nb)
-    cell = copy.cells[index]
-    rest = cell.source.lstrip().split("\n", 1)
-    cell.source = rest[1].lstrip("\n") if len(rest) > 1 else ""
-    if not cell.source.strip():
-        del copy.cells[index]
+def _for_export(nb: nbformat.NotebookNode, lifted: int | None) -> nbformat.NotebookNode:
+    """Copy of ``nb`` without header outputs and without the lifted heading line."""
+    copy = nbformat.from_dict(copy_module.deepcopy(nb))
+    for cell in copy.cells:
+        if "outputs" in cell:
+            cell.outputs = [out for out in cell.outputs if HEADER_MIMETYPE not in out.get("data", {})]
+    if lifted is not None:
+        cell = copy.cells[lifted]
+        rest = cell.source.lstrip().split("\n", 1)
+        cell.source = rest[1].lstrip("\n") if len(rest) > 1 else ""
+        if not cell.source.strip():
+            del copy.cells[lifted]
     return copy
 
 
@@ -287,7 +310,14 @@ def _source_cell_number(nb: nbformat.NotebookNode, index: int) -> int:
 
 
 def _failed_cell(nb: nbformat.NotebookNode) -> int | None:
-    """Index of the cell papermill marked failed or still running, if any."""
+    """Index of the failing cell in a saved notebook: an error output, else papermill's status.
+
+    Papermill's own ``cell_index`` counts cells before it inserted its error
+    banners into the saved file, so it cannot index the saved notebook.
+    """
+    for index, cell in enumerate(nb.cells):
+        if any(output.get("output_type") == "error" for output in cell.get("outputs", [])):
+            return index
     for status in ("failed", "running"):
         for index, cell in enumerate(nb.cells):
             if cell.metadata.get("papermill", {}).get("status") == status:
@@ -305,9 +335,7 @@ def _first_line(source: str) -> str:
 def _failure(exc: BaseException, executed: Path, name: str) -> ReportError:
     """A ReportError naming the failing cell, the exception and the kept notebook."""
     nb = nbformat.read(executed, as_version=4) if executed.is_file() else None
-    index = getattr(exc, "cell_index", None)
-    if index is None and nb is not None:
-        index = _failed_cell(nb)
+    index = _failed_cell(nb) if nb is not None else None
     ename = getattr(exc, "ename", None) or type(exc).__name__
     evalue = getattr(exc, "evalue", None)
     if evalue is None:
@@ -391,7 +419,7 @@ def run_report(
     nb.metadata["report"] = fields
     nbformat.write(nb, executed)
 
-    html = export_html(nb if lifted is None else _without_heading(nb, lifted), templates=Path(templates or DEFAULT_TEMPLATES))
+    html = export_html(_for_export(nb, lifted), templates=Path(templates or DEFAULT_TEMPLATES))
     html_path = out_dir / f"{name}.html"
     html_path.write_text(html, encoding="utf-8")
     remote = remote_references(html)

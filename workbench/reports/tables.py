@@ -6,7 +6,7 @@ text that customers supplied. Numeric cells carry the ``num`` class (plus
 ``money``, ``pct`` or ``int``) so the report template right-aligns them;
 negative amounts also carry ``neg``. The markup uses only the classes styled
 by ``templates/report``: ``wb-table-wrap``, ``wb-table``, ``num``, ``money``,
-``pct``, ``int``, ``neg``, ``wb-total`` and ``wb-more``.
+``pct``, ``int``, ``neg``, ``wb-keep``, ``wb-total`` and ``wb-more``.
 
 ``frame_rows`` turns either kind of frame into plain Python values and is
 shared with :mod:`workbench.exports`.
@@ -23,7 +23,10 @@ from typing import Any
 
 from workbench.reports.format import MISSING, money, pct
 
-__all__ = ["cell_text", "frame_rows", "html_table"]
+__all__ = ["KEEP_TOGETHER_ROWS", "cell_text", "frame_rows", "html_table"]
+
+KEEP_TOGETHER_ROWS = 20
+"""Tables with at most this many body rows get ``wb-keep`` (not split across PDF pages)."""
 
 
 def _plain(value: Any) -> Any:
@@ -99,6 +102,16 @@ def _cell(value: Any, name: str, money_cols: set[str], pct_cols: set[str], int_c
     return ("num" if _is_number(value) else ""), escape(cell_text(value))
 
 
+def _numeric_columns(columns: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> set[str]:
+    """Columns whose non-missing values are all numbers (their headers align right)."""
+    found: set[str] = set()
+    for index, name in enumerate(columns):
+        values = [row[index] for row in rows if row[index] is not None]
+        if values and all(_is_number(value) for value in values):
+            found.add(name)
+    return found
+
+
 def _td(css: str, text: str) -> str:
     return f'<td class="{css}">{text}</td>' if css else f"<td>{text}</td>"
 
@@ -108,8 +121,9 @@ def _total_row(
     rows: Sequence[tuple[Any, ...]],
     money_cols: set[str],
     int_cols: set[str],
+    shown: int,
 ) -> str:
-    """``<tr class="wb-total">``: exact sums of money and integer columns."""
+    """``<tr class="wb-total">``: exact sums of money and integer columns over all rows."""
     cells: list[str] = []
     for index, name in enumerate(columns):
         if name in money_cols or name in int_cols:
@@ -121,7 +135,8 @@ def _total_row(
             else:
                 cells.append(_td("num int", escape(f"{sum(int(v) for v in values):,}")))
         elif index == 0:
-            cells.append('<th scope="row">Total</th>')
+            label = "Total" if shown == len(rows) else f"Total (all {len(rows):,} rows)"
+            cells.append(f'<th scope="row">{label}</th>')
         else:
             cells.append("<td></td>")
     return '<tr class="wb-total">' + "".join(cells) + "</tr>"
@@ -157,7 +172,7 @@ def html_table(
     columns, rows = frame_rows(frame)
     _check_columns(columns, money_columns, pct_columns, int_columns)
     money_cols, pct_cols, int_cols = set(money_columns), set(pct_columns), set(int_columns)
-    numeric = money_cols | pct_cols | int_cols
+    numeric = money_cols | pct_cols | int_cols | _numeric_columns(columns, rows)
     shown = rows if max_rows is None else rows[: max(max_rows, 0)]
 
     head: list[str] = []
@@ -166,7 +181,8 @@ def html_table(
         css = ' class="num"' if name in numeric else ""
         head.append(f'<th scope="col"{css}>{escape(label)}</th>')
 
-    lines = ['<div class="wb-table-wrap">', '<table class="wb-table">']
+    keep = " wb-keep" if len(shown) <= KEEP_TOGETHER_ROWS else ""
+    lines = ['<div class="wb-table-wrap">', f'<table class="wb-table{keep}">']
     if caption:
         lines.append(f"<caption>{escape(caption)}</caption>")
     lines.append("<thead><tr>" + "".join(head) + "</tr></thead>")
@@ -185,7 +201,7 @@ def html_table(
                 f"{hidden:,} more {noun} not shown</td></tr>"
             )
         if total_row:
-            lines.append(_total_row(columns, rows, money_cols, int_cols))
+            lines.append(_total_row(columns, rows, money_cols, int_cols, len(shown)))
         lines.append("</tfoot>")
     lines.append("</table>")
     lines.append("</div>")
