@@ -14,11 +14,11 @@ import numpy as np
 
 from . import _world as w
 from ._customers import CustomerPlan
-from ._util import NEVER, business_day_within, cents, next_business_day, rank_in_group, weekday
+from ._util import NEVER, business_day_within, cents, next_business_day, posting_lag, rank_in_group, weekday
 
 INVOICE_SIGMA = 0.8  # log-normal spread of invoice amounts around a customer's median
 CREDIT_NOTE_PROBABILITY = 0.05
-CREDIT_NOTE_ALLOCATED = 0.9
+CREDIT_NOTE_ALLOCATED = 0.96
 DETERIORATION_WINDOW = 270  # days before as_of over which delays grow
 
 
@@ -46,11 +46,6 @@ class Items:
         return int(self.owner.size)
 
 
-def _allocation_lag(rng: np.random.Generator, n: int) -> np.ndarray:
-    """Days between receipt and posting: same day mostly, sometimes 1-5 days."""
-    return np.where(rng.random(n) < 0.85, 0, rng.integers(1, 6, n))
-
-
 def _dates(rng: np.random.Generator, plan: CustomerPlan, owner: np.ndarray, rank: np.ndarray,
            is_dn: np.ndarray, as_of: int) -> np.ndarray:
     """Document dates: invoices spread regularly over the customer's window, debit notes at random."""
@@ -70,7 +65,7 @@ def _delays(rng: np.random.Generator, plan: CustomerPlan, owner: np.ndarray, due
     profile = plan.profile[owner]
     slope = rng.uniform(40.0, 80.0, hi - lo)[owner - lo]  # deteriorating: extra days at as_of
     ramp = np.clip((due - (as_of - DETERIORATION_WINDOW)) / DETERIORATION_WINDOW, 0.0, None) * slope
-    erratic = np.where(rng.random(n) < 0.5, rng.normal(5.0, 10.0, n), rng.exponential(35.0, n) - 5.0)
+    erratic = np.where(rng.random(n) < 0.5, rng.normal(5.0, 10.0, n), rng.exponential(45.0, n) - 5.0)
     delay = np.select(
         [profile == w.PROMPT, profile == w.SLOW, profile == w.ERRATIC, profile == w.DETERIORATING],
         [rng.normal(-1.0, 4.0, n), rng.uniform(15.0, 40.0, n) + rng.normal(0.0, 3.0, n), erratic,
@@ -103,7 +98,7 @@ def draw_items(rng: np.random.Generator, plan: CustomerPlan, lo: int, hi: int, a
     has_cn &= cn_date <= as_of
     fraction = np.where(rng.random(n) < 0.3, 1.0, rng.uniform(0.05, 0.5, n))
     cn_amount = np.where(has_cn, np.clip(np.rint(amount * fraction).astype(np.int64), 1, amount), 0)
-    cn_alloc = cn_date + _allocation_lag(rng, n)
+    cn_alloc = cn_date + posting_lag(rng, n)
     allocated = has_cn & (rng.random(n) < CREDIT_NOTE_ALLOCATED) & (cn_alloc <= as_of)
     cn_date = np.where(has_cn, cn_date, NEVER)
     cn_alloc = np.where(allocated, cn_alloc, NEVER)

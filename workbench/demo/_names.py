@@ -35,7 +35,7 @@ FAMILIES: tuple[str, ...] = (
 )
 APOSTROPHES: tuple[str, ...] = ("O'Connor", "L'Artisan", "D'Ambrosio", "Sant'Anna", "O'Malley", "L'Orfèvre")
 QUALIFIERS: tuple[str, ...] = (
-    "Industries", "Group", "International", "Services", "Europe", "Trading", "Holding", "Partners",
+    "Industries", "Group", "International", "Services", "Europe", "Trading", "Ventures", "Partners",
     "Technologies", "Supply", "Solutions", "Works",
 )
 MAILBOXES: tuple[str, ...] = ("ap", "accounts.payable", "invoices", "finance", "billing")
@@ -75,23 +75,23 @@ def base_names(rng: np.random.Generator, n: int) -> pl.Series:
 
 
 def make_unique(names: pl.Series, country: pl.Series) -> pl.Series:
-    """Qualify repeated names within a country ("Vantor Steel Group", ...)."""
-    frame = pl.DataFrame({"name": names, "country": country})
-    k = pl.col("name").cum_count().over("name", "country").cast(pl.Int64) - 2
-    qualifier = pl.Series(QUALIFIERS).gather
-    frame = frame.with_columns(k=k)
-    ks = frame["k"].to_numpy()
-    idx = np.where(ks >= 0, ks % len(QUALIFIERS), 0)
-    rounds = np.where(ks >= 0, ks // len(QUALIFIERS), 0)
-    frame = frame.with_columns(q=qualifier(idx), r=pl.Series(rounds))
-    out = (
-        pl.when(pl.col("k") < 0)
-        .then(pl.col("name"))
-        .when(pl.col("r") == 0)
-        .then(pl.format("{} {}", "name", "q"))
-        .otherwise(pl.format("{} {} {}", "name", "q", (pl.col("r") + 1).cast(pl.String)))
+    """Qualify repeated names within a country ("Vantor Steel", "Vantor Steel Group", ...)."""
+    repeat = (
+        pl.DataFrame({"name": names, "country": country})
+        .select(pl.col("name").cum_count().over("name", "country").cast(pl.Int64) - 1)
+        .to_series()
+        .to_numpy()
     )
-    return frame.select(out.alias("name")).to_series()
+    qualifier = pl.Series(QUALIFIERS).gather(np.maximum(repeat - 1, 0) % len(QUALIFIERS))
+    rounds = pl.Series(np.maximum(repeat - 1, 0) // len(QUALIFIERS))
+    out = (
+        pl.when(pl.Series(repeat) == 0)
+        .then(names)
+        .when(rounds == 0)
+        .then(pl.format("{} {}", names, qualifier))
+        .otherwise(pl.format("{} {} {}", names, qualifier, (rounds + 1).cast(pl.String)))
+    )
+    return pl.select(out.alias("name")).to_series()
 
 
 def slugs(names: pl.Series) -> pl.Series:

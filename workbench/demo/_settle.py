@@ -19,12 +19,12 @@ import numpy as np
 
 from . import _world as w
 from ._customers import CustomerPlan
-from ._items import Items, _allocation_lag
-from ._util import group_offsets, next_business_day, rank_in_group
+from ._items import Items
+from ._util import group_offsets, next_business_day, posting_lag, rank_in_group
 
 SINGLE, INSTALMENT, RUN = 0, 1, 2
 MIN_PARTIAL_CENTS = 20_000
-OVERPAYMENT_PROBABILITY = 0.006
+OVERPAYMENT_PROBABILITY = 0.0015
 UNALLOCATED_PROBABILITY = 0.04  # of payments received in the last 30 days
 UNALLOCATED_WINDOW = 30
 
@@ -113,7 +113,7 @@ def settle(rng: np.random.Generator, plan: CustomerPlan, items: Items, as_of: in
     p_amount = p_alloc + np.where(over, extra, 0)
 
     # posting: lag, some recent receipts not yet allocated, nothing after as_of
-    p_alloc_day = p_day + _allocation_lag(rng, n_pay)
+    p_alloc_day = p_day + posting_lag(rng, n_pay)
     pending = (p_day > as_of - UNALLOCATED_WINDOW) & (rng.random(n_pay) < UNALLOCATED_PROBABILITY)
     posted = ~pending & (p_alloc_day <= as_of)
 

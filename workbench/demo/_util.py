@@ -38,6 +38,11 @@ def business_day_within(days: np.ndarray, last: int) -> np.ndarray:
     return np.where(moved > last, moved - 3 * (wd == 6), moved)
 
 
+def posting_lag(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Days between receipt and posting: same day mostly, sometimes 1-5 days."""
+    return np.where(rng.random(n) < 0.85, 0, rng.integers(1, 6, n))
+
+
 def to_date(days: np.ndarray) -> pl.Series:
     """Day numbers to a polars Date series."""
     return pl.Series(np.asarray(days, dtype=np.int32)).cast(pl.Date)

@@ -22,7 +22,7 @@ from ..money import mills_to_decimal
 from .model import FileReport, Ledger, LoadReport
 from .reader import LINE, RawTable, find_table, read_table
 from .schema import KEYS, LOAD_ORDER, REQUIRED_TABLES, TABLES
-from .validate import REASON, WARN, add_reasons, check_table, country_warning, minor_unit_check
+from .validate import REASON, WARN, Check, add_reasons, check_table, country_warning, minor_unit_check
 
 DEFAULT_ENTITY = "MAIN"
 _LANG_BY_COUNTRY = {"FR": "fr", "BE": "fr", "LU": "fr", "DE": "de", "AT": "de", "CH": "de", "ES": "es",
@@ -47,16 +47,20 @@ def _empty_text(stem: str) -> pl.DataFrame:
     return pl.DataFrame(schema={**cols, LINE: pl.Int64})
 
 
-def _duplicates(frame: pl.DataFrame, keys: tuple[str, ...]) -> pl.Expr:
-    """Reason for every later row repeating a key (the first occurrence stays)."""
+def _duplicates(frame: pl.DataFrame, keys: tuple[str, ...]) -> pl.DataFrame:
+    """Quarantine every later row repeating a key (the first occurrence stays)."""
+    all_present = pl.all_horizontal(pl.col(k).is_not_null() for k in keys)
+    repeated = frame.select(all_present & pl.struct(keys).is_duplicated())[:, 0]
+    if not repeated.any():
+        return frame
     first = pl.col(LINE).min().over(keys)
     label = " + ".join(keys)
     value = pl.concat_str([pl.col(k).cast(pl.String) for k in keys], separator=" / ")
-    all_present = pl.all_horizontal(pl.col(k).is_not_null() for k in keys)
-    return pl.when(all_present & (pl.col(LINE) != first)).then(
+    return add_reasons(frame.with_columns(_first=first), [Check(
+        all_present & (pl.col(LINE) != pl.col("_first")),
         pl.concat_str([pl.lit(f"duplicate {label} '"), value, pl.lit("' (first at line "),
-                       first.cast(pl.String), pl.lit(")")])
-    )
+                       pl.col("_first").cast(pl.String), pl.lit(")")]),
+    )]).drop("_first")
 
 
 def _reference(frame: pl.DataFrame, column: str, target: pl.DataFrame, target_col: str,
@@ -72,9 +76,8 @@ def _reference(frame: pl.DataFrame, column: str, target: pl.DataFrame, target_co
             pl.concat_str([pl.lit(f" (quarantined at {target_file}:"), pl.col("_qline").cast(pl.String), pl.lit(")")])
         ).otherwise(pl.lit(""))
     present = pl.col(column).is_not_null()
-    reason = pl.when(present & ~pl.col("_found")).then(
-        pl.concat_str([pl.lit(f"{column} '"), pl.col(column), pl.lit(f"' is not in {target_file}"), note])
-    )
+    reason = Check(present & ~pl.col("_found"),
+                   pl.concat_str([pl.lit(f"{column} '"), pl.col(column), pl.lit(f"' is not in {target_file}"), note]))
     frame = add_reasons(frame, [reason])
     return frame.drop([c for c in ("_found", "_qline") if c in frame.columns])
 
@@ -148,12 +151,12 @@ class _Loader:
         self.good[stem], self.bad[stem] = good, bad
         return good
 
-    def table(self, stem: str, extra: list[pl.Expr] | None = None, warn: list[pl.Expr] | None = None,
+    def table(self, stem: str, extra: list[Check] | None = None, warn: list[Check] | None = None,
               hook=None) -> pl.DataFrame:
         raw_text, raw = self.read(stem)
         typed = check_table(raw_text, TABLES[stem])
         if stem in KEYS:
-            typed = add_reasons(typed, [_duplicates(typed, KEYS[stem])])
+            typed = _duplicates(typed, KEYS[stem])
         if extra:
             typed = add_reasons(typed, extra)
         if warn:
@@ -191,10 +194,10 @@ def load_ledger(folder: str | Path) -> Ledger:
         frame = _reference(frame, "customer_id", customers, "customer_id", cust_names, ld.bad["customers"])
         needs_due = pl.col("doc_type").is_in(["invoice", "debit_note"])
         return add_reasons(frame, [
-            pl.when(needs_due & pl.col("due_date").is_null() & ~pl.col(REASON).fill_null("").str.contains("due_date '"))
-            .then(pl.lit("due_date is missing (required for invoices and debit notes)")),
-            pl.when(pl.col("due_date") < pl.col("doc_date")).then(pl.lit("due_date is before doc_date")),
-            pl.when(pl.col("service_end") < pl.col("service_start")).then(pl.lit("service_end is before service_start")),
+            Check(needs_due & pl.col("due_date").is_null() & ~pl.col(REASON).fill_null("").str.contains("due_date '"),
+                  pl.lit("due_date is missing (required for invoices and debit notes)")),
+            Check(pl.col("due_date") < pl.col("doc_date"), pl.lit("due_date is before doc_date")),
+            Check(pl.col("service_end") < pl.col("service_start"), pl.lit("service_end is before service_start")),
             minor_unit_check("amount", "currency"),
         ])
 
@@ -215,8 +218,8 @@ def load_ledger(folder: str | Path) -> Ledger:
         frame = _reference(frame, "customer_id", customers, "customer_id", cust_names, ld.bad["customers"])
         clash = pl.col("payment_id").is_in(documents["document_id"].implode())
         return add_reasons(frame, [
-            pl.when(clash).then(pl.concat_str([pl.lit("payment_id '"), pl.col("payment_id"),
-                                               pl.lit(f"' is also a document_id in {doc_names}")])),
+            Check(clash, pl.concat_str([pl.lit("payment_id '"), pl.col("payment_id"),
+                                        pl.lit(f"' is also a document_id in {doc_names}")])),
             minor_unit_check("amount", "currency"),
         ])
 
@@ -230,7 +233,7 @@ def load_ledger(folder: str | Path) -> Ledger:
     allocations = ld.table("allocations", hook=lambda f: _allocation_rules(f, documents, payments, ld))
     fx_rows = ld.table(
         "fx_rates",
-        warn=[pl.when(pl.col("currency") == rep).then(pl.lit(f"{rep} is the reporting currency: its rate is always 1 (row ignored)"))],
+        warn=[Check(pl.col("currency") == rep, pl.lit(f"{rep} is the reporting currency: its rate is always 1 (row ignored)"))],
     ).filter(pl.col("currency") != rep)
     fx = FxTable(rep, fx_rows.select("date", "currency", "rate").sort("currency", "date"))
 
@@ -280,24 +283,26 @@ def _allocation_rules(frame: pl.DataFrame, documents: pl.DataFrame, payments: pl
     q_note = lambda col, file: pl.when(pl.col(col).is_not_null()).then(  # noqa: E731
         pl.concat_str([pl.lit(f" (quarantined at {file}:"), pl.col(col).cast(pl.String), pl.lit(")")])).otherwise(pl.lit(""))
     have_both = pl.col("_d_type").is_not_null() & pl.col("_s_kind").is_not_null()
+    text = lambda *parts: pl.concat_str([p if isinstance(p, pl.Expr) else pl.lit(p) for p in parts])  # noqa: E731
+    doc_id, src_id = pl.col("document_id"), pl.col("source_id")
     rules = [
-        pl.when(pl.col("document_id").is_not_null() & pl.col("_d_type").is_null()).then(
-            pl.concat_str([pl.lit("document_id '"), pl.col("document_id"), pl.lit(f"' is not in {doc_file}"), q_note("_qd", doc_file)])),
-        pl.when(pl.col("_d_type") == "credit_note").then(
-            pl.concat_str([pl.lit("document_id '"), pl.col("document_id"), pl.lit("' is a credit note (allocate credit notes as source_id)")])),
-        pl.when(pl.col("source_id").is_not_null() & pl.col("_s_kind").is_null()).then(
-            pl.when(pl.col("source_id").is_in(other_docs)).then(
-                pl.concat_str([pl.lit("source_id '"), pl.col("source_id"), pl.lit("' is an invoice or debit note, not a payment or credit note")]))
-            .otherwise(pl.concat_str([pl.lit("source_id '"), pl.col("source_id"),
-                                      pl.lit(f"' is neither in {pay_file} nor a credit note in {doc_file}"), q_note("_qp", pay_file)]))),
-        pl.when(have_both & (pl.col("_s_cur") != pl.col("_d_cur"))).then(
-            pl.concat_str([pl.lit("currency of source ("), pl.col("_s_cur"), pl.lit(") differs from the document's ("), pl.col("_d_cur"), pl.lit(")")])),
-        pl.when(have_both & pl.col("_s_cust").is_null()).then(
-            pl.concat_str([pl.lit("payment '"), pl.col("source_id"), pl.lit("' is unidentified (no customer_id): identify it before allocating")])),
-        pl.when(have_both & pl.col("_s_cust").is_not_null() & (pl.col("_s_cust") != pl.col("_d_cust"))).then(
-            pl.concat_str([pl.lit("source customer ("), pl.col("_s_cust"), pl.lit(") differs from the document's ("), pl.col("_d_cust"), pl.lit(")")])),
-        pl.when(have_both & (pl.col("allocation_date") < pl.max_horizontal("_s_date", "_d_date"))).then(
-            pl.lit("allocation_date is before the date of its source or document")),
+        Check(doc_id.is_not_null() & pl.col("_d_type").is_null(),
+              text("document_id '", doc_id, f"' is not in {doc_file}", q_note("_qd", doc_file))),
+        Check(pl.col("_d_type") == "credit_note",
+              text("document_id '", doc_id, "' is a credit note (allocate credit notes as source_id)")),
+        Check(src_id.is_not_null() & pl.col("_s_kind").is_null() & src_id.is_in(other_docs),
+              text("source_id '", src_id, "' is an invoice or debit note, not a payment or credit note")),
+        Check(src_id.is_not_null() & pl.col("_s_kind").is_null() & ~src_id.is_in(other_docs),
+              text("source_id '", src_id, f"' is neither in {pay_file} nor a credit note in {doc_file}",
+                   q_note("_qp", pay_file))),
+        Check(have_both & (pl.col("_s_cur") != pl.col("_d_cur")),
+              text("currency of source (", pl.col("_s_cur"), ") differs from the document's (", pl.col("_d_cur"), ")")),
+        Check(have_both & pl.col("_s_cust").is_null(),
+              text("payment '", src_id, "' is unidentified (no customer_id): identify it before allocating")),
+        Check(have_both & pl.col("_s_cust").is_not_null() & (pl.col("_s_cust") != pl.col("_d_cust")),
+              text("source customer (", pl.col("_s_cust"), ") differs from the document's (", pl.col("_d_cust"), ")")),
+        Check(have_both & (pl.col("allocation_date") < pl.max_horizontal("_s_date", "_d_date")),
+              pl.lit("allocation_date is before the date of its source or document")),
         minor_unit_check("amount", "_d_cur"),
     ]
     frame = add_reasons(frame, rules)
@@ -307,40 +312,40 @@ def _allocation_rules(frame: pl.DataFrame, documents: pl.DataFrame, payments: pl
         over=(pl.col("amount").cum_sum().over("document_id") > pl.col("_d_amount"))
         | (pl.col("amount").cum_sum().over("source_id") > pl.col("_s_amount"))
     )
-    ok = ok.with_columns(pl.lit(None, pl.String).alias("_over"))
     if ok["over"].any():
-        ok = ok.with_columns(_over=_greedy_over_allocation(ok))
-    ok = ok.drop("over")
-    frame = frame.join(ok.select(LINE, "_over"), on=LINE, how="left")
-    frame = add_reasons(frame, [pl.col("_over")])
+        frame = frame.join(_greedy_over_allocation(ok), on=LINE, how="left")
+        frame = add_reasons(frame, [Check(pl.col("_over").is_not_null(), pl.col("_over"))])
     frame = frame.with_columns(pl.col("_s_kind").alias("source_kind"), pl.col("_d_cur").alias("currency"))
     return frame.drop([c for c in frame.columns if c.startswith("_") and c not in (LINE, REASON)]).sort(LINE)
 
 
-def _greedy_over_allocation(ok: pl.DataFrame) -> pl.Series:
+def _greedy_over_allocation(ok: pl.DataFrame) -> pl.DataFrame:
     """Exact rule for the rare over-allocated documents/sources, row by row.
 
     Rows are taken in (allocation_date, line) order; a row is accepted while it
-    fits both what remains of its document and of its source. Only rows touching
-    a document or source that the vectorised check flagged are walked.
+    fits both what remains of its document and of its source. Only rows
+    connected to a flagged document or source are walked (rows elsewhere fit,
+    since refusing a row only frees room). Returns ``(_line, _over)``.
     """
     flagged = ok.filter(pl.col("over"))
     docs = set(flagged["document_id"].to_list())
     srcs = set(flagged["source_id"].to_list())
-    # widen to every row sharing a document or source with a flagged row
-    involved = ok.filter(pl.col("document_id").is_in(list(docs)) | pl.col("source_id").is_in(list(srcs)))
-    docs |= set(involved["document_id"].to_list())
-    srcs |= set(involved["source_id"].to_list())
+    while True:  # widen to the connected rows
+        involved = ok.filter(pl.col("document_id").is_in(list(docs)) | pl.col("source_id").is_in(list(srcs)))
+        more_docs, more_srcs = set(involved["document_id"].to_list()), set(involved["source_id"].to_list())
+        if more_docs <= docs and more_srcs <= srcs:
+            break
+        docs |= more_docs
+        srcs |= more_srcs
     left_doc: dict[str, int] = {}
     left_src: dict[str, int] = {}
+    lines: list[int] = []
     reasons: list[str | None] = []
-    for row in ok.select("document_id", "source_id", "amount", "_d_amount", "_s_amount").iter_rows():
-        doc, src, amount, d_amount, s_amount = row
-        if doc not in docs and src not in srcs:
-            reasons.append(None)
-            continue
+    for line, doc, src, amount, d_amount, s_amount in involved.select(
+            LINE, "document_id", "source_id", "amount", "_d_amount", "_s_amount").iter_rows():
         d_left = left_doc.setdefault(doc, d_amount)
         s_left = left_src.setdefault(src, s_amount)
+        lines.append(line)
         if amount > d_left:
             reasons.append(f"allocations to document '{doc}' would exceed its amount")
         elif amount > s_left:
@@ -349,4 +354,4 @@ def _greedy_over_allocation(ok: pl.DataFrame) -> pl.Series:
             left_doc[doc] = d_left - amount
             left_src[src] = s_left - amount
             reasons.append(None)
-    return pl.Series("_over", reasons, dtype=pl.String)
+    return pl.DataFrame({LINE: lines, "_over": reasons}, schema={LINE: pl.Int64, "_over": pl.String})

@@ -75,9 +75,9 @@ def _line_field_counts(data: bytes, sep: int) -> tuple[np.ndarray, np.ndarray, b
     ends_with_newline = bool(len(buf) and buf[-1] == 10)
     tail = np.array([] if ends_with_newline else [len(buf)], dtype=np.int64)
     bounds = np.concatenate((np.array([-1], dtype=np.int64), newlines.astype(np.int64), tail))
-    seps = np.concatenate(([0], np.cumsum(buf == sep)))
-    seps_at = seps[np.minimum(bounds + 1, len(buf))]
-    counts = np.diff(seps_at) + 1
+    sep_positions = np.flatnonzero(buf == sep)
+    seps_before = np.searchsorted(sep_positions, bounds + 1)
+    counts = np.diff(seps_before) + 1
     lengths = np.diff(bounds) - 1
     # a line holding only "\r" is blank too
     last_char = buf[np.maximum(bounds[1:] - 1, 0)] if len(buf) else np.array([], dtype=np.uint8)
@@ -107,7 +107,7 @@ def _read_csv_fast(data: bytes, file: str, header: list[str]) -> RawTable:
             broken.append((line, reason, raw_lines[line - 1].decode("utf-8", "replace").rstrip("\r")))
     keep = pl.Series((~data_blank) & (~bad))
     frame = frame.with_columns(pl.Series(LINE, lines, dtype=pl.Int64)).filter(keep)
-    return RawTable(file, _strip_cr(frame), broken)
+    return RawTable(file, _strip_cr(frame) if b"\r" in data else frame, broken)
 
 
 def _read_csv_quoted(text: str, file: str, header: list[str]) -> RawTable:

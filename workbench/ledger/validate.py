@@ -8,6 +8,7 @@ way. Reasons name the column and quote the bad value.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
 
@@ -19,6 +20,22 @@ from .schema import Column
 REASON = "_reason"
 WARN = "_warn"
 _TRUE = ("true", "1", "yes", "y", "t")
+
+
+@dataclass(frozen=True)
+class Check:
+    """A rule: ``bad`` is true on rows that break it; ``message`` explains why.
+
+    Messages are only computed for the rows some check flags, so the cost of a
+    clean file is one boolean pass per rule.
+    """
+
+    bad: pl.Expr
+    message: pl.Expr
+
+    def reason(self) -> pl.Expr:
+        """The message where the rule is broken, else null."""
+        return pl.when(self.bad).then(self.message)
 _FALSE = ("false", "0", "no", "n", "f")
 
 
@@ -44,65 +61,62 @@ def _date(col: str) -> pl.Expr:
     return pl.when(text.str.contains(r"^\d{4}-\d{2}-\d{2}$")).then(text.str.to_date("%Y-%m-%d", strict=False))
 
 
-def _checks(column: Column) -> tuple[list[pl.Expr], pl.Expr | None]:
+def _checks(column: Column) -> tuple[list[Check], pl.Expr | None]:
     """Reason expressions for one column and the typed value expression."""
     name = column.name
     col = pl.col(name)
     present = col.is_not_null()
-    reasons: list[pl.Expr] = []
+    reasons: list[Check] = []
     if column.required:
-        reasons.append(pl.when(~present).then(pl.lit(f"{name} is missing")))
+        reasons.append(Check(~present, pl.lit(f"{name} is missing")))
     kind = column.kind
     typed: pl.Expr | None = None
     if kind in ("id", "text", "country"):
         typed = col
     elif kind == "date":
         typed = _date(name)
-        reasons.append(pl.when(present & typed.is_null()).then(_msg(name, "is not a valid date (YYYY-MM-DD)")))
+        reasons.append(Check(present & typed.is_null(), _msg(name, "is not a valid date (YYYY-MM-DD)")))
     elif kind in ("amount", "rate"):
         decimals = AMOUNT_DECIMALS if kind == "amount" else RATE_DECIMALS
         typed, why = parse_scaled(col, decimals)
         negative = col.str.strip_chars().str.starts_with("-")
-        reasons.append(
-            pl.when(present & negative)
+        message = (
+            pl.when(negative)
             .then(_msg(name, "is negative (amounts are positive; a credit note has its own doc_type)"))
-            .when(present & why.is_not_null())
-            .then(pl.concat_str([_msg(name, ""), why]).str.replace(r"' $", "'"))
-            .when(present & (typed == 0))
-            .then(_msg(name, "is zero (it must be positive)"))
+            .when(why.is_not_null())
+            .then(pl.concat_str([_msg(name, ""), why]))
+            .otherwise(_msg(name, "is zero (it must be positive)"))
         )
+        reasons.append(Check(present & (negative | why.is_not_null() | (typed == 0)), message))
     elif kind in ("int", "score"):
         ok = col.str.contains(r"^\s*\d{1,9}\s*$")
         typed = pl.when(ok).then(col.str.strip_chars().cast(pl.Int64, strict=False))
-        reasons.append(pl.when(present & ~ok).then(_msg(name, "is not a whole number")))
+        reasons.append(Check(present & ~ok, _msg(name, "is not a whole number")))
         if kind == "score":
-            reasons.append(pl.when(present & ok & (typed > 100)).then(_msg(name, "is outside 0-100")))
+            reasons.append(Check(present & ok & (typed > 100), _msg(name, "is outside 0-100")))
     elif kind == "bool":
         low = col.str.strip_chars().str.to_lowercase()
         typed = pl.when(~present).then(False).when(low.is_in(_TRUE)).then(True).when(low.is_in(_FALSE)).then(False)
-        reasons.append(pl.when(present & typed.is_null()).then(_msg(name, "is not true/false")))
+        reasons.append(Check(present & typed.is_null(), _msg(name, "is not true/false")))
     elif kind == "currency":
         typed = col.str.strip_chars()
-        reasons.append(
-            pl.when(present & ~typed.str.contains(r"^[A-Z]{3}$")).then(_msg(name, "is not an ISO 4217 code"))
-        )
+        reasons.append(Check(present & ~typed.str.contains(r"^[A-Z]{3}$"), _msg(name, "is not an ISO 4217 code")))
     elif kind == "enum":
         typed = col.str.strip_chars().str.to_lowercase()
         allowed = ", ".join(column.values)
-        reasons.append(
-            pl.when(present & ~typed.is_in(column.values)).then(_msg(name, f"is not one of {allowed}"))
-        )
+        reasons.append(Check(present & ~typed.is_in(column.values), _msg(name, f"is not one of {allowed}")))
     return reasons, typed
 
 
-def minor_unit_check(amount_col: str, currency_col: str) -> pl.Expr:
-    """Reason when an amount has more decimals than its currency allows."""
+def minor_unit_check(amount_col: str, currency_col: str) -> Check:
+    """Rule: an amount has no more decimals than its currency allows."""
     step = (
         pl.col(currency_col)
         .replace_strict({k: 10 ** (AMOUNT_DECIMALS - v) for k, v in _MINOR_UNITS.items()}, default=10, return_dtype=pl.Int64)
     )
-    return pl.when(pl.col(amount_col).is_not_null() & (pl.col(amount_col) % step != 0)).then(
-        pl.concat_str([pl.lit(f"{amount_col} has more decimals than "), pl.col(currency_col), pl.lit(" allows")])
+    return Check(
+        pl.col(amount_col).is_not_null() & (pl.col(amount_col) % step != 0),
+        pl.concat_str([pl.lit(f"{amount_col} has more decimals than "), pl.col(currency_col), pl.lit(" allows")]),
     )
 
 
@@ -114,10 +128,28 @@ def combine_reasons(reasons: list[pl.Expr]) -> pl.Expr:
     return pl.when(joined != "").then(joined)
 
 
-def add_reasons(frame: pl.DataFrame, reasons: list[pl.Expr], column: str = REASON) -> pl.DataFrame:
-    """Append reasons to a frame's reason column (creating it when absent)."""
-    existing = [pl.col(column)] if column in frame.columns else []
-    return frame.with_columns(combine_reasons(existing + reasons).alias(column))
+def add_reasons(frame: pl.DataFrame, reasons: list[Check], column: str = REASON) -> pl.DataFrame:
+    """Append reasons to a frame's reason column (creating it when absent).
+
+    Each reason is a :class:`Check`. Messages are
+    built only for rows where some reason applies: a cheap pass finds those
+    rows (usually none), then the texts are made for that subset and joined
+    back by line, so a clean million-row file costs one boolean pass.
+    """
+    if column not in frame.columns:
+        frame = frame.with_columns(pl.lit(None, pl.String).alias(column))
+    if not reasons:
+        return frame
+    flags = frame.select(pl.any_horizontal([r.bad.fill_null(False) for r in reasons]).alias("_any"))["_any"]
+    if not flags.any():
+        return frame
+    subset = frame.filter(flags)
+    texts = subset.select(pl.col("_line"), combine_reasons([pl.col(column), *(r.reason() for r in reasons)]).alias("_new"))
+    return (
+        frame.join(texts, on="_line", how="left")
+        .with_columns(pl.coalesce("_new", column).alias(column))
+        .drop("_new")
+    )
 
 
 def check_table(frame: pl.DataFrame, columns: tuple[Column, ...]) -> pl.DataFrame:
@@ -140,13 +172,14 @@ def check_table(frame: pl.DataFrame, columns: tuple[Column, ...]) -> pl.DataFram
         reasons.extend(col_reasons)
         if value is not None:
             typed.append(value.alias(column.name))
-    frame = frame.with_columns(combine_reasons(reasons).alias(REASON))
+    frame = add_reasons(frame, reasons)
     frame = frame.with_columns(typed)
     return frame
 
 
-def country_warning() -> pl.Expr:
-    """Warning text for country codes that are not ISO 3166-1 alpha-2 (kept, flagged)."""
-    return pl.when(pl.col("country").is_not_null() & ~pl.col("country").is_in(sorted(iso_countries()))).then(
-        pl.concat_str([pl.lit("country '"), pl.col("country"), pl.lit("' is not an ISO 3166-1 alpha-2 code (kept)")])
+def country_warning() -> Check:
+    """Warning for country codes that are not ISO 3166-1 alpha-2 (kept, flagged)."""
+    return Check(
+        pl.col("country").is_not_null() & ~pl.col("country").is_in(sorted(iso_countries())),
+        pl.concat_str([pl.lit("country '"), pl.col("country"), pl.lit("' is not an ISO 3166-1 alpha-2 code (kept)")]),
     )
