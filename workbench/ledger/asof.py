@@ -20,25 +20,27 @@ _RECEIVABLE = ("invoice", "debit_note")
 
 
 def consumed_dates(items: pl.DataFrame, allocations: pl.DataFrame, key: str, alloc_key: str) -> pl.DataFrame:
-    """``items`` with ``consumed``: the date its allocations reach its amount (null if never).
+    """``items`` with ``consumed`` (the date its allocations reach its amount, null if never)
+    and ``first_allocation`` (the date of its first allocation, null if none).
 
-    For a document this is its settlement date (CONVENTIONS fine points: the
-    date of the completing allocation).
+    For a document ``consumed`` is its settlement date (CONVENTIONS fine
+    points: the date of the completing allocation). Validation guarantees that
+    allocations never exceed an item's amount, so the completing allocation is
+    the last one, and only when they add up to the amount: one hash group-by,
+    no sort.
     """
-    daily = (
-        allocations.group_by(alloc_key, "allocation_date")
-        .agg(pl.col("amount").sum())
-        .sort(alloc_key, "allocation_date")
-        .with_columns(pl.col("amount").cum_sum().over(alloc_key).alias("_cum"))
-        .rename({alloc_key: key})
+    per_item = allocations.group_by(alloc_key).agg(
+        pl.col("amount").sum().alias("_allocated"),
+        pl.col("allocation_date").max().alias("_last"),
+        pl.col("allocation_date").min().alias("first_allocation"),
+    ).rename({alloc_key: key})
+    return (
+        items.join(per_item, on=key, how="left")
+        .with_columns(
+            pl.when(pl.col("_allocated") >= pl.col("amount")).then(pl.col("_last")).alias("consumed")
+        )
+        .drop("_allocated", "_last")
     )
-    done = (
-        daily.join(items.select(key, pl.col("amount").alias("_total")), on=key, how="inner")
-        .filter(pl.col("_cum") >= pl.col("_total"))
-        .group_by(key)
-        .agg(pl.col("allocation_date").min().alias("consumed"))
-    )
-    return items.join(done, on=key, how="left")
 
 
 def _open_at(items: pl.DataFrame, allocations: pl.DataFrame, key: str, alloc_key: str, date_col: str,
@@ -52,9 +54,11 @@ def _open_at(items: pl.DataFrame, allocations: pl.DataFrame, key: str, alloc_key
         for d in sorted(set(dates))
     ]
     cand = pl.concat(parts) if parts else items.clear().with_columns(pl.lit(None, pl.Date).alias("as_of"))
+    # only items already partly allocated at a date need their allocations summed
+    partial = cand.filter(pl.col("first_allocation") <= pl.col("as_of")).select(key, "as_of")
+    wanted = allocations.filter(pl.col(alloc_key).is_in(partial[key].unique().implode()))
     paid = (
-        cand.select(key, "as_of")
-        .join(allocations.select(pl.col(alloc_key).alias(key), "allocation_date", "amount"), on=key, how="inner")
+        partial.join(wanted.select(pl.col(alloc_key).alias(key), "allocation_date", "amount"), on=key, how="inner")
         .filter(pl.col("allocation_date") <= pl.col("as_of"))
         .group_by(key, "as_of")
         .agg(pl.col("amount").sum().alias("_paid"))
