@@ -16,31 +16,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
 from workbench.errors import ImportMappingError, Issue, WorkbenchError
-from workbench.importers.generic_mapping import (
-    CUSTOMER_TEXT_COLUMNS,
-    DATE_COLUMNS,
-    DEFAULTABLE,
-    DOC_TYPES,
-    Mapping,
-    load_mapping,
-    parse_mapping,
-)
+from workbench.importers.generic_mapping import CUSTOMER_TEXT_COLUMNS, Mapping, load_mapping, parse_mapping
+from workbench.importers.generic_rules import PAYMENT_ID_PREFIX, cross_row_rules, validate
 from workbench.importers.ledger_folder import OUTPUT_FILES, write_csv, write_json, write_ledger_toml
-from workbench.importers.parse_text import AMOUNT_DTYPE, exact_total, parse_amounts, parse_dates
-from workbench.importers.source_csv import SourceTable, read_source
+from workbench.importers.parse_text import AMOUNT_DTYPE, exact_total
+from workbench.importers.source_csv import LINE, SourceTable, read_source
 
 __all__ = ["ImportResult", "import_generic"]
-
-DEFAULT_DOC_TYPE = "invoice"
-DEFAULT_TERMS_DAYS = "30"  # the ledger's default payment terms
-PAYMENT_ID_PREFIX = "P-"
 
 CUSTOMER_BASE = ("customer_id", "name", "country", "currency", "entity", "payment_terms_days")
 CUSTOMER_EXTRA = tuple(c for c in CUSTOMER_TEXT_COLUMNS if c not in ("customer_name", "country"))
@@ -64,6 +52,10 @@ class ImportResult:
     be split into fields (malformed quoting, wrong field count, undecodable
     bytes), counts in ``rows_read`` and ``rows_quarantined`` but adds nothing
     to the amount totals.
+
+    ``issues`` are sorted by line; ``Issue.quarantined`` is False for the
+    notes that do not refuse a row (a customer's conflicting country or
+    currency).
     """
 
     out_dir: Path
@@ -79,9 +71,9 @@ class ImportResult:
     payments_written: int
     allocations_written: int
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, with_issues: bool = True) -> dict[str, Any]:
         """The import report (amounts as exact text), as written to import_report.json."""
-        return {
+        summary = {
             "rows_read": self.rows_read,
             "rows_imported": self.rows_imported,
             "rows_quarantined": self.rows_quarantined,
@@ -92,8 +84,10 @@ class ImportResult:
             "documents_written": self.documents_written,
             "payments_written": self.payments_written,
             "allocations_written": self.allocations_written,
-            "issues": [{"file": i.file, "line": i.line, "reason": i.reason} for i in self.issues],
         }
+        if with_issues:
+            summary["issues"] = [i.as_dict() for i in self.issues]
+        return summary
 
 
 def import_generic(source: Path | str, mapping: Path | str | Mapping | dict[str, Any],
@@ -109,8 +103,10 @@ def import_generic(source: Path | str, mapping: Path | str | Mapping | dict[str,
     _check_paths(source, out_dir)
     table = read_source(source, mapping.encoding, mapping.delimiter)
     frame = _build_frame(table, mapping, source.name)
-    frame, amounts = _validate(frame, mapping)
-    issues = _row_issues(frame, table, source.name)
+    frame, amounts, found = validate(frame, mapping)
+    frame, found_later = cross_row_rules(frame, mapping)
+    reasons = pl.concat([found, found_later]).sort("_row", "stage", "check")
+    issues = _row_issues(reasons, table, source.name)
 
     good = frame.filter(~pl.col("_quarantined"))
     bad_mask = frame["_quarantined"] & ~frame["_struct_bad"]
@@ -156,8 +152,13 @@ def import_generic(source: Path | str, mapping: Path | str | Mapping | dict[str,
               out_dir / "fx_rates.csv")
     write_ledger_toml(out_dir / "ledger.toml", company=source.stem,
                       reporting_currency=mapping.reporting_currency or mapping.defaults.get("currency"))
-    write_csv(_quarantine(frame, table, mapping.delimiter), out_dir / "quarantine.csv")
-    write_json({"source": source.name, **result.to_dict()}, out_dir / "import_report.json")
+    write_csv(_quarantine(frame, reasons, table, mapping.delimiter), out_dir / "quarantine.csv")
+    summary = {"source": source.name, **result.to_dict(with_issues=False)}
+    issues_frame = pl.DataFrame(
+        {"file": [i.file for i in issues], "line": [i.line for i in issues],
+         "reason": [i.reason for i in issues], "quarantined": [i.quarantined for i in issues]},
+        schema={"file": pl.String, "line": pl.Int64, "reason": pl.String, "quarantined": pl.Boolean})
+    write_json(summary, out_dir / "import_report.json", records=issues_frame)
     return result
 
 
@@ -165,8 +166,8 @@ def import_generic(source: Path | str, mapping: Path | str | Mapping | dict[str,
 
 
 def _resolve_mapping(mapping: Path | str | Mapping | dict[str, Any]) -> Mapping:
-    if isinstance(mapping, Mapping):
-        return mapping
+    if isinstance(mapping, Mapping):  # built or changed in code: validate it like a file
+        return parse_mapping(mapping.to_dict())
     if isinstance(mapping, dict):
         return parse_mapping(mapping)
     return load_mapping(mapping)
@@ -202,143 +203,26 @@ def _column_index(table: SourceTable, mapping: Mapping, file: str) -> dict[str, 
 def _build_frame(table: SourceTable, mapping: Mapping, file: str) -> pl.DataFrame:
     """One row per record: line, structural flag and the stripped text of each mapped column."""
     index = _column_index(table, mapping, file)
-    n = len(table.rows)
-    struct_bad = [False] * n
-    for idx in table.problems:
-        struct_bad[idx] = True
-    columns: dict[str, pl.Series] = {
-        "_row": pl.Series("_row", range(n), dtype=pl.UInt32),
-        "_line": pl.Series("_line", table.lines, dtype=pl.Int64),
-        "_struct_bad": pl.Series("_struct_bad", struct_bad, dtype=pl.Boolean),
-    }
-    for canon, i in index.items():
-        cells = list(map(itemgetter(i), table.rows))
-        columns[f"src:{canon}"] = pl.Series(f"src:{canon}", cells, dtype=pl.String).str.strip_chars()
-    return pl.DataFrame(columns)
+    n = table.fields.height
+    struct_bad = pl.Series("_struct_bad", [False] * n, dtype=pl.Boolean)
+    if table.problems:
+        struct_bad = pl.int_range(0, n, eager=True).is_in(list(table.problems)).alias("_struct_bad")
+    undecodable = pl.Series("_undecodable", [None] * n, dtype=pl.String)
+    if table.undecodable:
+        undecodable = pl.Series("_undecodable", [table.undecodable.get(i) for i in range(n)], dtype=pl.String)
+    return pl.DataFrame([
+        pl.int_range(0, n, dtype=pl.UInt32, eager=True).alias("_row"),
+        table.fields[LINE].alias("_line"),
+        struct_bad,
+        undecodable,
+        *[table.column(i).str.strip_chars().alias(f"src:{canon}") for canon, i in index.items()],
+    ])
 
 
-# --------------------------------------------------------------------------- validation
-
-
-def _label(mapping: Mapping, canon: str) -> str:
-    return f"{canon} ({mapping.columns[canon]})" if canon in mapping.columns else canon
-
-
-def _why(cond: pl.Expr, label: str, text: str, value: pl.Expr | None = None) -> pl.Expr:
-    """A reason string where ``cond`` holds: "label: 'value' text"."""
-    if value is None:
-        return pl.when(cond).then(pl.lit(f"{label}: {text}"))
-    return pl.when(cond).then(pl.concat_str([pl.lit(f"{label}: '"), value, pl.lit(f"' {text}")]))
-
-
-def _text_column(mapping: Mapping, canon: str, reasons: list[pl.Expr]) -> pl.Expr:
-    """Canonical text of a plain column: source text through [values], else [defaults]."""
-    default = pl.lit(mapping.defaults.get(canon, ""))
-    if canon not in mapping.columns:
-        return default.alias(canon)
-    src = pl.col(f"src:{canon}")
-    table = mapping.values.get(canon)
-    if table is None:
-        return pl.when(src == "").then(default).otherwise(src).alias(canon)
-    mapped = src.replace_strict(list(table), list(table.values()), default=None, return_dtype=pl.String)
-    if "" not in table:
-        mapped = pl.when(src == "").then(default).otherwise(mapped)
-    allowed = ", ".join(repr(k) for k in sorted(table))
-    reasons.append(_why(mapped.is_null(), _label(mapping, canon),
-                        f"is not in [values.{canon}] (allowed: {allowed})", src))
-    return mapped.fill_null("").alias(canon)
-
-
-def _validate(frame: pl.DataFrame, mapping: Mapping) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Add canonical, parsed columns and the per-row reasons; return also the parsed amounts."""
-    reasons: list[pl.Expr] = []
-    lab = {c: _label(mapping, c) for c in DEFAULTABLE + DATE_COLUMNS + ("document_id", "customer_id", "amount")}
-
-    frame = frame.with_columns([_text_column(mapping, c, reasons) for c in DEFAULTABLE])
-    for key in ("document_id", "customer_id"):
-        src = pl.col(f"src:{key}")
-        reasons.append(_why(src == "", lab[key], "is empty"))
-        reasons.append(_why(src.str.contains(r"[\x00-\x1f\x7f]"), lab[key],
-                            "contains a line break or control character", src))
-    frame = frame.with_columns(document_id=pl.col("src:document_id"), customer_id=pl.col("src:customer_id"))
-
-    for canon in DATE_COLUMNS:
-        if canon not in mapping.columns:
-            frame = frame.with_columns(pl.lit(None, dtype=pl.Date).alias(canon))
-            continue
-        src_name = f"src:{canon}"
-        frame = frame.with_columns(parse_dates(frame[src_name], mapping.date_format).alias(canon))
-        src = pl.col(src_name)
-        if canon == "doc_date":
-            reasons.append(_why(src == "", lab[canon], "is empty"))
-        reasons.append(_why((src != "") & pl.col(canon).is_null(), lab[canon],
-                            f"is not a date in format {mapping.date_format}", src))
-
-    amounts = parse_amounts(frame["src:amount"], mapping.decimal, mapping.thousands)
-    frame = frame.with_columns(amount=amounts["amount"], _amount_problem=amounts["problem"])
-    reasons.append(pl.when(pl.col("_amount_problem").is_not_null()).then(pl.concat_str([
-        pl.lit(f"{lab['amount']}: '"), pl.col("src:amount"), pl.lit("' "), pl.col("_amount_problem")])))
-
-    frame = frame.with_columns(currency=pl.col("currency").str.to_uppercase(),
-                               disputed=pl.col("disputed").str.to_lowercase())
-    currency_hint = "" if "currency" in mapping.defaults else " and [defaults] has no currency"
-    reasons += [
-        _why(pl.col("currency") == "", lab["currency"], f"is empty{currency_hint}"),
-        _why((pl.col("currency") != "") & ~pl.col("currency").str.contains(r"^[A-Z]{3}$"),
-             lab["currency"], "is not a 3-letter ISO 4217 currency code", pl.col("currency")),
-        _why(~pl.col("doc_type").is_in([*DOC_TYPES, ""]), lab["doc_type"],
-             f"is not one of {', '.join(DOC_TYPES)} (map source values with [values.doc_type])",
-             pl.col("doc_type")),
-        _why(~pl.col("disputed").is_in(["true", "false", ""]), lab["disputed"],
-             "is not true or false (map source values with [values.disputed])", pl.col("disputed")),
-        _why(~pl.col("payment_terms_days").str.contains(r"^[0-9]{0,4}$"), lab["payment_terms_days"],
-             "is not a whole number of days", pl.col("payment_terms_days")),
-    ]
-    frame = frame.with_columns(
-        doc_type=pl.when(pl.col("doc_type") == "").then(pl.lit(DEFAULT_DOC_TYPE)).otherwise("doc_type"),
-        disputed=pl.when(pl.col("disputed") == "").then(pl.lit("false")).otherwise("disputed"),
-        payment_terms_days=pl.when(pl.col("payment_terms_days") == "")
-        .then(pl.lit(DEFAULT_TERMS_DAYS)).otherwise("payment_terms_days"),
-    )
-    terms = pl.col("payment_terms_days").cast(pl.Int32, strict=False)
-    frame = frame.with_columns(
-        due_date=pl.coalesce(
-            "due_date",
-            pl.when(pl.col("doc_type") == "credit_note").then(pl.col("doc_date"))
-            .otherwise(pl.col("doc_date") + pl.duration(days=terms)),
-        )
-    )
-    iso = lambda c: pl.col(c).cast(pl.String)  # noqa: E731
-    for later in ("due_date", "settled_date", "service_end"):
-        earlier = "service_start" if later == "service_end" else "doc_date"
-        if later not in mapping.columns:
-            continue
-        reasons.append(pl.when(pl.col(later) < pl.col(earlier)).then(pl.concat_str([
-            pl.lit(f"{lab[later]}: "), iso(later), pl.lit(f" is before {earlier} "), iso(earlier)])))
-    reasons.append(_why(pl.col("settled_date").is_not_null() & (pl.col("doc_type") == "credit_note"),
-                        lab["settled_date"], "is set on a credit note (only invoices and debit notes "
-                        "can be settled by this import)"))
-
-    # Duplicates: the first record carrying an id keeps it, whatever else is wrong with it.
-    candidates = (pl.col("document_id") != "") & ~pl.col("_struct_bad")
-    first_line = pl.col("_line").min().over(pl.when(candidates).then(pl.col("document_id")))
-    reasons.append(pl.when(candidates & (pl.col("_line") != first_line)).then(pl.concat_str([
-        pl.lit(f"{lab['document_id']}: '"), pl.col("document_id"), pl.lit("' duplicates line "),
-        first_line.cast(pl.String)])))
-
-    frame = frame.with_columns(
-        _reasons=pl.when(pl.col("_struct_bad")).then(pl.lit([], dtype=pl.List(pl.String)))
-        .otherwise(pl.concat_list(reasons).list.drop_nulls())
-    ).with_columns(_quarantined=pl.col("_struct_bad") | (pl.col("_reasons").list.len() > 0))
-    return frame, amounts
-
-
-def _row_issues(frame: pl.DataFrame, table: SourceTable, file: str) -> list[Issue]:
-    issues = [Issue(file, table.lines[idx], reason)
-              for idx, reasons in table.problems.items() for reason in reasons]
-    exploded = (frame.filter(pl.col("_reasons").list.len() > 0)
-                .select("_line", "_reasons").explode("_reasons"))
-    issues += [Issue(file, line, reason) for line, reason in exploded.iter_rows()]
+def _row_issues(reasons: pl.DataFrame, table: SourceTable, file: str) -> list[Issue]:
+    lines = table.fields[LINE]
+    issues = [Issue(file, lines[idx], reason) for idx, found in table.problems.items() for reason in found]
+    issues += [Issue(file, line, reason) for line, reason in reasons.select("_line", "reason").iter_rows()]
     return sorted(issues, key=lambda i: i.line)
 
 
@@ -371,7 +255,8 @@ def _customers(good: pl.DataFrame, mapping: Mapping, file: str) -> tuple[pl.Data
         for line, cust, value, kept, kept_line in clash.select(
                 "_line", "customer_id", attr, "kept", "kept_line").iter_rows():
             issues.append(Issue(file, line, f"customer {cust!r}: {attr} {value!r} differs from {kept!r} "
-                                            f"(line {kept_line}); the customer keeps {kept!r}"))
+                                            f"(line {kept_line}); the customer keeps {kept!r}",
+                                quarantined=False))
     customers = grouped.select(
         "customer_id",
         name=pl.coalesce("name", "customer_id"),
@@ -389,7 +274,7 @@ def _documents(good: pl.DataFrame, mapping: Mapping) -> pl.DataFrame:
     return good.select(*DOCUMENT_BASE, *extras).with_columns(pl.col("amount").cast(AMOUNT_DTYPE))
 
 
-def _quarantine(frame: pl.DataFrame, table: SourceTable, delimiter: str) -> pl.DataFrame:
+def _quarantine(frame: pl.DataFrame, reasons: pl.DataFrame, table: SourceTable, delimiter: str) -> pl.DataFrame:
     """line, reason and the record's fields as written (header names made unique)."""
     names: list[str] = ["line", "reason"]
     for h in table.header:
@@ -397,13 +282,29 @@ def _quarantine(frame: pl.DataFrame, table: SourceTable, delimiter: str) -> pl.D
         while name in names:
             name, k = f"{h or 'column'}_{k}", k + 1
         names.append(name)
-    width = len(table.header)
-    bad = frame.filter(pl.col("_quarantined")).select("_row", "_line", "_reasons")
-    records = []
-    for row, line, reasons in bad.iter_rows():
-        why = "; ".join(table.problems.get(row, []) + list(reasons))
-        fields = table.raw.get(row, table.rows[row])
-        if len(fields) > width:  # keep a too-long record's surplus fields in its last column
-            fields = fields[:width - 1] + [delimiter.join(fields[width - 1:])]
-        records.append([str(line), why, *fields, *[""] * (width - len(fields))])
-    return pl.DataFrame(records, schema={n: pl.String for n in names}, orient="row")
+    width = table.width
+    positions = [str(i) for i in range(width)]
+    joined = reasons.group_by("_row", maintain_order=True).agg(pl.col("reason").str.join("; "))
+    bad = (frame.filter(pl.col("_quarantined")).select("_row", "_line")
+           .join(joined, on="_row", how="left", maintain_order="left"))
+    out = bad.join(table.fields.select(positions).with_row_index("_row"), on="_row", how="left",
+                   maintain_order="left")
+    out = out.select(
+        "_row",
+        line=pl.col("_line").cast(pl.String),
+        reason=pl.col("reason").fill_null(""),
+        **{name: pl.col(pos) for name, pos in zip(names[2:], positions)},
+    )
+    if table.raw:  # broken or undecodable records: their fields as written (and own reasons)
+        fixes = []
+        for row, reason in bad.filter(pl.col("_row").is_in(list(table.raw))).select("_row", "reason").iter_rows():
+            fields = table.raw[row]
+            if len(fields) > width:  # keep a too-long record's surplus fields in its last column
+                fields = fields[:width - 1] + [delimiter.join(fields[width - 1:])]
+            fields = fields + [""] * (width - len(fields))
+            fixes.append([row, str(table.fields[LINE][row]),
+                          "; ".join(table.problems.get(row, []) + ([reason] if reason else [])), *fields])
+        fixed = pl.DataFrame(fixes, schema={"_row": pl.UInt32, **{n: pl.String for n in names}}, orient="row")
+        out = pl.concat([out.filter(~pl.col("_row").is_in(fixed["_row"].implode())), fixed])
+        out = out.sort("_row")
+    return out.drop("_row")

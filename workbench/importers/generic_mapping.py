@@ -14,6 +14,7 @@ histories")::
 
 from __future__ import annotations
 
+import codecs
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -66,6 +67,15 @@ class Mapping:
         """True when the column is mapped or has a default."""
         return column in self.columns or column in self.defaults
 
+    def to_dict(self) -> dict[str, Any]:
+        """The mapping shaped like its TOML file (``parse_mapping(m.to_dict())`` re-validates it)."""
+        source = {"delimiter": self.delimiter, "encoding": self.encoding, "date_format": self.date_format,
+                  "decimal": self.decimal, "thousands": self.thousands}
+        if self.reporting_currency is not None:
+            source["reporting_currency"] = self.reporting_currency
+        return {"source": source, "defaults": dict(self.defaults), "columns": dict(self.columns),
+                "values": {k: dict(v) for k, v in self.values.items()}}
+
 
 def load_mapping(path: Path | str) -> Mapping:
     """Read and validate a mapping TOML file.
@@ -104,8 +114,9 @@ def parse_mapping(data: dict[str, Any], origin: str = "mapping") -> Mapping:
     columns = _parse_columns(data.get("columns", {}), fail)
     defaults = _parse_defaults(data.get("defaults", {}), fail)
     values = _parse_values(data.get("values", {}), columns, fail)
-    if "currency" not in columns and "currency" not in defaults:
-        raise fail("currency: map a source column in [columns] or set it in [defaults]")
+    for needed in ("currency", "country"):  # required in the ledger, no safe guess
+        if needed not in columns and needed not in defaults:
+            raise fail(f"{needed}: map a source column in [columns] or set it in [defaults]")
     return Mapping(columns=columns, defaults=defaults, values=values, **source)
 
 
@@ -123,7 +134,10 @@ def _parse_source(section: dict[str, Any], fail) -> dict[str, Any]:
     out["delimiter"] = delimiter
     encoding = section.get("encoding", "utf-8")
     try:
-        b"".decode(encoding)
+        codecs.lookup(encoding)
+        b"aaaa".decode(encoding)  # LookupError for bytes-to-bytes codecs such as base64
+    except UnicodeDecodeError:
+        pass
     except LookupError as exc:
         raise fail(f"[source] encoding {encoding!r} is not a known text encoding ({exc})") from None
     out["encoding"] = encoding

@@ -29,15 +29,23 @@ def _replace_into(path: Path, payload: bytes) -> None:
 def write_csv(frame: pl.DataFrame, path: Path) -> None:
     """Write a frame as text: dates ISO, decimals as their exact text, empty cells empty."""
     text_cols = []
-    for name, dtype in frame.schema.items():
+    for name in frame.columns:
         col = pl.col(name).cast(pl.String)
         text_cols.append(pl.when(col != "").then(col).alias(name))
-    out = frame.select(text_cols) if frame.width else frame
-    _replace_into(path, out.write_csv(line_terminator="\n", quote_style="necessary").encode("utf-8"))
+    tmp = path.with_name(f".{path.name}.tmp")
+    frame.select(text_cols).write_csv(tmp, line_terminator="\n", quote_style="necessary")
+    os.replace(tmp, path)
 
 
-def write_json(data: Any, path: Path) -> None:
-    _replace_into(path, (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
+def write_json(data: dict[str, Any], path: Path, records: pl.DataFrame | None = None,
+               records_key: str = "issues") -> None:
+    """Write ``data`` as indented JSON; ``records`` (a frame) becomes one more key
+    holding a list of objects, serialised by polars (fast for a million rows)."""
+    text = json.dumps({**data, records_key: []} if records is not None else data, indent=2, ensure_ascii=False)
+    if records is not None and records.height:  # one object per line, in place of the empty list
+        rows = records.write_ndjson().splitlines()
+        text = text[:-len("[]\n}")] + "[\n    " + ",\n    ".join(rows) + "\n  ]\n}"
+    _replace_into(path, (text + "\n").encode("utf-8"))
 
 
 def toml_string(value: str) -> str:

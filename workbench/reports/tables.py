@@ -15,7 +15,7 @@ shared with :mod:`workbench.exports`.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Mapping, Iterable, Sequence
 from datetime import date, datetime, time
 from decimal import Decimal
 from html import escape
@@ -149,9 +149,27 @@ def _exact(values: Iterable[Any], name: str) -> Iterable[Decimal | int]:
         yield value
 
 
+#: Header text of the column names the workbench's frames use; other names show as written.
+COLUMN_LABELS: dict[str, str] = {
+    "customer_id": "Customer", "name": "Name", "country": "Country", "collector": "Collector",
+    "status": "Status", "segment": "Segment", "entity": "Entity", "currency": "Currency",
+    "current": "Current", "gross_open": "Gross open", "unapplied_credit": "Unapplied credit",
+    "total": "Total", "overdue": "Overdue", "over_90": "Over 90", "document_id": "Document",
+    "due_date": "Due date", "dpd": "Days past due", "open_document": "Open (doc. currency)",
+    "open_reporting": "Open", "disputed": "Disputed", "reason": "Reason", "items": "Items",
+    "this_week": "This week", "last_week": "Last week", "last_13_weeks": "Last 13 weeks",
+    "week_ending": "Week ending", "cash": "Cash", "as_of": "As of", "dso_countback": "DSO countback",
+    "dso_simple": "DSO simple", "bpdso": "BPDSO", "add": "ADD", "cei": "CEI %", "file": "File",
+    "line": "Line", "row": "Row as read", "rows_read": "Rows read", "rows_loaded": "Loaded",
+    "rows_quarantined": "Quarantined", "amount_read": "Amount read", "amount_loaded": "Amount loaded",
+    "amount_quarantined": "Amount quarantined",
+}
+
+
 def html_table(
     frame: Any,
     *,
+    labels: Mapping[str, str] | None = None,
     money_columns: Sequence[str] = (),
     pct_columns: Sequence[str] = (),
     int_columns: Sequence[str] = (),
@@ -168,6 +186,7 @@ def html_table(
     cell. ``pct_columns`` hold fractions (0.25 → ``"25.0%"``). ``total_row``
     appends exact sums of the money and integer columns over *all* rows, even
     those cut by ``max_rows``; a cut is announced in a final note row.
+    Headers use ``labels`` (then :data:`COLUMN_LABELS`) for known column names.
     """
     columns, rows = frame_rows(frame)
     _check_columns(columns, money_columns, pct_columns, int_columns)
@@ -176,8 +195,10 @@ def html_table(
     shown = rows if max_rows is None else rows[: max(max_rows, 0)]
 
     head: list[str] = []
+    names = {**COLUMN_LABELS, **(labels or {})}
     for name in columns:
-        label = f"{name} ({currency})" if currency and name in money_cols else name
+        text = names.get(name, name)
+        label = f"{text} ({currency})" if currency and name in money_cols else text
         css = ' class="num"' if name in numeric else ""
         head.append(f'<th scope="col"{css}>{escape(label)}</th>')
 
