@@ -112,7 +112,10 @@ display.show_table(tables.html_table(data.dso_trend))
     ("code", """
 display.section("Data quality", "Rows read, loaded and quarantined per file", page_break=True)
 display.show_table(tables.html_table(
-    data.load_files, int_columns=["rows_read", "rows_loaded", "rows_quarantined"]))
+    data.load_files, int_columns=["rows_read", "rows_loaded", "rows_quarantined"],
+    money_columns=["amount_read", "amount_loaded", "amount_quarantined"]))
+display.note("Amount totals are control sums of each file's amount column as written (all currencies together); "
+             "read = loaded + quarantined.")
 if data.quarantine.height:
     display.note(f"{data.quarantine.height} row(s) were quarantined: they are excluded from every figure above.",
                  kind="warning")

@@ -221,9 +221,14 @@ def dso_trend(history: list[Kpis], as_of: date) -> pl.DataFrame:
 
 def data_quality(ledger: Ledger) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Per-file load counts and the quarantined rows (file, line, reason, row)."""
-    files = pl.DataFrame([
-        {"file": name, **{k: v for k, v in f.as_dict().items()}} for name, f in ledger.report.files.items()
-    ])
+    files = pl.DataFrame(
+        [{"file": name, "rows_read": f.rows_read, "rows_loaded": f.rows_loaded, "rows_quarantined": f.rows_quarantined,
+          "amount_read": f.amount_read, "amount_loaded": f.amount_loaded, "amount_quarantined": f.amount_quarantined}
+         for name, f in ledger.report.files.items()],
+        schema={"file": pl.String, "rows_read": pl.Int64, "rows_loaded": pl.Int64, "rows_quarantined": pl.Int64,
+                "amount_read": pl.Decimal(38, 3), "amount_loaded": pl.Decimal(38, 3),
+                "amount_quarantined": pl.Decimal(38, 3)},
+    )
     return files, ledger.report.quarantine_frame()
 
 
