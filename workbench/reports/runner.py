@@ -88,6 +88,9 @@ class _CurrentPythonSpecs(KernelSpecManager):
 
         spec = get_kernel_dict()
         spec["argv"][0] = sys.executable
+        # the kernel's own start-up chatter (e.g. the notice that local TCP is unencrypted)
+        # is not the report's business; execution errors still reach the runner as messages
+        spec["argv"].append("--IPKernelApp.log_level=ERROR")
         paths = [str(PACKAGE_ROOT), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
         env = {"PYTHONPATH": os.pathsep.join(dict.fromkeys(paths))}
         return self.kernel_spec_class(resource_dir=RESOURCES, env=env, **spec)
