@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import polars as pl
@@ -188,3 +189,23 @@ def test_excel_customers_and_documents(tmp_path) -> None:
     led = load_ledger(tmp_path)
     assert led.documents["amount"].to_list() == [5_000]
     assert led.report.issues == []
+
+
+def test_parquet_typed_columns_are_still_validated(tmp_path) -> None:
+    write_ledger(tmp_path)
+    frame = pl.DataFrame({
+        "document_id": ["A", "B", "C"], "customer_id": ["C1"] * 3, "doc_type": ["invoice"] * 3,
+        "doc_date": [date(2025, 1, 1)] * 3, "due_date": [date(2025, 1, 31), date(2025, 1, 31), date(2024, 1, 1)],
+        "currency": ["EUR"] * 3, "amount": [Decimal("5.00"), Decimal("-2.00"), Decimal("1.00")],
+    }, schema_overrides={"amount": pl.Decimal(18, 2)})
+    (tmp_path / "documents.csv").unlink()
+    frame.write_parquet(tmp_path / "documents.parquet")
+    led = load_ledger(tmp_path)
+    assert [(i.line, i.reason) for i in led.report.issues] == [
+        (2, "amount '-2.00' is negative (amounts are positive; a credit note has its own doc_type)"),
+        (3, "due_date is before doc_date")]  # Parquet rows count from 1
+    assert led.documents["amount"].to_list() == [5_000]
+    floats = frame.with_columns(pl.Series("amount", [5.0, 0.1 + 0.2, 7.25]))
+    floats.write_parquet(tmp_path / "documents.parquet")
+    led = load_ledger(tmp_path)
+    assert [(i.line, i.reason) for i in led.report.issues][0] == (2, "amount '0.30000000000000004' has more than 3 decimals")

@@ -130,6 +130,7 @@ class _Loader:
         for line, reason in bad.select(LINE, REASON).iter_rows():
             self.issues.append(Issue(file, line, reason))
         text_bad = raw_text.join(bad.select(LINE, REASON), on=LINE, how="inner")
+        text_bad = text_bad.with_columns(pl.exclude(LINE).cast(pl.String))
         if broken:
             text_bad = pl.concat(
                 [text_bad, pl.DataFrame({LINE: [b[0] for b in broken], REASON: [b[1] for b in broken],

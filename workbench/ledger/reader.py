@@ -173,12 +173,13 @@ def read_csv_text(path: Path, encoding: str | None = None) -> RawTable:
 
 
 def read_parquet_text(path: Path) -> RawTable:
-    """Read a Parquet file with every column cast to text (dates as ISO)."""
+    """Read a Parquet file: dates and decimals (up to 3 places) stay typed, the rest as text."""
     try:
         frame = pl.read_parquet(path)
     except Exception as exc:  # polars raises several types for corrupt files
         raise LedgerReadError(f"{path.name}: cannot be read as Parquet: {exc}") from exc
-    frame = frame.with_columns(pl.all().cast(pl.String))
+    keep = {c for c, t in frame.schema.items() if t == pl.Date or (t.is_decimal() and t.scale <= 3)}
+    frame = frame.with_columns(pl.col(c).cast(pl.String) for c in frame.columns if c not in keep)
     frame = frame.with_columns(pl.Series(LINE, np.arange(1, frame.height + 1), dtype=pl.Int64))
     return RawTable(path.name, frame, encoding="parquet")
 

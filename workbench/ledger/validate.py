@@ -47,7 +47,7 @@ def iso_countries() -> frozenset[str]:
 
 
 def _quoted(col: str) -> pl.Expr:
-    value = pl.col(col).str.slice(0, 40)
+    value = pl.col(col).cast(pl.String).str.slice(0, 40)
     return pl.concat_str([pl.lit("'"), value, pl.lit("'")])
 
 
@@ -61,8 +61,24 @@ def _date(col: str) -> pl.Expr:
     return pl.when(text.str.contains(r"^\d{4}-\d{2}-\d{2}$")).then(text.str.to_date("%Y-%m-%d", strict=False))
 
 
-def _checks(column: Column) -> tuple[list[Check], pl.Expr | None]:
-    """Reason expressions for one column and the typed value expression."""
+def _amount_message(name: str, decimals: int) -> pl.Expr:
+    """Why a decimal text is refused (evaluated on flagged rows only)."""
+    _, why = parse_scaled(pl.col(name), decimals)
+    return (
+        pl.when(pl.col(name).str.strip_chars().str.starts_with("-"))
+        .then(_msg(name, "is negative (amounts are positive; a credit note has its own doc_type)"))
+        .when(why.is_not_null())
+        .then(pl.concat_str([_msg(name, ""), why]))
+        .otherwise(_msg(name, "is zero (it must be positive)"))
+    )
+
+
+def _checks(column: Column, dtype: pl.DataType | None = None) -> tuple[list[Check], pl.Expr | None]:
+    """Reason expressions for one column and the typed value expression.
+
+    ``dtype`` is the column's type as read: text for CSV, possibly ``Date`` or
+    ``Decimal`` for Parquet, which need no parsing.
+    """
     name = column.name
     col = pl.col(name)
     present = col.is_not_null()
@@ -73,21 +89,29 @@ def _checks(column: Column) -> tuple[list[Check], pl.Expr | None]:
     typed: pl.Expr | None = None
     if kind in ("id", "text", "country"):
         typed = col
+    elif kind == "date" and dtype == pl.Date:
+        typed = col
     elif kind == "date":
         typed = _date(name)
         reasons.append(Check(present & typed.is_null(), _msg(name, "is not a valid date (YYYY-MM-DD)")))
-    elif kind in ("amount", "rate"):
-        decimals = AMOUNT_DECIMALS if kind == "amount" else RATE_DECIMALS
-        typed, why = parse_scaled(col, decimals)
-        negative = col.str.strip_chars().str.starts_with("-")
-        message = (
-            pl.when(negative)
-            .then(_msg(name, "is negative (amounts are positive; a credit note has its own doc_type)"))
-            .when(why.is_not_null())
-            .then(pl.concat_str([_msg(name, ""), why]))
-            .otherwise(_msg(name, "is zero (it must be positive)"))
+    elif kind == "amount" and dtype is not None and dtype.is_decimal() and dtype.scale <= AMOUNT_DECIMALS:
+        # typed input (Parquet Decimal): exact, only the sign needs checking
+        typed = (col.cast(pl.Decimal(38, AMOUNT_DECIMALS)) * 10**AMOUNT_DECIMALS).cast(pl.Int64)
+        reasons.append(Check(present & (typed <= 0), pl.when(typed < 0).then(
+            _msg(name, "is negative (amounts are positive; a credit note has its own doc_type)")
+        ).otherwise(_msg(name, "is zero (it must be positive)"))))
+    elif kind == "amount":
+        # one strict pattern decides validity; the detailed reason is built only for flagged rows
+        text = col.str.strip_chars()
+        ok = text.str.contains(r"^[0-9]{1,15}(\.[0-9]{1,3})?$")
+        typed = pl.when(ok).then(
+            (text.str.to_decimal(scale=AMOUNT_DECIMALS).cast(pl.Decimal(38, AMOUNT_DECIMALS))
+             * 10**AMOUNT_DECIMALS).cast(pl.Int64)
         )
-        reasons.append(Check(present & (negative | why.is_not_null() | (typed == 0)), message))
+        reasons.append(Check(present & (~ok | (typed == 0)), _amount_message(name, AMOUNT_DECIMALS)))
+    elif kind == "rate":
+        typed, why = parse_scaled(col, RATE_DECIMALS)
+        reasons.append(Check(present & (why.is_not_null() | (typed == 0)), _amount_message(name, RATE_DECIMALS)))
     elif kind in ("int", "score"):
         ok = col.str.contains(r"^\s*\d{1,9}\s*$")
         typed = pl.when(ok).then(col.str.strip_chars().cast(pl.Int64, strict=False))
@@ -168,7 +192,7 @@ def check_table(frame: pl.DataFrame, columns: tuple[Column, ...]) -> pl.DataFram
     reasons: list[pl.Expr] = []
     typed: list[pl.Expr] = []
     for column in columns:
-        col_reasons, value = _checks(column)
+        col_reasons, value = _checks(column, frame.schema.get(column.name))
         reasons.extend(col_reasons)
         if value is not None:
             typed.append(value.alias(column.name))
