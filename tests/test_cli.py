@@ -168,3 +168,17 @@ def test_missing_rate_is_reported_with_currency_and_date(tmp_path, args) -> None
     # start of the CEI period)
     day = "2025-02-01" if args == ["aging"] else "2025-01-31"
     assert f"no FX rate for USD on or before {day}" in res.stderr
+
+
+def test_aging_by_doc_date_and_custom_edges(tmp_path) -> None:
+    led = write_ledger(tmp_path / "l", documents=[inv("A", "2025-01-01", "2025-03-01", "5.00"),
+                                                 inv("B", "2025-02-20", "2025-03-20", "7.00")])
+    by_doc = list(csv.reader(io.StringIO(run("aging", "--ledger", str(led), "--as-of", "2025-03-10",
+                                             "--basis", "doc_date").stdout)))
+    assert by_doc == [["customer_id", "0-30", "31-60", "61-90", "91-120", "120+", "unapplied_credit", "total"],
+                      ["C1", "7.00", "0.00", "5.00", "0.00", "0.00", "0.00", "12.00"]]
+    custom = list(csv.reader(io.StringIO(run("aging", "--ledger", str(led), "--as-of", "2025-03-10",
+                                             "--edges", "0,7").stdout)))
+    assert custom[0][1:4] == ["current", "1-7", "7+"] and custom[1][1:4] == ["7.00", "0.00", "5.00"]
+    bad = run("aging", "--ledger", str(led), "--as-of", "2025-03-10", "--edges", "30,10")
+    assert bad.returncode == 2 and "increasing" in bad.stderr

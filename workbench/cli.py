@@ -40,6 +40,11 @@ class By(str, Enum):
     currency = "currency"
 
 
+class Basis(str, Enum):
+    due_date = "due_date"
+    doc_date = "doc_date"
+
+
 class AgingFormat(str, Enum):
     csv = "csv"
     json = "json"
@@ -161,14 +166,25 @@ def aging(
     fmt: Annotated[AgingFormat, typer.Option("--format", help="Output format.")] = AgingFormat.csv,
     out: Annotated[Optional[Path], typer.Option("--out", help="File to write (required for xlsx; else stdout).")] = None,
     entity: EntityOpt = None,
+    basis: Annotated[Optional[Basis], typer.Option("--basis", help="Age by days past due or days since the invoice.")] = None,
+    edges: Annotated[Optional[str], typer.Option("--edges", help="Bucket edges in days, e.g. 0,30,60,90,120.")] = None,
 ) -> None:
     """Aging by customer, entity, country, collector or currency, in the reporting currency."""
+    from .aging import DEFAULT_BUCKETS, DOC_DATE_BUCKETS, Buckets
     from .aging import aging as compute
     from .exports import write_csv, write_xlsx
 
     led = _load(ledger).filter_entity(entity)
     day = _date(as_of)
-    frame = compute(led, day, by=by.value).drop("gross_open")
+    basis_value = (basis or Basis.due_date).value
+    if edges:
+        try:
+            buckets = Buckets(tuple(int(e) for e in edges.split(",")))
+        except ValueError as exc:
+            _fail(f"--edges {edges!r}: {exc}")
+    else:
+        buckets = DOC_DATE_BUCKETS if basis_value == "doc_date" else DEFAULT_BUCKETS
+    frame = compute(led, day, by=by.value, buckets=buckets, basis=basis_value).drop("gross_open")
     money = [c for c in frame.columns if c not in ("customer_id", by.value)]
     if fmt is AgingFormat.xlsx:
         target = out or Path(f"aging-{by.value}-{day.isoformat()}.xlsx")
