@@ -227,6 +227,106 @@ def report_weekly(
     typer.echo(f"report written: {result.html}" + (f" and {result.pdf}" if result.pdf else ""))
 
 
+# ----------------------------------------------------------------- credit (issue 5)
+
+credit_app = typer.Typer(help="Credit risk: scores, limits, exposure, order release checks.", no_args_is_help=True)
+app.add_typer(credit_app, name="credit")
+
+
+class CreditFormat(str, Enum):
+    csv = "csv"
+    json = "json"
+
+
+CreditFormatOpt = Annotated[CreditFormat, typer.Option("--format", help="Output format.")]
+PolicyOpt = Annotated[Optional[Path], typer.Option(
+    "--policy", help="Credit policy TOML merged over the shipped default.", dir_okay=False)]
+
+
+def _credit_out(frame, fmt: CreditFormat, day: date, key: str) -> None:
+    """Print a credit frame: CSV (list columns joined with '; ') or JSON (amounts as exact strings)."""
+    from .credit import flat_frame, json_records
+    from .exports import write_csv
+
+    if fmt is CreditFormat.json:
+        typer.echo(json.dumps({"as_of": day.isoformat(), key: json_records(frame)}, indent=2, ensure_ascii=False))
+        return
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = write_csv(flat_frame(frame), Path(tmp) / f"{key}.csv")
+        sys.stdout.write(path.read_text(encoding="utf-8"))
+
+
+@credit_app.command("score")
+def credit_score(ledger: LedgerOpt, as_of: AsOfOpt, fmt: CreditFormatOpt = CreditFormat.csv,
+                 policy: PolicyOpt = None) -> None:
+    """Score every customer: 0-100 score, risk class A-E, points per factor and an explanation."""
+    from .credit import load_policy, score_customers
+
+    day = _date(as_of)
+    _credit_out(score_customers(_load(ledger), day, load_policy(policy)), fmt, day, "scores")
+
+
+@credit_app.command("limits")
+def credit_limits(ledger: LedgerOpt, as_of: AsOfOpt, fmt: CreditFormatOpt = CreditFormat.csv,
+                  policy: PolicyOpt = None) -> None:
+    """Three-method credit limits, recommended limit and terms per customer (limit currency)."""
+    from .credit import load_policy, recommend_limits
+
+    day = _date(as_of)
+    _credit_out(recommend_limits(_load(ledger), day, load_policy(policy)), fmt, day, "limits")
+
+
+@credit_app.command("exposure")
+def credit_exposure(ledger: LedgerOpt, as_of: AsOfOpt, fmt: CreditFormatOpt = CreditFormat.csv,
+                    policy: PolicyOpt = None,
+                    over_limit_only: Annotated[bool, typer.Option("--over-limit", help="Only customers over their credit limit.")] = False) -> None:
+    """Exposure (open AR, unapplied credit, open orders, delivered not invoiced) against credit and insured limits."""
+    from .credit import exposure, load_policy, over_limit
+
+    day = _date(as_of)
+    frame = exposure(_load(ledger), day, load_policy(policy))
+    _credit_out(over_limit(frame) if over_limit_only else frame, fmt, day, "exposure")
+
+
+@credit_app.command("check")
+def credit_check(
+    ledger: LedgerOpt, as_of: AsOfOpt,
+    customer: Annotated[str, typer.Option("--customer", help="Customer id of the order.")],
+    amount: Annotated[str, typer.Option("--amount", help="Order amount, e.g. 12500.00.")],
+    currency: Annotated[Optional[str], typer.Option("--currency", help="Currency of the amount (default: the limit currency).")] = None,
+    fmt: CreditFormatOpt = CreditFormat.json,
+    policy: PolicyOpt = None,
+) -> None:
+    """Order release check: release, hold or refer, with the reasons (exit 0 whatever the outcome)."""
+    from decimal import Decimal, InvalidOperation
+
+    from .credit import check_order, load_policy
+
+    day = _date(as_of)
+    try:
+        value = Decimal(amount.strip())
+    except InvalidOperation:
+        _fail(f"--amount {amount!r} is not a decimal number such as 12500.00")
+    if not value.is_finite() or value <= 0:
+        _fail(f"--amount {amount!r} must be a positive amount")
+    decision = check_order(_load(ledger), customer, value, day, load_policy(policy), currency=currency)
+    if fmt is CreditFormat.json:
+        typer.echo(json.dumps(decision.as_dict(), indent=2, ensure_ascii=False))
+        return
+    import polars as pl
+
+    frame = pl.DataFrame([{
+        "customer_id": decision.customer_id, "as_of": day, "outcome": decision.outcome, "finding": f.code,
+        "finding_outcome": f.outcome, "message": f.message, "order_amount": decision.order_amount,
+        "currency": decision.currency, "exposure_after": decision.exposure_after,
+        "credit_limit": decision.credit_limit, "insured_limit": decision.insured_limit,
+        "risk_class": decision.risk_class,
+    } for f in decision.findings])
+    _credit_out(frame, fmt, day, "check")
+
+
 def main() -> None:
     """Entry point: run the app and turn workbench errors into exit code 2 with a message."""
     try:
