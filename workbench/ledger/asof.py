@@ -17,6 +17,9 @@ import polars as pl
 from .model import Ledger
 
 _RECEIVABLE = ("invoice", "debit_note")
+#: Document columns carried into open items (the others stay on ``ledger.documents``).
+RECEIVABLE_COLUMNS = ("key", "document_id", "customer_id", "doc_type", "doc_date", "due_date", "currency", "amount",
+                      "entity", "disputed", "dispute_reason", "reference", "po_number")
 
 
 def consumed_dates(items: pl.DataFrame, allocations: pl.DataFrame, key: str, alloc_key: str) -> pl.DataFrame:
@@ -34,12 +37,11 @@ def consumed_dates(items: pl.DataFrame, allocations: pl.DataFrame, key: str, all
         pl.col("allocation_date").max().alias("_last"),
         pl.col("allocation_date").min().alias("first_allocation"),
     ).rename({alloc_key: key})
-    return (
-        items.join(per_item, on=key, how="left")
-        .with_columns(
-            pl.when(pl.col("_allocated") >= pl.col("amount")).then(pl.col("_last")).alias("consumed")
-        )
-        .drop("_allocated", "_last")
+    # join on the key column alone and attach the result: no gather of the item's text columns
+    found = items.select(key, "amount").join(per_item, on=key, how="left", maintain_order="left")
+    return items.with_columns(
+        pl.when(found["_allocated"] >= found["amount"]).then(found["_last"]).otherwise(None).alias("consumed"),
+        found["first_allocation"],
     )
 
 
@@ -73,23 +75,25 @@ def _open_at(items: pl.DataFrame, allocations: pl.DataFrame, key: str, alloc_key
 
 def build_receivables(ledger: Ledger) -> pl.DataFrame:
     """Invoices and debit notes with their settlement date (``consumed``)."""
-    docs = ledger.documents.filter(pl.col("doc_type").is_in(_RECEIVABLE))
-    return consumed_dates(docs, ledger.allocations, "document_id", "document_id")
+    docs = ledger.documents.filter(pl.col("doc_type").is_in(_RECEIVABLE)).select(
+        [c for c in RECEIVABLE_COLUMNS if c in ledger.documents.columns]
+    )
+    return consumed_dates(docs, ledger.allocations, "key", "document_key")
 
 
 def build_credit_sources(ledger: Ledger) -> pl.DataFrame:
     """Payments and credit notes as one frame of sources with ``consumed`` dates."""
-    cols = ["source_id", "source_kind", "customer_id", "entity", "currency", "date", "amount"]
+    cols = ["key", "source_id", "source_kind", "customer_id", "entity", "currency", "date", "amount"]
     pays = ledger.payments.select(
-        pl.col("payment_id").alias("source_id"), pl.lit("payment").alias("source_kind"), "customer_id", "entity",
-        "currency", pl.col("value_date").alias("date"), "amount",
+        "key", pl.col("payment_id").alias("source_id"), pl.lit("payment").alias("source_kind"), "customer_id",
+        "entity", "currency", pl.col("value_date").alias("date"), "amount",
     )
     notes = ledger.documents.filter(pl.col("doc_type") == "credit_note").select(
-        pl.col("document_id").alias("source_id"), pl.lit("credit_note").alias("source_kind"), "customer_id",
+        "key", pl.col("document_id").alias("source_id"), pl.lit("credit_note").alias("source_kind"), "customer_id",
         "entity", "currency", pl.col("doc_date").alias("date"), "amount",
     )
     sources = pl.concat([pays.select(cols), notes.select(cols)])
-    return consumed_dates(sources, ledger.allocations, "source_id", "source_id")
+    return consumed_dates(sources, ledger.allocations, "key", "source_key")
 
 
 def open_items(ledger: Ledger, dates: date | Sequence[date]) -> pl.DataFrame:
@@ -100,7 +104,7 @@ def open_items(ledger: Ledger, dates: date | Sequence[date]) -> pl.DataFrame:
     and allocations dated after it are ignored for that date.
     """
     dates = [dates] if isinstance(dates, date) else list(dates)
-    return _open_at(ledger.receivables, ledger.allocations, "document_id", "document_id", "doc_date", dates)
+    return _open_at(ledger.receivables, ledger.allocations, "key", "document_key", "doc_date", dates)
 
 
 def unapplied_credit(ledger: Ledger, dates: date | Sequence[date]) -> pl.DataFrame:
@@ -111,4 +115,4 @@ def unapplied_credit(ledger: Ledger, dates: date | Sequence[date]) -> pl.DataFra
     Unidentified payments have a null ``customer_id``.
     """
     dates = [dates] if isinstance(dates, date) else list(dates)
-    return _open_at(ledger.credit_sources, ledger.allocations, "source_id", "source_id", "date", dates)
+    return _open_at(ledger.credit_sources, ledger.allocations, "key", "source_key", "date", dates)

@@ -212,6 +212,7 @@ def load_ledger(folder: str | Path) -> Ledger:
             pl.col("disputed").fill_null(False),
         )
         .drop("_cust_entity")
+        .with_row_index("key")
     )
     doc_names = ld.names["documents"]
 
@@ -229,6 +230,7 @@ def load_ledger(folder: str | Path) -> Ledger:
         payments.join(cust_entity, on="customer_id", how="left")
         .with_columns(pl.coalesce("entity", "_cust_entity", pl.lit(DEFAULT_ENTITY)).alias("entity"))
         .drop("_cust_entity")
+        .with_row_index("key", offset=documents.height)
     )
 
     allocations = ld.table("allocations", hook=lambda f: _allocation_rules(f, documents, payments, ld))
@@ -262,25 +264,27 @@ def _allocation_rules(frame: pl.DataFrame, documents: pl.DataFrame, payments: pl
     """Cross-table rules of allocations (LEDGER_FORMAT.md integrity rules)."""
     doc_file, pay_file = ld.names["documents"], ld.names["payments"]
     docs = documents.select(
-        "document_id", pl.col("doc_type").alias("_d_type"), pl.col("customer_id").alias("_d_cust"),
+        "document_id", pl.col("key").alias("document_key"), pl.col("doc_type").alias("_d_type"), pl.col("customer_id").alias("_d_cust"),
         pl.col("currency").alias("_d_cur"), pl.col("doc_date").alias("_d_date"), pl.col("amount").alias("_d_amount"),
     )
     credit_sources = documents.filter(pl.col("doc_type") == "credit_note").select(
-        pl.col("document_id").alias("source_id"), pl.lit("credit_note").alias("_s_kind"),
+        pl.col("document_id").alias("source_id"), pl.col("key").alias("source_key"), pl.lit("credit_note").alias("_s_kind"),
         pl.col("customer_id").alias("_s_cust"), pl.col("currency").alias("_s_cur"),
         pl.col("doc_date").alias("_s_date"), pl.col("amount").alias("_s_amount"),
     )
     pay_sources = payments.select(
-        pl.col("payment_id").alias("source_id"), pl.lit("payment").alias("_s_kind"),
+        pl.col("payment_id").alias("source_id"), pl.col("key").alias("source_key"), pl.lit("payment").alias("_s_kind"),
         pl.col("customer_id").alias("_s_cust"), pl.col("currency").alias("_s_cur"),
         pl.col("value_date").alias("_s_date"), pl.col("amount").alias("_s_amount"),
     )
     sources = pl.concat([pay_sources, credit_sources])
     other_docs = documents.filter(pl.col("doc_type") != "credit_note")["document_id"].implode()
-    frame = frame.join(docs, on="document_id", how="left").join(sources, on="source_id", how="left")
+    frame = frame.join(docs, on="document_id", how="left", maintain_order="left").join(
+        sources, on="source_id", how="left", maintain_order="left")
     quarantined_docs = ld.bad["documents"].select("document_id", pl.col(LINE).alias("_qd")).unique("document_id")
     quarantined_pays = ld.bad["payments"].select(pl.col("payment_id").alias("source_id"), pl.col(LINE).alias("_qp")).unique("source_id")
-    frame = frame.join(quarantined_docs, on="document_id", how="left").join(quarantined_pays, on="source_id", how="left")
+    frame = frame.join(quarantined_docs, on="document_id", how="left", maintain_order="left").join(
+        quarantined_pays, on="source_id", how="left", maintain_order="left")
     q_note = lambda col, file: pl.when(pl.col(col).is_not_null()).then(  # noqa: E731
         pl.concat_str([pl.lit(f" (quarantined at {file}:"), pl.col(col).cast(pl.String), pl.lit(")")])).otherwise(pl.lit(""))
     have_both = pl.col("_d_type").is_not_null() & pl.col("_s_kind").is_not_null()
@@ -307,17 +311,25 @@ def _allocation_rules(frame: pl.DataFrame, documents: pl.DataFrame, payments: pl
         minor_unit_check("amount", "_d_cur"),
     ]
     frame = add_reasons(frame, rules)
-    # Over-allocation, judged in date order among rows that pass every other rule.
-    ok = frame.filter(pl.col(REASON).is_null()).sort("allocation_date", LINE)
-    ok = ok.with_columns(
-        over=(pl.col("amount").cum_sum().over("document_id") > pl.col("_d_amount"))
-        | (pl.col("amount").cum_sum().over("source_id") > pl.col("_s_amount"))
+    # Over-allocation, judged in date order among rows that pass every other rule. Totals per
+    # document and per source tell cheaply whether any side is exceeded at all.
+    ok = frame.filter(pl.col(REASON).is_null()).select(
+        LINE, "allocation_date", "document_id", "source_id", "document_key", "source_key", "amount",
+        "_d_amount", "_s_amount",
     )
-    if ok["over"].any():
-        frame = frame.join(_greedy_over_allocation(ok), on=LINE, how="left")
+    exceeded = ok.select(
+        (pl.col("amount").sum().over("document_key") > pl.col("_d_amount"))
+        | (pl.col("amount").sum().over("source_key") > pl.col("_s_amount"))
+    ).to_series()
+    if exceeded.any():
+        ok = ok.sort("allocation_date", LINE).with_columns(
+            over=(pl.col("amount").cum_sum().over("document_key") > pl.col("_d_amount"))
+            | (pl.col("amount").cum_sum().over("source_key") > pl.col("_s_amount"))
+        )
+        frame = frame.join(_greedy_over_allocation(ok), on=LINE, how="left", maintain_order="left")
         frame = add_reasons(frame, [Check(pl.col("_over").is_not_null(), pl.col("_over"))])
     frame = frame.with_columns(pl.col("_s_kind").alias("source_kind"), pl.col("_d_cur").alias("currency"))
-    return frame.drop([c for c in frame.columns if c.startswith("_") and c not in (LINE, REASON)]).sort(LINE)
+    return frame.drop([c for c in frame.columns if c.startswith("_") and c not in (LINE, REASON)])
 
 
 def _greedy_over_allocation(ok: pl.DataFrame) -> pl.DataFrame:

@@ -87,8 +87,10 @@ class Ledger:
     """One company's receivables ledger, validated and typed.
 
     Amount columns are Int64 mills (see :mod:`workbench.money`); every document
-    and payment has a resolved ``entity``; allocations carry ``source_kind``
-    (``payment`` or ``credit_note``) and the document's ``currency``.
+    and payment has a resolved ``entity`` and an integer ``key`` unique across
+    documents and payments; allocations carry ``source_kind`` (``payment`` or
+    ``credit_note``), the document's ``currency``, and the integer keys
+    ``document_key`` and ``source_key`` so that balances join on integers.
     """
 
     company: str
@@ -126,9 +128,9 @@ class Ledger:
             return self
         docs = self.documents.filter(pl.col("entity") == entity)
         pays = self.payments.filter(pl.col("entity") == entity)
-        sources = pl.concat([docs["document_id"], pays["payment_id"]])
+        keys = pl.concat([docs["key"], pays["key"]]).implode()
         allocs = self.allocations.filter(
-            pl.col("document_id").is_in(docs["document_id"].implode()) | pl.col("source_id").is_in(sources.implode())
+            pl.col("document_key").is_in(keys) | pl.col("source_key").is_in(keys)
         )
         return Ledger(self.company, self.reporting_currency, self.customers, docs, pays, allocs, self.fx,
                       self.orders, self.financials, self.report)

@@ -170,7 +170,7 @@ def add_reasons(frame: pl.DataFrame, reasons: list[Check], column: str = REASON)
     subset = frame.filter(flags)
     texts = subset.select(pl.col("_line"), combine_reasons([pl.col(column), *(r.reason() for r in reasons)]).alias("_new"))
     return (
-        frame.join(texts, on="_line", how="left")
+        frame.join(texts, on="_line", how="left", maintain_order="left")
         .with_columns(pl.coalesce("_new", column).alias(column))
         .drop("_new")
     )
@@ -184,9 +184,13 @@ def check_table(frame: pl.DataFrame, columns: tuple[Column, ...]) -> pl.DataFram
     Int64, bools as Boolean), absent optional columns added as nulls, extra
     columns kept as text, and a ``_reason`` column.
     """
-    frame = frame.with_columns(
-        pl.col(c).str.strip_chars().replace("", None) for c, t in frame.schema.items() if t == pl.String
-    )
+    text_cols = [c for c, t in frame.schema.items() if t == pl.String]
+    if text_cols:
+        # trim only the columns that need it, so clean columns keep sharing memory with the raw frame
+        needs = frame.select(
+            (pl.col(c).str.contains(r"^\s|\s$") | (pl.col(c) == "")).any().alias(c) for c in text_cols
+        ).row(0, named=True)
+        frame = frame.with_columns(pl.col(c).str.strip_chars().replace("", None) for c in text_cols if needs[c])
     missing = [c.name for c in columns if c.name not in frame.columns]
     frame = frame.with_columns(pl.lit(None, pl.String).alias(m) for m in missing)
     reasons: list[pl.Expr] = []
