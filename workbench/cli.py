@@ -227,6 +227,100 @@ def report_weekly(
     typer.echo(f"report written: {result.html}" + (f" and {result.pdf}" if result.pdf else ""))
 
 
+# ---------------------------------------------------------------- cash-in forecast (issue 3)
+
+forecast_app = typer.Typer(help="Cash-in forecast: expected receipts per ISO week, and its backtest.")
+app.add_typer(forecast_app, name="forecast")
+
+
+class ForecastFormat(str, Enum):
+    csv = "csv"
+    json = "json"
+
+
+def _emit(frame, fmt: ForecastFormat, meta: dict[str, object]) -> None:
+    """Print a frame as CSV (exact decimals) or JSON (money as strings, ratios as numbers)."""
+    from decimal import Decimal
+
+    from .exports import write_csv
+
+    if fmt is ForecastFormat.json:
+        def plain(value: object) -> object:
+            if isinstance(value, Decimal):
+                return str(value)
+            if isinstance(value, date):
+                return value.isoformat()
+            return value
+
+        rows = [{k: plain(v) for k, v in row.items()} for row in frame.iter_rows(named=True)]
+        typer.echo(json.dumps({**meta, "rows": rows}, indent=2))
+        return
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = write_csv(frame, Path(tmp) / "forecast.csv")
+        sys.stdout.write(path.read_text(encoding="utf-8"))
+
+
+@forecast_app.callback(invoke_without_command=True)
+def forecast_cmd(
+    ctx: typer.Context,
+    ledger: Annotated[Optional[Path], typer.Option("--ledger", help="Canonical ledger folder.", file_okay=False)] = None,
+    as_of: Annotated[Optional[str], typer.Option("--as-of", help="As-of date, YYYY-MM-DD (end of that day).")] = None,
+    weeks: Annotated[int, typer.Option("--weeks", min=1, max=104, help="ISO weeks forecast.")] = 13,
+    entity: EntityOpt = None,
+    fmt: Annotated[ForecastFormat, typer.Option("--format", help="Output format.")] = ForecastFormat.csv,
+) -> None:
+    """Expected cash-in per ISO week by entity and currency, with its 80 % band (P10-P90)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if ledger is None or as_of is None:
+        _fail("workbench forecast needs --ledger and --as-of (or use: workbench forecast backtest ...)")
+    from .forecast import forecast
+
+    day = _date(as_of)
+    led = _load(ledger)
+    result = forecast(led, day, weeks, entity=entity)
+    _emit(result.weekly, fmt, {"as_of": day.isoformat(), "reporting_currency": led.reporting_currency,
+                               "entity": entity, "weeks": weeks})
+
+
+@forecast_app.command("backtest")
+def forecast_backtest_cmd(
+    ledger: LedgerOpt,
+    start: Annotated[str, typer.Option("--from", help="First as-of date, YYYY-MM-DD.")],
+    end: Annotated[str, typer.Option("--to", help="Last as-of date (weekly steps from --from), YYYY-MM-DD.")],
+    weeks: Annotated[int, typer.Option("--weeks", min=1, max=104, help="ISO weeks forecast.")] = 13,
+    entity: EntityOpt = None,
+    fmt: Annotated[ForecastFormat, typer.Option("--format", help="Output format.")] = ForecastFormat.csv,
+) -> None:
+    """WAPE and bias of the model and both baselines per horizon group, replaying the ledger weekly."""
+    from .forecast import backtest
+
+    first, last = _date(start), _date(end)
+    if last < first:
+        _fail(f"--to {end} is before --from {start}")
+    table = backtest(_load(ledger), first, last, weeks, entity=entity)
+    _emit(table, fmt, {"from": first.isoformat(), "to": last.isoformat(), "weeks": weeks, "entity": entity})
+
+
+@report_app.command("forecast")
+def report_forecast(
+    ledger: LedgerOpt, as_of: AsOfOpt,
+    out: Annotated[Path, typer.Option("--out", help="Folder for the report files.")],
+    entity: EntityOpt = None,
+    weeks: Annotated[int, typer.Option("--weeks", min=1, max=104, help="ISO weeks forecast.")] = 13,
+    pdf: Annotated[bool, typer.Option("--pdf/--no-pdf", help="Also render a PDF.")] = True,
+) -> None:
+    """The cash-in forecast report (HTML and PDF) and forecast_summary.json."""
+    from .forecast.report import run_forecast_report
+
+    day = _date(as_of)
+    typer.echo(f"running the cash-in forecast report as of {day.isoformat()} ...", err=True)
+    result = run_forecast_report(ledger, day, out, entity=entity, pdf=pdf, horizon=weeks)
+    typer.echo(f"report written: {result.html}" + (f" and {result.pdf}" if result.pdf else ""))
+
+
 # ----------------------------------------------------------------- credit (issue 5)
 
 credit_app = typer.Typer(help="Credit risk: scores, limits, exposure, order release checks.", no_args_is_help=True)
