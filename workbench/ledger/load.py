@@ -50,7 +50,8 @@ def _empty_text(stem: str) -> pl.DataFrame:
 def _duplicates(frame: pl.DataFrame, keys: tuple[str, ...]) -> pl.DataFrame:
     """Quarantine every later row repeating a key (the first occurrence stays)."""
     all_present = pl.all_horizontal(pl.col(k).is_not_null() for k in keys)
-    repeated = frame.select(all_present & pl.struct(keys).is_duplicated())[:, 0]
+    dup = pl.col(keys[0]).is_duplicated() if len(keys) == 1 else pl.struct(keys).is_duplicated()
+    repeated = frame.select(all_present & dup)[:, 0]
     if not repeated.any():
         return frame
     first = pl.col(LINE).min().over(keys)
@@ -204,16 +205,11 @@ def load_ledger(folder: str | Path) -> Ledger:
 
     documents = ld.table("documents", hook=doc_rules)
     cust_entity = customers.select("customer_id", pl.col("entity").alias("_cust_entity"))
-    documents = (
-        documents.join(cust_entity, on="customer_id", how="left")
-        .with_columns(
-            pl.coalesce("entity", "_cust_entity", pl.lit(DEFAULT_ENTITY)).alias("entity"),
-            pl.col("due_date").fill_null(pl.col("doc_date")),
-            pl.col("disputed").fill_null(False),
-        )
-        .drop("_cust_entity")
-        .with_row_index("key")
-    )
+    documents = documents.with_columns(
+        pl.coalesce(pl.col("entity"), _customer_entity(documents, cust_entity), pl.lit(DEFAULT_ENTITY)).alias("entity"),
+        pl.col("due_date").fill_null(pl.col("doc_date")),
+        pl.col("disputed").fill_null(False),
+    ).with_row_index("key")
     doc_names = ld.names["documents"]
 
     def pay_rules(frame: pl.DataFrame) -> pl.DataFrame:
@@ -226,12 +222,9 @@ def load_ledger(folder: str | Path) -> Ledger:
         ])
 
     payments = ld.table("payments", hook=pay_rules)
-    payments = (
-        payments.join(cust_entity, on="customer_id", how="left")
-        .with_columns(pl.coalesce("entity", "_cust_entity", pl.lit(DEFAULT_ENTITY)).alias("entity"))
-        .drop("_cust_entity")
-        .with_row_index("key", offset=documents.height)
-    )
+    payments = payments.with_columns(
+        pl.coalesce(pl.col("entity"), _customer_entity(payments, cust_entity), pl.lit(DEFAULT_ENTITY)).alias("entity"),
+    ).with_row_index("key", offset=documents.height)
 
     allocations = ld.table("allocations", hook=lambda f: _allocation_rules(f, documents, payments, ld))
     fx_rows = ld.table(
@@ -254,6 +247,12 @@ def load_ledger(folder: str | Path) -> Ledger:
         allocations=allocations.drop(LINE), fx=fx, orders=orders.drop(LINE), financials=financials.drop(LINE),
         report=report,
     )
+
+
+def _customer_entity(frame: pl.DataFrame, cust_entity: pl.DataFrame) -> pl.Series:
+    """The entity of each row's customer, joined on the key column alone (no copy of the wide frame)."""
+    return frame.select("customer_id").join(cust_entity, on="customer_id", how="left", maintain_order="left")[
+        "_cust_entity"]
 
 
 def _stem(file: str) -> str:
@@ -281,10 +280,17 @@ def _allocation_rules(frame: pl.DataFrame, documents: pl.DataFrame, payments: pl
     other_docs = documents.filter(pl.col("doc_type") != "credit_note")["document_id"].implode()
     frame = frame.join(docs, on="document_id", how="left", maintain_order="left").join(
         sources, on="source_id", how="left", maintain_order="left")
+    # lines of quarantined documents/payments, to say why a reference does not resolve (usually none)
     quarantined_docs = ld.bad["documents"].select("document_id", pl.col(LINE).alias("_qd")).unique("document_id")
     quarantined_pays = ld.bad["payments"].select(pl.col("payment_id").alias("source_id"), pl.col(LINE).alias("_qp")).unique("source_id")
-    frame = frame.join(quarantined_docs, on="document_id", how="left", maintain_order="left").join(
-        quarantined_pays, on="source_id", how="left", maintain_order="left")
+    frame = (
+        frame.join(quarantined_docs, on="document_id", how="left", maintain_order="left")
+        if quarantined_docs.height else frame.with_columns(pl.lit(None, pl.Int64).alias("_qd"))
+    )
+    frame = (
+        frame.join(quarantined_pays, on="source_id", how="left", maintain_order="left")
+        if quarantined_pays.height else frame.with_columns(pl.lit(None, pl.Int64).alias("_qp"))
+    )
     q_note = lambda col, file: pl.when(pl.col(col).is_not_null()).then(  # noqa: E731
         pl.concat_str([pl.lit(f" (quarantined at {file}:"), pl.col(col).cast(pl.String), pl.lit(")")])).otherwise(pl.lit(""))
     have_both = pl.col("_d_type").is_not_null() & pl.col("_s_kind").is_not_null()
