@@ -53,3 +53,12 @@ def test_order_check_answers_with_reasons(small_demo) -> None:
     assert any(f["code"] == "over_limit" for f in huge["findings"])
     bad = run("check", "--ledger", str(small_demo), "--as-of", AS_OF, "--customer", held, "--amount", "ten")
     assert bad.returncode == 2 and "--amount 'ten' is not a decimal number" in bad.stderr
+
+
+def test_customer_report_file_name_never_follows_customer_text(small_demo, tmp_path) -> None:
+    res = subprocess.run([sys.executable, "-m", "workbench.cli", "report", "customer", "--ledger", str(small_demo),
+                          "--customer", "../../evil", "--as-of", AS_OF, "--out", str(tmp_path / "out"), "--no-pdf"],
+                         capture_output=True, text=True, timeout=300)
+    assert res.returncode == 2 and "unknown customer_id '../../evil'" in res.stderr
+    written = [p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()]
+    assert written and all(p.startswith("out/") and ".." not in p for p in written)

@@ -227,6 +227,40 @@ def report_weekly(
     typer.echo(f"report written: {result.html}" + (f" and {result.pdf}" if result.pdf else ""))
 
 
+@report_app.command("customer")
+def report_customer(
+    ledger: LedgerOpt, as_of: AsOfOpt,
+    customer: Annotated[str, typer.Option("--customer", help="Customer id to investigate.")],
+    out: Annotated[Path, typer.Option("--out", help="Folder for the report files.")],
+    decisions: Annotated[Optional[Path], typer.Option("--decisions", help="Folder holding decisions.jsonl.")] = None,
+    pdf: Annotated[bool, typer.Option("--pdf/--no-pdf", help="Also render a PDF.")] = True,
+) -> None:
+    """The customer investigation report (HTML and PDF) and customer_summary.json."""
+    from .credit.report import run_customer_report
+
+    day = _date(as_of)
+    typer.echo(f"running the customer investigation of {customer} as of {day.isoformat()} ...", err=True)
+    result = run_customer_report(ledger, customer, day, out, pdf=pdf, decisions=decisions)
+    typer.echo(f"report written: {result.html}" + (f" and {result.pdf}" if result.pdf else ""))
+
+
+@report_app.command("credit-review")
+def report_credit_review(
+    ledger: LedgerOpt, as_of: AsOfOpt,
+    out: Annotated[Path, typer.Option("--out", help="Folder for the report files.")],
+    previous_as_of: Annotated[Optional[str], typer.Option("--previous-as-of", help="Previous review date (default: as-of minus 91 days).")] = None,
+    pdf: Annotated[bool, typer.Option("--pdf/--no-pdf", help="Also render a PDF.")] = True,
+) -> None:
+    """The periodic credit limit review (HTML and PDF) and credit_review_summary.json."""
+    from .credit.report import run_credit_review
+
+    day = _date(as_of)
+    typer.echo(f"running the credit review as of {day.isoformat()} ...", err=True)
+    result = run_credit_review(ledger, day, out, pdf=pdf,
+                               previous_as_of=_date(previous_as_of) if previous_as_of else None)
+    typer.echo(f"report written: {result.html}" + (f" and {result.pdf}" if result.pdf else ""))
+
+
 # ---------------------------------------------------------------- cash-in forecast (issue 3)
 
 forecast_app = typer.Typer(help="Cash-in forecast: expected receipts per ISO week, and its backtest.")

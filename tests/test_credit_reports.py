@@ -1,0 +1,99 @@
+"""The customer investigation and credit review reports run end to end by papermill."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import polars as pl
+import pytest
+
+from workbench.aging import aging
+from workbench.credit import recommend_limits, score_customers
+from workbench.credit.report import build_review, material_change, run_credit_review, run_customer_report
+from workbench.errors import ReportError
+from workbench.ledger import load_ledger
+
+from .conftest import SMALL_AS_OF
+
+CUSTOMER = "C000002"  # small demo: three statements, about 200 settled invoices, disputed items
+HOSTILE = "C000008"  # small demo: a <script> name
+
+
+@pytest.fixture(scope="module")
+def investigation(small_demo, tmp_path_factory):
+    out = tmp_path_factory.mktemp("customer")
+    result = run_customer_report(small_demo, CUSTOMER, SMALL_AS_OF, out, pdf=True)
+    return result, json.loads((out / "customer_summary.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def review(small_demo, tmp_path_factory):
+    out = tmp_path_factory.mktemp("review")
+    result = run_credit_review(small_demo, SMALL_AS_OF, out, pdf=False)
+    return result, json.loads((out / "credit_review_summary.json").read_text())
+
+
+def test_customer_summary_agrees_with_the_library(investigation, small_demo) -> None:
+    _, summary = investigation
+    led = load_ledger(small_demo)
+    score = score_customers(led, SMALL_AS_OF).filter(pl.col("customer_id") == CUSTOMER).row(0, named=True)
+    limits = recommend_limits(led, SMALL_AS_OF).filter(pl.col("customer_id") == CUSTOMER).row(0, named=True)
+    ag = aging(led, SMALL_AS_OF, by="customer").filter(pl.col("customer_id") == CUSTOMER).row(0, named=True)
+    assert summary["customer_id"] == CUSTOMER
+    assert summary["score"] == score["score"] and summary["risk_class"] == score["risk_class"]
+    assert summary["total_open"] == str(ag["gross_open"])
+    assert Decimal(summary["overdue"]) == ag["gross_open"] - ag["current"]
+    assert summary["recommended_limit"] == str(limits["recommended_limit"])
+    assert set(summary["flags"]) >= {"recommend_hold", "over_limit", "over_insured_limit", "disputed_items"}
+
+
+def test_customer_report_shows_every_section_and_a_pdf(investigation) -> None:
+    result, _ = investigation
+    html = result.html.read_text(encoding="utf-8")
+    for heading in ("Identity and status", "Statement of account", "Payment history", "Score",
+                    "Limit recommendation", "Exposure", "Financial statements", "Journal and credit decisions",
+                    "Open disputes and expected payments"):
+        assert heading in html, heading
+    assert "No credit decisions log is configured" in html
+    assert html.count("data:image/png;base64") >= 2  # payment history and Z trend
+    assert "build_investigation(" not in html
+    assert result.pdf is not None and result.pdf.read_bytes().startswith(b"%PDF")
+
+
+def test_hostile_customer_name_is_escaped(small_demo, tmp_path) -> None:
+    result = run_customer_report(small_demo, HOSTILE, SMALL_AS_OF, tmp_path, pdf=False)
+    html = result.html.read_text(encoding="utf-8")
+    assert "&lt;script&gt;alert(" in html
+    assert "<script>alert(" not in html
+
+
+def test_unknown_customer_fails_naming_it(small_demo, tmp_path) -> None:
+    with pytest.raises(ReportError) as err:
+        run_customer_report(small_demo, "C999999", SMALL_AS_OF, tmp_path, pdf=False)
+    assert "C999999" in str(err.value) and "UnknownCustomerError" in str(err.value)
+
+
+def test_review_summary_agrees_with_the_library(review, small_demo) -> None:
+    result, summary = review
+    data = build_review(small_demo, SMALL_AS_OF)
+    assert summary["previous_as_of"] == "2026-08-21"
+    assert {k: summary[k] for k in data.counts()} == data.counts()
+    assert summary["customers"] == 120
+    assert int(data.migration["total"].sum()) == 120
+    assert summary["class_changes"] == data.customers.filter(
+        pl.col("previous_class") != pl.col("risk_class")).height
+    stake = data.limit_changes["at_stake"].to_list()
+    assert stake == sorted(stake, reverse=True)
+    html = result.html.read_text(encoding="utf-8")
+    for heading in ("Headlines", "Class migration", "Limit changes to review", "Risk class changes",
+                    "Over limit or over insured limit"):
+        assert heading in html, heading
+
+
+def test_material_change() -> None:
+    t = Decimal("0.20")
+    assert material_change(Decimal(100), Decimal(120), t) and material_change(Decimal(100), Decimal(80), t)
+    assert not material_change(Decimal(100), Decimal(119), t)
+    assert material_change(None, Decimal(1), t) and not material_change(Decimal(100), None, t)
+    assert not material_change(Decimal(0), Decimal(0), t)
