@@ -110,10 +110,12 @@ def aging_exact(ledger: Ledger, dates: Sequence[date], *, by: str | None = None,
     Buckets include ``unapplied_credit`` as its own pseudo-bucket. One pass
     serves any number of dates.
     """
-    items = open_items(ledger, dates)
+    needed = ["customer_id", "currency", "due_date", "doc_date", "entity"]
+    items = open_items(ledger, dates, columns=needed)
     items = _with_group(ledger, items, by).with_columns(buckets.expr(age_expr(basis)).alias("bucket"))
     open_part = convert_at_as_of(ledger, items, ["as_of", "group", "bucket"])
-    credit = _with_group(ledger, unapplied_credit(ledger, dates), by).with_columns(
+    credit = _with_group(ledger, unapplied_credit(ledger, dates, columns=["customer_id", "currency", "entity"]),
+                         by).with_columns(
         pl.lit("unapplied_credit").alias("bucket")
     )
     credit_part = convert_at_as_of(ledger, credit, ["as_of", "group", "bucket"])

@@ -186,10 +186,10 @@ def kpi_history(ledger: Ledger, dates: Sequence[date], *, entity: str | None = N
     dates = sorted(set(dates))
     month_ends = {d.replace(day=1) - timedelta(days=1) for d in dates}
     all_dates = sorted(set(dates) | month_ends)
-    items = open_items(led, all_dates).with_columns(buckets.expr(age_expr()).alias("bucket"),
+    items = open_items(led, all_dates, columns=["currency", "due_date"]).with_columns(buckets.expr(age_expr()).alias("bucket"),
                                                     (age_expr() > 90).alias("over_90"))
     conv = convert_at_as_of(led, items, ["as_of", "bucket", "over_90"])
-    credit = convert_at_as_of(led, unapplied_credit(led, all_dates), ["as_of"])
+    credit = convert_at_as_of(led, unapplied_credit(led, all_dates, columns=["currency"]), ["as_of"])
     per_date: dict[date, dict[str, int]] = {d: {} for d in all_dates}
     for d, bucket, over, value in conv.iter_rows():
         slot = per_date[d]

@@ -46,8 +46,15 @@ def consumed_dates(items: pl.DataFrame, allocations: pl.DataFrame, key: str, all
 
 
 def _open_at(items: pl.DataFrame, allocations: pl.DataFrame, key: str, alloc_key: str, date_col: str,
-             dates: Sequence[date]) -> pl.DataFrame:
-    """Rows ``(as_of, <item columns>, open)`` for every item with an open amount at each date."""
+             dates: Sequence[date], columns: Sequence[str] | None = None) -> pl.DataFrame:
+    """Rows ``(as_of, <item columns>, open)`` for every item with an open amount at each date.
+
+    ``columns`` limits the item columns carried (the key, dates and amount always are), which
+    keeps a many-date history of a large ledger small.
+    """
+    if columns is not None:
+        keep = [key, date_col, "amount", "consumed", "first_allocation", *columns]
+        items = items.select([c for c in dict.fromkeys(keep) if c in items.columns])
     if "consumed" not in items.columns:
         items = consumed_dates(items, allocations, key, alloc_key)
     parts = [
@@ -96,18 +103,19 @@ def build_credit_sources(ledger: Ledger) -> pl.DataFrame:
     return consumed_dates(sources, ledger.allocations, "key", "source_key")
 
 
-def open_items(ledger: Ledger, dates: date | Sequence[date]) -> pl.DataFrame:
+def open_items(ledger: Ledger, dates: date | Sequence[date], columns: Sequence[str] | None = None) -> pl.DataFrame:
     """Open invoices and debit notes at one or several dates.
 
-    Columns: ``as_of`` plus the document's columns, ``consumed`` (settlement
-    date if any) and ``open`` (Int64 mills, > 0). Documents dated after a date
+    Columns: ``as_of`` plus the document's columns (or only ``columns``),
+    ``consumed`` (settlement date if any) and ``open`` (Int64 mills, > 0). Documents dated after a date
     and allocations dated after it are ignored for that date.
     """
     dates = [dates] if isinstance(dates, date) else list(dates)
-    return _open_at(ledger.receivables, ledger.allocations, "key", "document_key", "doc_date", dates)
+    return _open_at(ledger.receivables, ledger.allocations, "key", "document_key", "doc_date", dates, columns)
 
 
-def unapplied_credit(ledger: Ledger, dates: date | Sequence[date]) -> pl.DataFrame:
+def unapplied_credit(ledger: Ledger, dates: date | Sequence[date],
+                     columns: Sequence[str] | None = None) -> pl.DataFrame:
     """Payments and credit notes not yet fully allocated at one or several dates.
 
     Columns: ``as_of, source_id, source_kind, customer_id, entity, currency,
@@ -115,4 +123,4 @@ def unapplied_credit(ledger: Ledger, dates: date | Sequence[date]) -> pl.DataFra
     Unidentified payments have a null ``customer_id``.
     """
     dates = [dates] if isinstance(dates, date) else list(dates)
-    return _open_at(ledger.credit_sources, ledger.allocations, "key", "source_key", "date", dates)
+    return _open_at(ledger.credit_sources, ledger.allocations, "key", "source_key", "date", dates, columns)
