@@ -58,14 +58,6 @@ def weekly_dates(as_of: date, weeks: int) -> list[date]:
     return [as_of - timedelta(weeks=i) for i in range(weeks - 1, -1, -1)]
 
 
-def bucket_of(days_past_due: int) -> str:
-    """Default bucket label of an age in days (used by tests of the SQL/pandas cut)."""
-    for edge, label in zip(BUCKET_EDGES, BUCKETS):
-        if days_past_due <= edge:
-            return label
-    return BUCKETS[-1]
-
-
 def divide(numerator: Num, denominator: Num) -> Num | None:
     """``numerator / denominator``, None when the denominator is zero (80 digits for Decimal)."""
     if denominator == 0:
