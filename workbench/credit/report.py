@@ -202,6 +202,8 @@ IDENTITY_LABELS = {f"{kind}_{i}": kind.capitalize() for kind in ("field", "value
 def statement_of_account(ledger: Ledger, customer_id: str, as_of: date) -> pl.DataFrame:
     """Open items of the customer: dates, days past due, open amount in document and reporting currency."""
     items = open_item_view(ledger, as_of).filter(pl.col("customer_id") == customer_id)
+    refs = ledger.documents.filter(pl.col("customer_id") == customer_id).select("key", "reference")
+    items = items.join(refs, on="key", how="left")
     return items.sort(["due_date", "document_id"]).select(
         "document_id", "doc_type", "doc_date", "due_date", "dpd", "currency", "open_document", "open_reporting",
         "disputed", pl.col("dispute_reason").alias("reason"), "reference")

@@ -19,7 +19,7 @@ from .model import Ledger
 _RECEIVABLE = ("invoice", "debit_note")
 #: Document columns carried into open items (the others stay on ``ledger.documents``).
 RECEIVABLE_COLUMNS = ("key", "document_id", "customer_id", "doc_type", "doc_date", "due_date", "currency", "amount",
-                      "entity", "disputed", "dispute_reason", "reference", "po_number")
+                      "entity", "disputed", "dispute_reason")
 
 
 def consumed_dates(items: pl.DataFrame, allocations: pl.DataFrame, key: str, alloc_key: str) -> pl.DataFrame:
