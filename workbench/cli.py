@@ -80,6 +80,17 @@ def _load(path: Path):
     return led
 
 
+def _stdout_csv(frame, name: str = "output") -> None:
+    """Print a frame as the same neutralised CSV that ``--out FILE`` would write."""
+    import tempfile
+
+    from .exports import write_csv
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = write_csv(frame, Path(tmp) / f"{name}.csv")
+        sys.stdout.write(path.read_text(encoding="utf-8"))
+
+
 @app.command()
 def demo(
     out: Annotated[Path, typer.Option("--out", help="Folder to write the demo ledger into.")],
@@ -204,11 +215,7 @@ def aging(
     if out is not None:
         write_csv(frame, out)
         return
-    import tempfile
-
-    with tempfile.TemporaryDirectory() as tmp:
-        path = write_csv(frame, Path(tmp) / "aging.csv")
-        sys.stdout.write(path.read_text(encoding="utf-8"))
+    _stdout_csv(frame, "aging")
 
 
 @report_app.command("weekly")
@@ -276,8 +283,6 @@ def _emit(frame, fmt: ForecastFormat, meta: dict[str, object]) -> None:
     """Print a frame as CSV (exact decimals) or JSON (money as strings, ratios as numbers)."""
     from decimal import Decimal
 
-    from .exports import write_csv
-
     if fmt is ForecastFormat.json:
         def plain(value: object) -> object:
             if isinstance(value, Decimal):
@@ -289,11 +294,7 @@ def _emit(frame, fmt: ForecastFormat, meta: dict[str, object]) -> None:
         rows = [{k: plain(v) for k, v in row.items()} for row in frame.iter_rows(named=True)]
         typer.echo(json.dumps({**meta, "rows": rows}, indent=2))
         return
-    import tempfile
-
-    with tempfile.TemporaryDirectory() as tmp:
-        path = write_csv(frame, Path(tmp) / "forecast.csv")
-        sys.stdout.write(path.read_text(encoding="utf-8"))
+    _stdout_csv(frame, "forecast")
 
 
 @forecast_app.callback(invoke_without_command=True)
@@ -374,16 +375,11 @@ PolicyOpt = Annotated[Optional[Path], typer.Option(
 def _credit_out(frame, fmt: CreditFormat, day: date, key: str) -> None:
     """Print a credit frame: CSV (list columns joined with '; ') or JSON (amounts as exact strings)."""
     from .credit import flat_frame, json_records
-    from .exports import write_csv
 
     if fmt is CreditFormat.json:
         typer.echo(json.dumps({"as_of": day.isoformat(), key: json_records(frame)}, indent=2, ensure_ascii=False))
         return
-    import tempfile
-
-    with tempfile.TemporaryDirectory() as tmp:
-        path = write_csv(flat_frame(frame), Path(tmp) / f"{key}.csv")
-        sys.stdout.write(path.read_text(encoding="utf-8"))
+    _stdout_csv(flat_frame(frame), key)
 
 
 @credit_app.command("score")
