@@ -22,12 +22,13 @@ from pathlib import Path
 
 import polars as pl
 
-from ..aging import DEFAULT_BUCKETS, aging
+from ..aging import aging
 from ..behaviour import behaviour_sums, paydex, ratio, round2, settled_documents
 from ..ledger.asof import unapplied_credit
 from ..ledger.model import Ledger
 from ..money import CONVERTED_DECIMALS, cents_to_decimal, minor_units, round_scaled
-from ..reports.weekly import open_item_view, resolve_ledger
+from ..reports.sources import ledger_company, resolve_ledger, safe_name
+from ..reports.weekly import open_item_view
 from ._common import convert, months_before, subset
 from .exposure import COMPONENTS, exposure, hold_recommendations
 from .financials import financial_analysis
@@ -579,18 +580,6 @@ REVIEW_LABELS = {
 # --------------------------------------------------------------------------- runners
 
 
-def _safe(text: str) -> str:
-    import re
-
-    return re.sub(r"[^A-Za-z0-9_-]", "_", text)[:40] or "customer"
-
-
-def _company(ledger: Path) -> str:
-    from ..ledger.load import read_settings
-
-    return read_settings(Path(ledger))["company"] if Path(ledger).is_dir() else ""
-
-
 def run_customer_report(ledger: Path, customer_id: str, as_of: date, out_dir: Path, *, pdf: bool = True,
                         decisions: Path | None = None):
     """Execute the customer investigation notebook and export HTML (and PDF) into ``out_dir``."""
@@ -600,9 +589,9 @@ def run_customer_report(ledger: Path, customer_id: str, as_of: date, out_dir: Pa
     params = {
         "customer_id": customer_id, "as_of": _day(as_of).isoformat(), "ledger": str(Path(ledger).resolve()),
         "decisions": str(Path(decisions).resolve()) if decisions else "", "output_dir": str(out_dir.resolve()),
-        "company": _company(ledger),
+        "company": ledger_company(ledger),
     }
-    name = f"customer_{_safe(customer_id)}_{_day(as_of).isoformat()}"
+    name = f"customer_{safe_name(customer_id, 'customer')}_{_day(as_of).isoformat()}"
     return run_report(PACKAGE_ROOT / "notebooks" / "customer_investigation.ipynb", params, out_dir, name, pdf=pdf)
 
 
@@ -614,7 +603,7 @@ def run_credit_review(ledger: Path, as_of: date, out_dir: Path, *, pdf: bool = T
     out_dir = Path(out_dir)
     params = {
         "as_of": _day(as_of).isoformat(), "previous_as_of": _day(previous_as_of).isoformat() if previous_as_of else "",
-        "ledger": str(Path(ledger).resolve()), "output_dir": str(out_dir.resolve()), "company": _company(ledger),
+        "ledger": str(Path(ledger).resolve()), "output_dir": str(out_dir.resolve()), "company": ledger_company(ledger),
     }
     name = f"credit_review_{_day(as_of).isoformat()}"
     return run_report(PACKAGE_ROOT / "notebooks" / "credit_review.ipynb", params, out_dir, name, pdf=pdf)

@@ -8,7 +8,6 @@ notebook through papermill and nbconvert (``workbench.reports.runner``).
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -189,15 +188,10 @@ def build_forecast_report(ledger_path: str | Path | None, as_of: date | str, ent
                           reporting_currency: str | None = None, horizon: int = 13,
                           params: ModelParams | None = None) -> ForecastReportData:
     """Load the ledger and compute every table of the cash-in forecast report."""
-    from ..ledger import load_ledger
-    from ..reports.weekly import resolve_ledger
+    from ..reports.sources import load_report_ledger
 
     day = date.fromisoformat(as_of) if isinstance(as_of, str) else as_of
-    full = load_ledger(resolve_ledger(ledger_path))
-    if reporting_currency and reporting_currency != full.reporting_currency:
-        raise ValueError(
-            f"this ledger reports in {full.reporting_currency}; its FX table has no rates into "
-            f"{reporting_currency} (leave reporting_currency empty)")
+    full = load_report_ledger(ledger_path, reporting_currency)
     return report_data(full, day, entity=entity or None, horizon=horizon, params=params)
 
 
@@ -313,22 +307,18 @@ def headline_cards(data: ForecastReportData) -> list:
     ]
 
 
-def _safe(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_-]", "_", text)[:40] or "entity"
-
-
 def run_forecast_report(ledger: Path | str, as_of: date, out_dir: Path | str, *, entity: str | None = None,
                         pdf: bool = True, horizon: int = 13, reporting_currency: str | None = None):
     """Execute the cash-forecast notebook for ``as_of`` and export HTML (and PDF) into ``out_dir``.
 
     Writes ``forecast_summary.json`` in ``out_dir`` too. Returns the runner's ``ReportResult``.
     """
-    from ..ledger.load import read_settings
     from ..reports.runner import PACKAGE_ROOT, run_report
+    from ..reports.sources import ledger_company, safe_name
 
     out = Path(out_dir)
     folder = Path(ledger)
-    company = read_settings(folder)["company"] if folder.is_dir() else ""
+    company = ledger_company(folder)
     params = {
         "as_of": as_of.isoformat(),
         "ledger": str(folder.resolve()),
@@ -338,5 +328,5 @@ def run_forecast_report(ledger: Path | str, as_of: date, out_dir: Path | str, *,
         "output_dir": str(out.resolve()),
         "company": company,
     }
-    name = f"cash_forecast_{as_of.isoformat()}" + (f"_{_safe(entity)}" if entity else "")
+    name = f"cash_forecast_{as_of.isoformat()}" + (f"_{safe_name(entity, 'entity')}" if entity else "")
     return run_report(PACKAGE_ROOT / "notebooks" / "cash_forecast.ipynb", params, out, name, pdf=pdf)

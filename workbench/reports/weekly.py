@@ -20,6 +20,7 @@ from ..kpis import Kpis, kpi_frame, kpi_history, month_end_dates, weekly_dates
 from ..ledger.asof import open_items
 from ..ledger.model import Ledger
 from ..money import CONVERTED_DECIMALS, cents_to_decimal, round_scaled
+from .sources import ledger_company, load_report_ledger, safe_name
 
 ON_HOLD_STATUSES = ("hold", "suspended", "litigation")
 
@@ -244,10 +245,8 @@ def run_weekly(ledger: Path, as_of: date, out_dir: Path, *, entity: str | None =
     """Execute the weekly notebook for ``as_of`` and export HTML (and PDF) into ``out_dir``."""
     from .runner import PACKAGE_ROOT, run_report
 
-    from ..ledger.load import read_settings
-
     out_dir = Path(out_dir)
-    company = read_settings(Path(ledger))["company"] if Path(ledger).is_dir() else ""
+    company = ledger_company(ledger)
     params = {
         "as_of": as_of.isoformat(),
         "ledger": str(Path(ledger).resolve()),
@@ -256,15 +255,8 @@ def run_weekly(ledger: Path, as_of: date, out_dir: Path, *, entity: str | None =
         "output_dir": str(out_dir.resolve()),
         "company": company,
     }
-    name = f"weekly_collections_{as_of.isoformat()}" + (f"_{_safe(entity)}" if entity else "")
+    name = f"weekly_collections_{as_of.isoformat()}" + (f"_{safe_name(entity, 'entity')}" if entity else "")
     return run_report(PACKAGE_ROOT / "notebooks" / "weekly_collections.ipynb", params, out_dir, name, pdf=pdf)
-
-
-def _safe(text: str) -> str:
-    """A file-name-safe form of an entity code (never a path)."""
-    import re
-
-    return re.sub(r"[^A-Za-z0-9_-]", "_", text)[:40] or "entity"
 
 
 
@@ -303,27 +295,11 @@ class WeeklyData:
             {"as_of": "week"})
 
 
-def resolve_ledger(path: str | Path | None) -> Path:
-    """The ledger folder to use: ``path``, or the built-in demo company when empty."""
-    if path:
-        return Path(path)
-    from .demo_data import ensure_demo_ledger
-
-    return ensure_demo_ledger()
-
-
 def build_weekly(ledger_path: str | Path | None, as_of: date | str, entity: str | None = None,
                  reporting_currency: str | None = None) -> WeeklyData:
     """Load the ledger and compute every table of the weekly report."""
-    from ..ledger import load_ledger
-
     day = date.fromisoformat(as_of) if isinstance(as_of, str) else as_of
-    full = load_ledger(resolve_ledger(ledger_path))
-    if reporting_currency and reporting_currency != full.reporting_currency:
-        raise ValueError(
-            f"this ledger reports in {full.reporting_currency}; its FX table has no rates into "
-            f"{reporting_currency} (leave reporting_currency empty)"
-        )
+    full = load_report_ledger(ledger_path, reporting_currency)
     entity = entity or None
     led = full.filter_entity(entity)
     history = kpi_history(full, kpi_dates(day), entity=entity)
