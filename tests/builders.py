@@ -19,8 +19,10 @@ HEADERS = {
 
 
 def write_table(folder: Path, name: str, rows: list[dict[str, Any]], header: list[str] | None = None) -> Path:
-    """Write ``rows`` as ``name.csv`` with the canonical header (missing fields empty)."""
-    header = header or HEADERS[name]
+    """Write ``rows`` as ``name.csv`` with the canonical header plus any other keys the rows use."""
+    if header is None:
+        header = list(HEADERS[name])
+        header += sorted({k for row in rows for k in row} - set(header))
     path = folder / f"{name}.csv"
     with path.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.DictWriter(fh, fieldnames=header, lineterminator="\n")

@@ -1,0 +1,345 @@
+"""A dunning run for one controlling date: lines, levels and communications.
+
+Calculation only: :func:`plan_run` receives the ledger, the policy and the
+journal's state (:class:`DunningState`, built at the edge by
+:func:`state_from_journal`) and returns a :class:`DunningRun`. Writing the
+letters and recording the run in the journal is :mod:`workbench.collections.run`.
+
+Rules (docs/dunning.md):
+
+- an item is *overdue* when its due date is before the as-of date;
+- it is skipped when disputed (in the ledger or by an open journal dispute),
+  under a live promise to pay, or its customer is flagged no-dunning or in a
+  status the policy skips; skipped items are neither claimed nor raised;
+- an item rises at most one level per run, when the next level's condition
+  is met (and not twice on one date);
+- one communication per customer and currency, at the highest level any of
+  its items reached *in this run*, listing every claimed overdue item of that
+  currency and deducting the unapplied credits; none when no item rose, or
+  when the overdue total is below the policy's minimum for the currency.
+"""
+
+from __future__ import annotations
+
+import calendar
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+import polars as pl
+
+from ..errors import WorkbenchError
+from ..ledger.asof import open_items, unapplied_credit
+from ..ledger.model import Ledger
+from ..money import mills_to_decimal, to_money
+from .interest import fixed_compensation, jurisdiction_for_country, late_interest_on_balances, load_rate_tables
+from .model import Communication, CreditLine, LetterLine, StatementLine
+from .policy import CollectionsPolicy, DunningRules, Level
+from .promises import promise_status
+
+#: Letter language when a customer has none: the main language of its country.
+COUNTRY_LANGUAGE = {
+    "FR": "fr", "BE": "fr", "LU": "fr", "MC": "fr", "DE": "de", "AT": "de", "CH": "de", "LI": "de",
+    "ES": "es", "MX": "es", "AR": "es", "CO": "es", "CL": "es", "PE": "es", "PT": "pt", "BR": "pt",
+}
+
+
+class DunningError(WorkbenchError):
+    """A dunning run cannot go ahead (for example a controlling date before the last run)."""
+
+
+@dataclass(frozen=True)
+class DunningState:
+    """What the journal knows that changes a run (all plain data; empty = a first run)."""
+
+    last_run: date | None = None
+    #: document_id -> (level reached, date of its last letter)
+    item_levels: Mapping[str, tuple[int, date]] = field(default_factory=dict)
+    disputed_documents: frozenset[str] = frozenset()
+    #: documents under a live promise, and (customer, currency) pairs whose promise names no document
+    promised_documents: frozenset[str] = frozenset()
+    promised_accounts: frozenset[tuple[str, str]] = frozenset()
+    no_dunning: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class DunningRun:
+    """The outcome of :func:`plan_run` (nothing written yet)."""
+
+    as_of: date
+    policy: str
+    communications: tuple[Communication, ...]
+    lines: pl.DataFrame
+    skipped: pl.DataFrame
+    warnings: tuple[str, ...] = ()
+
+    def summary(self) -> dict[str, object]:
+        """Counts for the run report and the CLI."""
+        by_channel: dict[str, int] = {}
+        by_level: dict[str, int] = {}
+        by_language: dict[str, int] = {}
+        for comm in self.communications:
+            by_channel[comm.channel] = by_channel.get(comm.channel, 0) + 1
+            by_level[str(comm.level)] = by_level.get(str(comm.level), 0) + 1
+            by_language[comm.language] = by_language.get(comm.language, 0) + 1
+        claimed = self.lines.filter(pl.col("status") == "claimed")
+        return {
+            "as_of": self.as_of.isoformat(), "policy": self.policy,
+            "communications": len(self.communications), "by_channel": by_channel, "by_level": by_level,
+            "by_language": by_language, "items_claimed": claimed.height,
+            "items_skipped": self.lines.filter(pl.col("status") == "skipped").height,
+            "communications_skipped": self.skipped.height, "warnings": list(self.warnings),
+        }
+
+
+LINE_COLUMNS = {
+    "customer_id": pl.String, "document_id": pl.String, "currency": pl.String, "due_date": pl.Date,
+    "days_overdue": pl.Int64, "open": pl.Int64, "previous_level": pl.Int64, "level": pl.Int64,
+    "rules": pl.String, "status": pl.String, "reason": pl.String,
+}
+SKIP_COLUMNS = {"customer_id": pl.String, "currency": pl.String, "level": pl.Int64, "overdue": pl.Int64,
+                "reason": pl.String}
+
+
+def end_of_month(day: date) -> date:
+    """The last day of ``day``'s month."""
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+def level_reached(level: Level, due_date: date, last_letter: date | None, as_of: date) -> bool:
+    """Whether an item meets ``level``'s condition on ``as_of`` (see the policy file's modes)."""
+    if level.mode == "days_after_due":
+        return (as_of - due_date).days >= level.days
+    if level.mode == "end_of_month":
+        return as_of >= end_of_month(due_date + timedelta(days=level.days))
+    since = last_letter if last_letter is not None else due_date
+    return (as_of - since).days >= level.days
+
+
+def _customers(ledger: Ledger) -> dict[str, dict[str, object]]:
+    cols = ["customer_id", "name", "country", "language", "email", "phone", "collector", "segment", "status"]
+    frame = ledger.customers.select([c for c in cols if c in ledger.customers.columns])
+    return {row["customer_id"]: row for row in frame.iter_rows(named=True)}
+
+
+def _language(customer: Mapping[str, object]) -> str:
+    language = str(customer.get("language") or "").strip().lower()
+    return language or COUNTRY_LANGUAGE.get(str(customer.get("country") or ""), "en")
+
+
+def _skip_reason(row: Mapping[str, object], customer: Mapping[str, object], rules: DunningRules,
+                 state: DunningState) -> str:
+    cust, doc = row["customer_id"], row["document_id"]
+    status = str(customer.get("status") or "active")
+    if cust in state.no_dunning:
+        return "customer flagged no-dunning"
+    if status in rules.skip_statuses:
+        return f"customer status {status}"
+    if row["disputed"] or doc in state.disputed_documents:
+        return "disputed"
+    if doc in state.promised_documents or (cust, row["currency"]) in state.promised_accounts:
+        return "live promise to pay"
+    return ""
+
+
+def _convert(amount: Decimal, from_currency: str, to_currency: str, ledger: Ledger, on: date) -> Decimal:
+    """``amount`` in another currency through the reporting currency's rates (exact, unrounded)."""
+    if from_currency == to_currency:
+        return amount
+    reporting = amount * ledger.fx.rate(from_currency, on)
+    return reporting / ledger.fx.rate(to_currency, on)
+
+
+class _Claims:
+    """Interest and compensation of claimed items (rate tables loaded once per run)."""
+
+    def __init__(self, ledger: Ledger, as_of: date) -> None:
+        self.ledger, self.as_of = ledger, as_of
+        self.tables = load_rate_tables()
+        self.warnings: set[str] = set()
+        self.bases: dict[tuple[str, str], set[str]] = {}
+
+    def jurisdiction(self, rules: DunningRules, country: str) -> str | None:
+        if rules.interest == "none":
+            return None
+        if rules.interest == "auto":
+            return jurisdiction_for_country(country)
+        return rules.interest
+
+    def interest(self, jurisdiction: str, item: Mapping[str, object], allocations: list[tuple[date, int]],
+                 key: tuple[str, str]) -> Decimal:
+        due, currency = item["due_date"], str(item["currency"])
+        balance = int(item["amount"]) - sum(a for d, a in allocations if d <= due)
+        schedule = [(due, mills_to_decimal(balance))]
+        for day, amount in sorted(allocations):
+            if due < day <= self.as_of:
+                balance -= amount
+                schedule.append((day, mills_to_decimal(balance)))
+        result = late_interest_on_balances(schedule, due, self.as_of, jurisdiction, self.tables, currency)
+        self.warnings.update(result.warnings)
+        if result.basis:
+            self.bases.setdefault(key, set()).add(result.basis)
+        return result.amount
+
+    def compensation(self, jurisdiction: str, open_amount: Decimal, currency: str) -> Decimal:
+        debt = open_amount
+        if jurisdiction == "UK" and currency != "GBP":
+            debt = _convert(open_amount, currency, "GBP", self.ledger, self.as_of)
+        amount, comp_currency = fixed_compensation(jurisdiction, debt, "GBP" if jurisdiction == "UK" else currency)
+        return to_money(_convert(amount, comp_currency, currency, self.ledger, self.as_of), currency)
+
+
+def plan_run(ledger: Ledger, as_of: date, policy: CollectionsPolicy, state: DunningState | None = None) -> DunningRun:
+    """Plan the dunning run of ``as_of``: every overdue item's level and the communications to send."""
+    state = state or DunningState()
+    if state.last_run is not None and as_of < state.last_run:
+        raise DunningError(
+            f"the last dunning run is dated {state.last_run.isoformat()}; a run for {as_of.isoformat()} "
+            "would go back in time (runs must move forward)")
+    customers = _customers(ledger)
+    items = open_items(ledger, as_of).filter(pl.col("due_date") < as_of).join(
+        ledger.documents.select("key", "reference"), on="key", how="left")
+    items = items.with_columns((pl.lit(as_of) - pl.col("due_date")).dt.total_days().alias("days_overdue"))
+    claims = _Claims(ledger, as_of)
+    alloc_map: dict[str, list[tuple[date, int]]] = {}
+    for doc, day, amount in ledger.allocations.filter(
+            pl.col("document_id").is_in(items["document_id"].implode()) & (pl.col("allocation_date") <= as_of)
+    ).select("document_id", "allocation_date", "amount").iter_rows():
+        alloc_map.setdefault(doc, []).append((day, amount))
+
+    line_rows: list[tuple] = []
+    claimed: dict[tuple[str, str], list[dict[str, object]]] = {}
+    for row in items.sort("customer_id", "currency", "due_date", "document_id").iter_rows(named=True):
+        cust = row["customer_id"]
+        customer = customers.get(cust, {})
+        rules = policy.rules_for(customer.get("segment"), customer.get("country"))
+        previous, last_letter = state.item_levels.get(row["document_id"], (0, None))
+        previous = min(previous, len(rules.levels))
+        reason = _skip_reason(row, customer, rules, state)
+        level = previous
+        if not reason and previous < len(rules.levels) and (last_letter is None or last_letter < as_of):
+            if level_reached(rules.level(previous + 1), row["due_date"], last_letter, as_of):
+                level = previous + 1
+        status = "skipped" if reason else "claimed"
+        line_rows.append((cust, row["document_id"], row["currency"], row["due_date"], row["days_overdue"],
+                          row["open"], previous, level, rules.name, status, reason))
+        if not reason:
+            claimed.setdefault((cust, row["currency"]), []).append({**row, "level": level, "rose": level > previous})
+    lines = pl.DataFrame(line_rows, schema=LINE_COLUMNS, orient="row")
+
+    credits = unapplied_credit(ledger, as_of).filter(pl.col("customer_id").is_not_null())
+    credit_map: dict[tuple[str, str], list[CreditLine]] = {}
+    for source_id, kind, cust, currency, day, amount in credits.sort("date").select(
+            "source_id", "source_kind", "customer_id", "currency", "date", "open").iter_rows():
+        credit_map.setdefault((cust, currency), []).append(
+            CreditLine(source_id, kind, day, mills_to_decimal(amount)))
+    statements = _statements(ledger, as_of, state, {k[0] for k in claimed})
+
+    comms, skipped = [], []
+    for (cust, currency), rows in claimed.items():
+        customer = customers.get(cust, {})
+        rules = policy.rules_for(customer.get("segment"), customer.get("country"))
+        overdue = sum(int(r["open"]) for r in rows)
+        if not any(r["rose"] for r in rows):
+            continue
+        top = max(int(r["level"]) for r in rows)
+        minimum = rules.minimum_amount.get(currency, Decimal(0))
+        if mills_to_decimal(overdue) < minimum:
+            skipped.append((cust, currency, top, overdue, f"overdue total below the minimum of {minimum} {currency}"))
+            continue
+        account_credits = tuple(credit_map.get((cust, currency), ()))
+        if sum(c.open for c in account_credits) >= mills_to_decimal(overdue):
+            skipped.append((cust, currency, top, overdue, "unapplied credits cover the overdue items"))
+            continue
+        comms.append(_communication(as_of, customer, cust, currency, rules.level(top), rules, rows,
+                                    account_credits, statements.get((cust, currency), ()), claims, alloc_map))
+    skipped_frame = pl.DataFrame(skipped, schema=SKIP_COLUMNS, orient="row")
+    return DunningRun(as_of, policy.name, tuple(comms), lines, skipped_frame, tuple(sorted(claims.warnings)))
+
+
+def _communication(as_of: date, customer: Mapping[str, object], cust: str, currency: str, level: Level,
+                   rules: DunningRules, rows: list[dict[str, object]], credits: tuple[CreditLine, ...],
+                   statement: tuple[StatementLine, ...], claims: _Claims,
+                   alloc_map: Mapping[str, list[tuple[date, int]]]) -> Communication:
+    jurisdiction = claims.jurisdiction(rules, str(customer.get("country") or ""))
+    letter_lines = []
+    for r in rows:
+        open_amount = mills_to_decimal(int(r["open"]))
+        interest = compensation = Decimal(0)
+        if jurisdiction and level.interest:
+            interest = claims.interest(jurisdiction, r, alloc_map.get(str(r["document_id"]), []), (cust, currency))
+        if jurisdiction and level.compensation:
+            compensation = claims.compensation(jurisdiction, open_amount, currency)
+        letter_lines.append(LetterLine(
+            document_id=str(r["document_id"]), doc_type=str(r["doc_type"]), doc_date=r["doc_date"],
+            due_date=r["due_date"], days_overdue=int(r["days_overdue"]),
+            amount=to_money(mills_to_decimal(int(r["amount"])), currency), open=to_money(open_amount, currency),
+            level=max(int(r["level"]), 1), reference=str(r.get("reference") or ""),
+            interest=interest, compensation=compensation,
+        ))
+    return Communication(
+        as_of=as_of, customer_id=cust, customer_name=str(customer.get("name") or cust),
+        country=str(customer.get("country") or ""), language=_language(customer),
+        email=str(customer.get("email") or ""), phone=str(customer.get("phone") or ""),
+        collector=str(customer.get("collector") or ""), currency=currency, level=level.level,
+        level_name=level.name, channel=level.channel, template=level.template, lines=tuple(letter_lines),
+        credits=tuple(CreditLine(c.source_id, c.kind, c.date, to_money(c.open, currency)) for c in credits),
+        statement=statement, fee=to_money(level.fee.get(currency, Decimal(0)), currency),
+        interest_basis="; ".join(sorted(claims.bases.get((cust, currency), ()))), actions=level.actions,
+    )
+
+
+def _statements(ledger: Ledger, as_of: date, state: DunningState,
+                customers: set[str]) -> dict[tuple[str, str], tuple[StatementLine, ...]]:
+    """Statement of account per (customer, currency): every open item, then unapplied credits (negative)."""
+    wanted = pl.col("customer_id").is_in(list(customers))
+    docs = open_items(ledger, as_of).filter(wanted).sort("due_date", "document_id")
+    out: dict[tuple[str, str], list[StatementLine]] = {}
+    for row in docs.iter_rows(named=True):
+        if row["disputed"] or row["document_id"] in state.disputed_documents:
+            status = "disputed"
+        elif row["document_id"] in state.promised_documents or (
+                row["customer_id"], row["currency"]) in state.promised_accounts:
+            status = "promised"
+        else:
+            status = "overdue" if row["due_date"] < as_of else "not due"
+        cur = row["currency"]
+        out.setdefault((row["customer_id"], cur), []).append(StatementLine(
+            row["document_id"], row["doc_type"], row["doc_date"], row["due_date"],
+            to_money(mills_to_decimal(row["amount"]), cur), to_money(mills_to_decimal(row["open"]), cur), status))
+    for row in unapplied_credit(ledger, as_of).filter(wanted).sort("date").iter_rows(named=True):
+        cur = row["currency"]
+        out.setdefault((row["customer_id"], cur), []).append(StatementLine(
+            row["source_id"], row["source_kind"], row["date"], None,
+            -to_money(mills_to_decimal(row["amount"]), cur), -to_money(mills_to_decimal(row["open"]), cur),
+            "unapplied"))
+    return {key: tuple(value) for key, value in out.items()}
+
+
+def state_from_journal(journal: object, ledger: Ledger, as_of: date, policy: CollectionsPolicy) -> DunningState:
+    """The :class:`DunningState` of ``journal`` at ``as_of`` (journal entries dated after it are ignored)."""
+    letters = journal.dunning_letters().filter(pl.col("event_date") <= as_of)
+    levels: dict[str, tuple[int, date]] = {}
+    for day, raw in letters.sort("event_date", "id").select("event_date", "levels").iter_rows():
+        for doc, level in json.loads(raw or "{}").items():
+            levels[doc] = (int(level), day)
+    disputes = journal.disputes().filter(
+        (pl.col("opened_on") <= as_of) & pl.col("status").is_in(["open", "in_review"]))
+    disputed = {d for docs in disputes["document_ids"].to_list() for d in docs}
+    grace = policy.default.promise_grace_days
+    promises = journal.promises()
+    status = promise_status(promises, ledger.payments, as_of, grace)
+    live = promises.join(status.filter(pl.col("status") == "pending").select("id"), on="id")
+    promised_docs = {d for docs in live["document_ids"].to_list() for d in docs}
+    promised_accounts = {(c, cur) for c, cur, docs in live.select("customer_id", "currency", "document_ids").iter_rows()
+                         if not docs}
+    flags = journal.flags()
+    no_dunning = set(flags.filter((pl.col("flag") == "no_dunning") & pl.col("value")
+                                  & (pl.col("event_date") <= as_of))["customer_id"].to_list())
+    return DunningState(
+        last_run=journal.last_run_date(), item_levels=levels, disputed_documents=frozenset(disputed),
+        promised_documents=frozenset(promised_docs), promised_accounts=frozenset(promised_accounts),
+        no_dunning=frozenset(no_dunning),
+    )
