@@ -9,7 +9,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 AS_OF  ?= 2026-11-20
 
-.PHONY: setup demo test bench notebooks clean
+.PHONY: setup system demo test bench notebooks clean
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -20,11 +20,15 @@ $(STAMP): pyproject.toml requirements.lock
 
 setup: $(STAMP)
 
-demo: setup
+# Debian packages used from outside Python (installed only when missing, and only as root).
+system:
+	bash tools/ensure_system_packages.sh harfbuzz postgresql
+
+demo: setup system
 	$(BIN)/workbench demo --out demo/ledger --as-of $(AS_OF)
 	$(BIN)/workbench report weekly --ledger demo/ledger --as-of $(AS_OF) --out reports/$(AS_OF)
 
-test: setup
+test: setup system
 	$(BIN)/python -m pytest -n 2 --dist loadfile --nbval-lax notebooks tests
 
 bench: setup

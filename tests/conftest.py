@@ -18,3 +18,23 @@ def small_demo(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("small_demo") / "ledger"
     generate_demo(folder, customers=120, seed=7, as_of=SMALL_AS_OF)
     return folder
+
+
+# --- PostgreSQL for the journal tests (see tests/postgres.py) ---------------------------------
+
+from .postgres import drop_database, fresh_database, postgres_server  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """URL of a PostgreSQL server for this test session (skips the test when none is available)."""
+    with postgres_server() as url:
+        yield url
+
+
+@pytest.fixture
+def pg_journal_url(postgres_url):
+    """URL of a new, empty PostgreSQL database (dropped after the test)."""
+    url = fresh_database(postgres_url)
+    yield url
+    drop_database(postgres_url, url)

@@ -99,8 +99,12 @@ def demo(
     customers: Annotated[int, typer.Option(help="Number of customers.")] = 1500,
     documents: Annotated[Optional[int], typer.Option(help="Target number of documents (scales up to 10 million).")] = None,
     fmt: Annotated[DemoFormat, typer.Option("--format", help="Table format.")] = DemoFormat.csv,
+    journal: Annotated[bool, typer.Option(
+        "--journal/--no-journal",
+        help="Also write 16 weeks of collections activity to journal.sqlite beside the ledger folder "
+             "(replacing the demo journal there).")] = True,
 ) -> None:
-    """Generate the demo company's ledger (deterministic by seed)."""
+    """Generate the demo company's ledger (deterministic by seed), and its collections journal."""
     from rich.progress import Progress
 
     from .demo import DEFAULT_AS_OF, generate_demo
@@ -117,6 +121,16 @@ def demo(
         summary = generate_demo(out, as_of=day, seed=seed, customers=customers, documents=documents,
                                 fmt=fmt.value, progress=tick)
     typer.echo(f"demo ledger written to {out} (as of {day.isoformat()}): {summary}")
+    if journal:
+        from .demo.journal import seed_journal
+        from .journal import Journal
+
+        target = Path(out).resolve().parent / "journal.sqlite"
+        for old in target.parent.glob("journal.sqlite*"):
+            old.unlink()
+        with Journal.open(target, author="demo") as book:
+            counts = seed_journal(_load(out), book, day, seed=seed)
+        typer.echo(f"demo journal written to {target}: {sum(counts.values())} entries {counts}")
 
 
 @import_app.command("generic")
@@ -224,13 +238,15 @@ def report_weekly(
     out: Annotated[Path, typer.Option("--out", help="Folder for the report files.")],
     entity: EntityOpt = None,
     pdf: Annotated[bool, typer.Option("--pdf/--no-pdf", help="Also render a PDF.")] = True,
+    journal: Annotated[Optional[str], typer.Option(
+        "--journal", help="Journal for the week's actions (default: journal.sqlite beside the ledger).")] = None,
 ) -> None:
     """The weekly collections report (HTML and PDF) for the CFO."""
     from .reports.weekly import run_weekly
 
     day = _date(as_of)
     typer.echo(f"running the weekly collections report as of {day.isoformat()} ...", err=True)
-    result = run_weekly(ledger, day, out, entity=entity, pdf=pdf)
+    result = run_weekly(ledger, day, out, entity=entity, pdf=pdf, journal=journal)
     typer.echo(f"report written: {result.html}" + (f" and {result.pdf}" if result.pdf else ""))
 
 
@@ -449,6 +465,9 @@ def credit_check(
         "risk_class": decision.risk_class,
     } for f in decision.findings])
     _credit_out(frame, fmt, day, "check")
+
+
+from . import cli_collections  # noqa: E402,F401  (registers dunning, worklist and journal)
 
 
 def main() -> None:

@@ -24,7 +24,7 @@ from __future__ import annotations
 import calendar
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -62,6 +62,8 @@ class DunningState:
     promised_documents: frozenset[str] = frozenset()
     promised_accounts: frozenset[tuple[str, str]] = frozenset()
     no_dunning: frozenset[str] = frozenset()
+    #: customer -> escalation actions in force ("suspend", "agency"): not asked again; "agency" stops dunning
+    escalated: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -137,6 +139,8 @@ def _skip_reason(row: Mapping[str, object], customer: Mapping[str, object], rule
         return "customer flagged no-dunning"
     if status in rules.skip_statuses:
         return f"customer status {status}"
+    if "agency" in state.escalated.get(cust, ()):
+        return "handed to an agency or a lawyer"
     if row["disputed"] or doc in state.disputed_documents:
         return "disputed"
     if doc in state.promised_documents or (cust, row["currency"]) in state.promised_accounts:
@@ -172,11 +176,14 @@ class _Claims:
                  key: tuple[str, str]) -> Decimal:
         due, currency = item["due_date"], str(item["currency"])
         balance = int(item["amount"]) - sum(a for d, a in allocations if d <= due)
-        schedule = [(due, mills_to_decimal(balance))]
-        for day, amount in sorted(allocations):
+        by_day: dict[date, int] = {}
+        for day, amount in allocations:
             if due < day <= self.as_of:
-                balance -= amount
-                schedule.append((day, mills_to_decimal(balance)))
+                by_day[day] = by_day.get(day, 0) + amount
+        schedule = [(due, mills_to_decimal(balance))]
+        for day in sorted(by_day):
+            balance -= by_day[day]
+            schedule.append((day, mills_to_decimal(balance)))
         result = late_interest_on_balances(schedule, due, self.as_of, jurisdiction, self.tables, currency)
         self.warnings.update(result.warnings)
         if result.basis:
@@ -253,8 +260,13 @@ def plan_run(ledger: Ledger, as_of: date, policy: CollectionsPolicy, state: Dunn
         if sum(c.open for c in account_credits) >= mills_to_decimal(overdue):
             skipped.append((cust, currency, top, overdue, "unapplied credits cover the overdue items"))
             continue
-        comms.append(_communication(as_of, customer, cust, currency, rules.level(top), rules, rows,
-                                    account_credits, statements.get((cust, currency), ()), claims, alloc_map))
+        comm = _communication(as_of, customer, cust, currency, rules.level(top), rules, rows,
+                              account_credits, statements.get((cust, currency), ()), claims, alloc_map)
+        # escalation actions fire when an item first reaches the level, and only if not already in force
+        fresh = any(r["rose"] and r["level"] == top for r in rows)
+        in_force = state.escalated.get(cust, frozenset())
+        comm = replace(comm, actions=tuple(a for a in comm.actions if fresh and a not in in_force))
+        comms.append(comm)
     skipped_frame = pl.DataFrame(skipped, schema=SKIP_COLUMNS, orient="row")
     return DunningRun(as_of, policy.name, tuple(comms), lines, skipped_frame, tuple(sorted(claims.warnings)))
 
@@ -338,7 +350,20 @@ def state_from_journal(journal: object, ledger: Ledger, as_of: date, policy: Col
     flags = journal.flags()
     no_dunning = set(flags.filter((pl.col("flag") == "no_dunning") & pl.col("value")
                                   & (pl.col("event_date") <= as_of))["customer_id"].to_list())
+    escalated: dict[str, set[str]] = {}
+    steps = journal.escalations().filter(pl.col("event_date") <= as_of).sort("event_date", "id")
+    for cust, action in steps.select("customer_id", "action").iter_rows():
+        actions = escalated.setdefault(cust, set())
+        if action == "suspension_requested":
+            actions.add("suspend")
+        elif action == "suspension_lifted":
+            actions.discard("suspend")
+        elif action in ("agency", "lawyer"):
+            actions.add("agency")
+        elif action == "closed":
+            actions.discard("agency")
     return DunningState(
+        escalated={c: frozenset(a) for c, a in escalated.items()},
         last_run=journal.last_run_date(), item_levels=levels, disputed_documents=frozenset(disputed),
         promised_documents=frozenset(promised_docs), promised_accounts=frozenset(promised_accounts),
         no_dunning=frozenset(no_dunning),
