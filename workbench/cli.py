@@ -16,6 +16,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from .cli_common import AsOfOpt, EntityOpt, LedgerOpt, _date, _fail, _load, _stdout_csv
 from .errors import WorkbenchError
 
 app = typer.Typer(
@@ -27,9 +28,6 @@ report_app = typer.Typer(help="Run a report notebook and export it to HTML and P
 app.add_typer(import_app, name="import")
 app.add_typer(report_app, name="report")
 
-LedgerOpt = Annotated[Path, typer.Option("--ledger", help="Canonical ledger folder.", file_okay=False)]
-AsOfOpt = Annotated[str, typer.Option("--as-of", help="As-of date, YYYY-MM-DD (end of that day).")]
-EntityOpt = Annotated[Optional[str], typer.Option("--entity", help="Only this selling entity.")]
 
 
 class By(str, Enum):
@@ -54,41 +52,6 @@ class AgingFormat(str, Enum):
 class DemoFormat(str, Enum):
     csv = "csv"
     parquet = "parquet"
-
-
-def _fail(message: str, code: int = 2) -> None:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(code)
-
-
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        _fail(f"--as-of {text!r} is not a date in the form YYYY-MM-DD")
-        raise  # unreachable
-
-
-def _load(path: Path):
-    from .ledger import load_ledger
-
-    led = load_ledger(path)
-    count = led.report.rows_quarantined
-    if count:
-        typer.echo(f"warning: {count} row(s) quarantined while loading {path} "
-                   f"(see `workbench validate --ledger {path}`)", err=True)
-    return led
-
-
-def _stdout_csv(frame, name: str = "output") -> None:
-    """Print a frame as the same neutralised CSV that ``--out FILE`` would write."""
-    import tempfile
-
-    from .exports import write_csv
-
-    with tempfile.TemporaryDirectory() as tmp:
-        path = write_csv(frame, Path(tmp) / f"{name}.csv")
-        sys.stdout.write(path.read_text(encoding="utf-8"))
 
 
 @app.command()
@@ -467,7 +430,9 @@ def credit_check(
     _credit_out(frame, fmt, day, "check")
 
 
-from . import cli_collections  # noqa: E402,F401  (registers dunning, worklist and journal)
+from .cli_collections import register as _register_collections  # noqa: E402
+
+_register_collections(app, report_app)
 
 
 def main() -> None:

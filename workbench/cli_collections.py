@@ -1,6 +1,6 @@
 """Command line of collections work: ``dunning run``, ``worklist`` and ``journal add|list|export|verify``.
 
-Registered on the main app by :mod:`workbench.cli`. The journal is chosen by
+Registered on the main app by :mod:`workbench.cli` through :func:`register`. The journal is chosen by
 ``--journal`` (a file path for SQLite, or a ``postgresql://`` URL), else the
 ``WORKBENCH_JOURNAL`` environment variable, else ``journal.sqlite`` beside
 the ledger folder (the workspace), else ``journal.sqlite`` here.
@@ -18,13 +18,11 @@ from typing import Annotated, Optional
 
 import typer
 
-from .cli import AsOfOpt, LedgerOpt, _date, _fail, _load, _stdout_csv, app
+from .cli_common import AsOfOpt, LedgerOpt, _date, _fail, _load, _stdout_csv
 
 dunning_app = typer.Typer(help="Dunning: reminder letters and e-mails by policy level.", no_args_is_help=True)
 journal_app = typer.Typer(help="The journal of contacts, promises, disputes, escalations and letters.",
                           no_args_is_help=True)
-app.add_typer(dunning_app, name="dunning")
-app.add_typer(journal_app, name="journal")
 
 JournalOpt = Annotated[Optional[str], typer.Option(
     "--journal", help="Journal: SQLite file path or postgresql:// URL (default: journal.sqlite beside the ledger).")]
@@ -97,7 +95,6 @@ class WorklistFormat(str, Enum):
     xlsx = "xlsx"
 
 
-@app.command()
 def worklist(
     ledger: LedgerOpt, as_of: AsOfOpt,
     collector: Annotated[Optional[str], typer.Option("--collector", help="Only this collector's list.")] = None,
@@ -270,3 +267,35 @@ def journal_verify(
     typer.echo(f"{count} entries, {'chain intact' if not problems else f'{len(problems)} problem(s)'}")
     if problems:
         raise typer.Exit(1)
+
+
+def report_sales_digest(
+    ledger: LedgerOpt, as_of: AsOfOpt,
+    out: Annotated[Path, typer.Option("--out", help="Folder for one HTML page per sales rep.", file_okay=False)],
+    journal: JournalOpt = None, policy: PolicyOpt = None,
+) -> None:
+    """One small HTML page per sales rep: their customers' overdue items and what credit control asks of them."""
+    from .collections.promises import promise_status
+    from .reports.sales_digest import build_digests, write_digests
+    from .reports.sources import ledger_company
+
+    day = _date(as_of)
+    rules = _policy(policy)
+    led = _load(ledger)
+    target = journal_target(journal, ledger)
+    disputes = promises = escalations = None
+    if journal or Path(target).is_file() or target.startswith(("postgresql://", "postgres://")):
+        with _journal(target) as book:
+            disputes, escalations = book.disputes(), book.escalations()
+            promises = promise_status(book.promises(), led.payments, day, rules.default.promise_grace_days)
+    digests = build_digests(led, day, disputes=disputes, promises=promises, escalations=escalations)
+    paths = write_digests(digests, out, ledger_company(ledger))
+    typer.echo(f"{len(digests)} sales digest(s) written to {out} (index: {paths[-1]})")
+
+
+def register(app: typer.Typer, report_app: typer.Typer) -> None:
+    """Add the collections commands to the main app and its ``report`` group."""
+    app.add_typer(dunning_app, name="dunning")
+    app.add_typer(journal_app, name="journal")
+    app.command("worklist")(worklist)
+    report_app.command("sales-digest")(report_sales_digest)

@@ -1,0 +1,171 @@
+"""Collections end to end on the small demo: dunning runs, the journal changing the next run, worklist, digests.
+
+Run as a user would (subprocesses of ``python -m workbench.cli``).
+"""
+
+from __future__ import annotations
+
+import csv
+import email
+import email.policy
+import io
+import json
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from workbench.journal import Journal
+
+from .conftest import SMALL_AS_OF
+
+AS_OF = SMALL_AS_OF.isoformat()
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "workbench.cli", *args], capture_output=True, text=True, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def workspace(small_demo, tmp_path_factory) -> Path:
+    """The small demo ledger copied into a workspace with an empty journal beside it."""
+    import shutil
+
+    root = tmp_path_factory.mktemp("workspace")
+    shutil.copytree(small_demo, root / "ledger")
+    return root
+
+
+def _csv(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def test_dry_run_previews_everything_and_records_nothing(workspace) -> None:
+    out = workspace / "dry"
+    done = run("dunning", "run", "--ledger", str(workspace / "ledger"), "--as-of", AS_OF, "--dry-run",
+               "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout)
+    assert summary["dry_run"] is True and summary["run_id"] is None
+    assert summary["communications"] > 0
+    with Journal.open(workspace / "journal.sqlite") as book:
+        assert book.history().height == 0
+    comms = list(csv.DictReader((out / "communications.csv").open(encoding="utf-8")))
+    assert len(comms) == summary["communications"]
+    lines = list(csv.DictReader((out / "lines.csv").open(encoding="utf-8")))
+    for comm in comms:
+        claimed = {r["document_id"] for r in lines if r["customer_id"] == comm["customer_id"]
+                   and r["currency"] == comm["currency"] and r["status"] == "claimed"}
+        assert int(comm["items"]) == len(claimed)
+        if comm["channel"] == "email" and comm["file"].endswith(".eml"):
+            msg = email.message_from_bytes((out / comm["file"]).read_bytes(), policy=email.policy.default)
+            body = msg.get_body(preferencelist=("plain",)).get_content()
+            for doc in claimed:  # every claimed item is in the e-mail
+                assert doc in body
+            assert [p.get_filename() for p in msg.iter_attachments()][0].startswith("statement_")
+    assert "DRY RUN" in (out / "index.html").read_text(encoding="utf-8")
+    # the small demo's first run writes in all five languages, each subject in the customer's language
+    subjects = {"en": "Payment reminder", "fr": "Rappel de paiement", "de": "Zahlungserinnerung",
+                "es": "Recordatorio de pago", "pt": "Lembrete de pagamento"}
+    seen = {}
+    for comm in comms:
+        if comm["file"].endswith(".eml"):
+            msg = email.message_from_bytes((out / comm["file"]).read_bytes(), policy=email.policy.default)
+            seen.setdefault(comm["language"], str(msg["Subject"]))
+    assert set(seen) == set(subjects)
+    for language, subject in seen.items():
+        assert subject.startswith(subjects[language]), (language, subject)
+
+
+def test_runs_are_recorded_move_forward_and_follow_the_journal(workspace) -> None:
+    ledger = str(workspace / "ledger")
+    first = run("dunning", "run", "--ledger", ledger, "--as-of", "2026-11-13", "--out", str(workspace / "r1"))
+    assert first.returncode == 0, first.stderr
+    summary = json.loads(first.stdout)
+    assert summary["dry_run"] is False and summary["run_id"] is not None
+    with Journal.open(workspace / "journal.sqlite") as book:
+        letters = book.dunning_letters()
+        assert letters.height == summary["communications"]
+        assert book.last_run_date() == date(2026, 11, 13)
+        assert book.verify() == []
+    # backwards: refused with exit 2 and a message naming both dates
+    back = run("dunning", "run", "--ledger", ledger, "--as-of", "2026-11-06", "--out", str(workspace / "r0"))
+    assert back.returncode == 2 and "2026-11-13" in back.stderr and "2026-11-06" in back.stderr
+
+    # a promise and a dispute recorded by a collector change the next run
+    comms = _csv((workspace / "r1" / "communications.csv").read_text(encoding="utf-8"))
+    lines = _csv((workspace / "r1" / "lines.csv").read_text(encoding="utf-8"))
+    promised, disputed = comms[0], comms[1]
+    promised_docs = [r["document_id"] for r in lines if r["customer_id"] == promised["customer_id"]
+                     and r["currency"] == promised["currency"] and r["status"] == "claimed"]
+    disputed_doc = next(r["document_id"] for r in lines if r["customer_id"] == disputed["customer_id"]
+                        and r["status"] == "claimed")
+    add = run("journal", "add", "promise", "--author", "Ann", "--on", "2026-11-25", "--customer",
+              promised["customer_id"], "--amount", promised["overdue"], "--currency", promised["currency"],
+              "--documents", ",".join(promised_docs), "--promised-on", "2026-11-16", "--ledger", ledger)
+    assert add.returncode == 0, add.stderr
+    add = run("journal", "add", "dispute", "--author", "Ann", "--on", "2026-11-16", "--customer",
+              disputed["customer_id"], "--documents", disputed_doc, "--text", "pricing", "--owner", "Bob",
+              "--ledger", ledger)
+    assert add.returncode == 0, add.stderr
+
+    second = run("dunning", "run", "--ledger", ledger, "--as-of", AS_OF, "--out", str(workspace / "r2"))
+    assert second.returncode == 0, second.stderr
+    lines2 = {r["document_id"]: r for r in _csv((workspace / "r2" / "lines.csv").read_text(encoding="utf-8"))}
+    for doc in promised_docs:
+        assert lines2[doc]["status"] == "skipped" and lines2[doc]["reason"] == "live promise to pay"
+    assert lines2[disputed_doc]["reason"] == "disputed"
+    # items claimed again keep climbing from the level of the first run
+    rose = [r for r in lines2.values() if r["status"] == "claimed" and int(r["previous_level"]) > 0]
+    assert rose and all(int(r["level"]) >= int(r["previous_level"]) for r in rose)
+
+    # the worklist shows the promise falling due and lists the collector's customers ranked
+    work = run("worklist", "--ledger", ledger, "--as-of", "2026-11-24", "--format", "csv")
+    assert work.returncode == 0, work.stderr
+    rows = {r["customer_id"]: r for r in _csv(work.stdout)}
+    assert "promise of" in rows[promised["customer_id"]]["reasons"]
+
+    listed = run("journal", "list", "--customer", disputed["customer_id"], "--kind", "dispute", "--ledger", ledger,
+                 "--format", "json")
+    assert json.loads(listed.stdout)[0]["document_ids"] == [disputed_doc]
+
+
+def test_worklist_xlsx_is_formatted_and_neutralised(workspace) -> None:
+    target = workspace / "worklist.xlsx"
+    done = run("worklist", "--ledger", str(workspace / "ledger"), "--as-of", AS_OF, "--format", "xlsx",
+               "--out", str(target), "--journal", str(workspace / "empty.sqlite"))
+    assert done.returncode == 0, done.stderr
+    sheet = openpyxl.load_workbook(target).active
+    assert sheet["A1"].value.startswith("Collections worklist as of 2026-11-20")
+    header = [c.value for c in sheet[3]]
+    assert header[:4] == ["collector", "rank", "customer_id", "name"]
+    cells = {row[2]: row[3] for row in sheet.iter_rows(min_row=4, values_only=True)}
+    assert len(cells) > 10
+    # no cell of the sheet is a formula, whatever the customer's name
+    assert all(not (isinstance(c.value, str) and c.value.startswith("=")) for row in sheet.iter_rows() for c in row)
+    if "C000014" in cells:  # the demo customer named =HYPERLINK(...) is kept as text
+        assert cells["C000014"].lstrip("'").startswith("=HYPERLINK")
+
+
+def test_sales_digest_pages_escape_customer_text(workspace) -> None:
+    out = workspace / "digest"
+    done = run("report", "sales-digest", "--ledger", str(workspace / "ledger"), "--as-of", AS_OF, "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    pages = sorted(out.glob("sales_digest_*.html"))
+    assert pages and (out / "index.html").is_file()
+    text = "".join(p.read_text(encoding="utf-8") for p in pages)
+    assert "<script>alert" not in text
+    assert "C000008" in text and "&lt;script&gt;alert(" in text  # the demo customer named <script>...
+
+
+def test_journal_export_and_verify(workspace) -> None:
+    target = workspace / "audit.csv"
+    done = run("journal", "export", "--out", str(target), "--ledger", str(workspace / "ledger"))
+    assert done.returncode == 0, done.stderr
+    rows = list(csv.DictReader(target.open(encoding="utf-8")))
+    assert rows and {"id", "author", "kind", "hash", "prev_hash"} <= set(rows[0])
+    ok = run("journal", "verify", "--ledger", str(workspace / "ledger"))
+    assert ok.returncode == 0 and "chain intact" in ok.stdout
