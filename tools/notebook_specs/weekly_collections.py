@@ -16,12 +16,13 @@ entity: str = ""  # selling entity code; empty means all entities
 reporting_currency: str = ""  # empty means the reporting currency of the ledger
 output_dir: str = "reports"  # folder for the machine-readable summary
 company: str = ""  # company name for the header; empty means the name in ledger.toml
+journal: str = ""  # journal file or postgresql URL; empty means journal.sqlite beside the ledger
 """),
     ("code", """
 from pathlib import Path
 
 from workbench.reports import charts, display, tables
-from workbench.reports.weekly import build_weekly, headline_cards, write_summary
+from workbench.reports.weekly import activity_cards, build_weekly, headline_cards, load_activity, write_summary
 
 data = build_weekly(ledger, as_of, entity, reporting_currency)
 cur = data.currency
@@ -66,6 +67,31 @@ display.show_table(tables.html_table(
     int_columns=["items"], currency=cur, total_row=True))
 """),
     ("code", """
+activity = load_activity(ledger, journal, data.ledger, data.as_of)
+if activity is None:
+    display.section("Collections activity", "No journal found beside the ledger: nothing to show", page_break=True)
+else:
+    display.section("Collections activity this week", f"{activity.first:%d %b} to {activity.last:%d %b %Y}",
+                    page_break=True)
+    display.kpi_cards(activity_cards(activity))
+    display.show_table(tables.html_table(activity.actions, int_columns=list(activity.actions.columns[1:]),
+                                         caption="Actions per collector", total_row=True))
+"""),
+    ("code", """
+if activity is not None:
+    display.section("Promises due this week", "Kept when the customer's payments reached the promised amount")
+    display.show_table(tables.html_table(activity.promises_due, money_columns=["promised", "paid"], max_rows=30))
+    display.section("Disputes opened and closed this week")
+    display.show_table(tables.html_table(activity.new_disputes.drop("id"), caption="New disputes", max_rows=30))
+    display.show_table(tables.html_table(activity.resolved_disputes.drop("id"), caption="Resolved or rejected",
+                                         max_rows=30))
+    display.section("Escalations and litigation files", "Suspensions, agency and lawyer hand-overs")
+    display.show_table(tables.html_table(activity.escalations, money_columns=["amount"], max_rows=30,
+                                         caption="Escalations this week"))
+    display.show_table(tables.html_table(activity.files, money_columns=["handed_over", "recovered", "fees"],
+                                         max_rows=40, caption="Open agency and lawyer files"))
+"""),
+    ("code", """
 display.section("Cash collected", "Receipts at value-date rates, by selling entity")
 display.show_png(charts.bar_chart(data.cash_trend, "week_ending", "cash", "Cash collected per week", currency=cur),
                  alt="Cash collected per week")
@@ -97,6 +123,7 @@ summary = write_summary(Path(output_dir) / "weekly_summary.json", data.head, {
     "quarantined_rows": data.quarantine.height,
     "customers_on_hold": data.on_hold.height,
     "over_90_items": data.over_90.height,
+    "activity": activity.summary() if activity is not None else None,
 })
 """),
 ]

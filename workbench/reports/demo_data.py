@@ -41,3 +41,31 @@ def ensure_demo_ledger(target: Path = DEMO_DIR) -> Path:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
     return target
+
+
+DEMO_JOURNAL = DEMO_DIR.parent / "journal.sqlite"
+
+
+def ensure_demo_journal(ledger_dir: Path = DEMO_DIR, target: Path = DEMO_JOURNAL) -> Path:
+    """Return the demo journal (SQLite), seeding it from the demo ledger first if it is missing."""
+    if target.is_file():
+        return target
+    from ..demo import DEFAULT_AS_OF
+    from ..demo.journal import seed_journal
+    from ..journal import Journal
+    from ..ledger import load_ledger
+
+    ledger_dir = ensure_demo_ledger(ledger_dir)
+    fd, name = tempfile.mkstemp(prefix=".journal-", suffix=".sqlite", dir=target.parent)
+    os.close(fd)
+    os.unlink(name)
+    tmp = Path(name)
+    try:
+        with Journal.open(tmp) as book:
+            seed_journal(load_ledger(ledger_dir), book, DEFAULT_AS_OF)
+        if not target.is_file():
+            os.replace(tmp, target)
+    finally:
+        for leftover in tmp.parent.glob(tmp.name + "*"):
+            leftover.unlink(missing_ok=True)
+    return target

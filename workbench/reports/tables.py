@@ -163,6 +163,14 @@ COLUMN_LABELS: dict[str, str] = {
     "line": "Line", "row": "Row as read", "rows_read": "Rows read", "rows_loaded": "Loaded",
     "rows_quarantined": "Quarantined", "amount_read": "Amount read", "amount_loaded": "Amount loaded",
     "amount_quarantined": "Amount quarantined",
+    # collections activity
+    "calls": "Calls", "emails": "E-mails", "meetings": "Meetings", "letters_in": "Letters", "promises": "Promises",
+    "disputes": "Disputes", "notes": "Notes", "escalations": "Escalations", "dunning_emails": "Reminder e-mails",
+    "dunning_letters": "Reminder letters", "phone_tasks": "Phone tasks", "promised": "Promised", "paid": "Paid",
+    "pay_by": "Pay by", "documents": "Documents", "owner": "Owner", "opened_on": "Opened", "status_date": "Closed",
+    "resolution": "Resolution", "event_date": "Date", "action": "Action", "partner": "Partner", "amount": "Amount",
+    "author": "By", "note": "Note", "since": "Since", "handed_over": "Handed over", "recovered": "Recovered",
+    "fees": "Fees",
 }
 
 

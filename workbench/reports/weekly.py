@@ -241,7 +241,7 @@ def write_summary(path: Path, head: Headline, extra: dict[str, object]) -> Path:
 
 
 def run_weekly(ledger: Path, as_of: date, out_dir: Path, *, entity: str | None = None, pdf: bool = True,
-               reporting_currency: str | None = None):
+               reporting_currency: str | None = None, journal: str | None = None):
     """Execute the weekly notebook for ``as_of`` and export HTML (and PDF) into ``out_dir``."""
     from .runner import PACKAGE_ROOT, run_report
 
@@ -254,6 +254,7 @@ def run_weekly(ledger: Path, as_of: date, out_dir: Path, *, entity: str | None =
         "reporting_currency": reporting_currency or "",
         "output_dir": str(out_dir.resolve()),
         "company": company,
+        "journal": journal or "",
     }
     name = f"weekly_collections_{as_of.isoformat()}" + (f"_{safe_name(entity, 'entity')}" if entity else "")
     return run_report(PACKAGE_ROOT / "notebooks" / "weekly_collections.ipynb", params, out_dir, name, pdf=pdf)
@@ -345,4 +346,52 @@ def headline_cards(head: Headline) -> list:
         card("CEI (month to date)", cei_fraction(now), cei_fraction(last), "pct", "up", pct(cei_fraction(now))),
         card("Cash collected this week", head.cash_this_week, head.cash_last_week, "money", "up",
              money_short(head.cash_this_week, cur)),
+    ]
+
+
+def journal_for(ledger_path: str | Path | None, journal: str | None) -> str | None:
+    """The journal a report reads: ``journal`` if given, else ``journal.sqlite`` beside the ledger.
+
+    For the built-in demo company (empty ledger) the demo journal is created on first use.
+    Returns ``None`` when there is no journal to read.
+    """
+    if journal:
+        return journal
+    if not ledger_path:
+        from .demo_data import ensure_demo_journal
+
+        return str(ensure_demo_journal())
+    candidate = Path(ledger_path).resolve().parent / "journal.sqlite"
+    return str(candidate) if candidate.is_file() else None
+
+
+def load_activity(ledger_path: str | Path | None, journal: str | None, ledger: Ledger, as_of: date):
+    """The week's collections activity from the journal, or ``None`` when there is no journal."""
+    from ..collections.activity import read_activity, week_activity
+    from ..collections.policy import load_policy
+    from ..journal import Journal
+
+    target = journal_for(ledger_path, journal)
+    if target is None:
+        return None
+    with Journal.open(target) as book:
+        frames = read_activity(book)
+    return week_activity(frames, ledger, as_of, load_policy().default.promise_grace_days)
+
+
+def activity_cards(activity) -> list:
+    """Headline cards of the week's collections work."""
+    from .display import Card
+
+    counts = activity.promise_counts
+    due = sum(counts.values())
+    return [
+        Card("Actions logged", f"{int(activity.actions['total'].sum()) if activity.actions.height else 0:,}",
+             note="contacts, promises, disputes, letters"),
+        Card("Promises due", f"{due:,}",
+             note=f"{counts['kept']} kept · {counts['broken']} broken · {counts['pending']} pending"),
+        Card("Disputes", f"{activity.new_disputes.height} new",
+             note=f"{activity.resolved_disputes.height} closed · {activity.open_disputes} open in total"),
+        Card("Escalations", f"{activity.escalations.height:,}",
+             note=f"this week · {activity.files.height} agency/lawyer files open"),
     ]
