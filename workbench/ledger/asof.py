@@ -82,9 +82,14 @@ def _open_at(items: pl.DataFrame, allocations: pl.DataFrame, key: str, alloc_key
 
 def build_receivables(ledger: Ledger) -> pl.DataFrame:
     """Invoices and debit notes with their settlement date (``consumed``)."""
-    docs = ledger.documents.filter(pl.col("doc_type").is_in(_RECEIVABLE)).select(
-        [c for c in RECEIVABLE_COLUMNS if c in ledger.documents.columns]
-    )
+    documents = ledger.documents
+    kept = documents.select(pl.col("doc_type").is_in(_RECEIVABLE))[:, 0]
+    first_note = kept.arg_min() if not kept.all() else documents.height
+    if kept.head(first_note).all() and not kept.slice(first_note).any():
+        documents = documents.head(first_note)  # the loader puts credit notes last: a zero-copy slice
+    else:
+        documents = documents.filter(kept)
+    docs = documents.select([c for c in RECEIVABLE_COLUMNS if c in documents.columns])
     return consumed_dates(docs, ledger.allocations, "key", "document_key")
 
 
