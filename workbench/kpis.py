@@ -179,6 +179,10 @@ def _pct(part: int, whole: int) -> Decimal | None:
     return None if value is None else value * 100
 
 
+#: Dates whose open items a KPI history computes together (memory vs. passes over the ledger).
+HISTORY_CHUNK = 4
+
+
 def kpi_history(ledger: Ledger, dates: Sequence[date], *, entity: str | None = None,
                 buckets: Buckets = DEFAULT_BUCKETS) -> list[Kpis]:
     """KPIs at each date, computed in one pass (open items of all dates at once)."""
@@ -186,10 +190,17 @@ def kpi_history(ledger: Ledger, dates: Sequence[date], *, entity: str | None = N
     dates = sorted(set(dates))
     month_ends = {d.replace(day=1) - timedelta(days=1) for d in dates}
     all_dates = sorted(set(dates) | month_ends)
-    items = open_items(led, all_dates, columns=["currency", "due_date"]).with_columns(buckets.expr(age_expr()).alias("bucket"),
-                                                    (age_expr() > 90).alias("over_90"))
-    conv = convert_at_as_of(led, items, ["as_of", "bucket", "over_90"])
-    credit = convert_at_as_of(led, unapplied_credit(led, all_dates, columns=["currency"]), ["as_of"])
+    # Open items of several dates at once (one pass), a few dates at a time so that a long history of
+    # a 10M-document ledger never holds every date's open items together.
+    conv_parts, credit_parts = [], []
+    for start in range(0, len(all_dates), HISTORY_CHUNK):
+        chunk = all_dates[start:start + HISTORY_CHUNK]
+        items = open_items(led, chunk, columns=["currency", "due_date"]).with_columns(
+            buckets.expr(age_expr()).alias("bucket"), (age_expr() > 90).alias("over_90"))
+        conv_parts.append(convert_at_as_of(led, items, ["as_of", "bucket", "over_90"]))
+        del items
+        credit_parts.append(convert_at_as_of(led, unapplied_credit(led, chunk, columns=["currency"]), ["as_of"]))
+    conv, credit = pl.concat(conv_parts), pl.concat(credit_parts)
     per_date: dict[date, dict[str, int]] = {d: {} for d in all_dates}
     for d, bucket, over, value in conv.iter_rows():
         slot = per_date[d]
@@ -198,7 +209,7 @@ def kpi_history(ledger: Ledger, dates: Sequence[date], *, entity: str | None = N
             slot["_over_90"] = slot.get("_over_90", 0) + int(value)
     credit_by_date = {d: int(v) for d, v in credit.iter_rows()}
     billings = _Billings(daily_billings(led))
-    settled = settled_documents(led)
+    settled = settled_documents(led, ids=())
     labels = buckets.labels
     cur = ledger.reporting_currency
     out = []

@@ -14,6 +14,7 @@ import tomllib
 from decimal import Decimal
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 
 from ..errors import Issue, LedgerReadError
@@ -45,6 +46,24 @@ def read_settings(folder: Path) -> dict[str, str]:
 def _empty_text(stem: str) -> pl.DataFrame:
     cols = {c.name: pl.String for c in TABLES[stem]}
     return pl.DataFrame(schema={**cols, LINE: pl.Int64})
+
+
+#: Up to this many bad rows, the good rows are zero-copy slices between them rather than a filtered copy.
+_SLICE_LIMIT = 1000
+
+
+def _without(frame: pl.DataFrame, drop: pl.Series) -> pl.DataFrame:
+    """``frame`` without the rows where ``drop`` is true, without copying it when they are few."""
+    positions = drop.arg_true().to_list()
+    if len(positions) > _SLICE_LIMIT:
+        return frame.filter(~drop)
+    pieces, start = [], 0
+    for pos in positions:
+        if pos > start:
+            pieces.append(frame.slice(start, pos - start))
+        start = pos + 1
+    pieces.append(frame.slice(start))
+    return pl.concat(pieces, rechunk=False)
 
 
 def _duplicates(frame: pl.DataFrame, keys: tuple[str, ...]) -> pl.DataFrame:
@@ -114,22 +133,26 @@ class _Loader:
         self.issues.extend(raw.notes)
         return raw.frame, raw
 
-    def finish(self, stem: str, raw_text: pl.DataFrame, typed: pl.DataFrame, raw: RawTable | None) -> pl.DataFrame:
-        """Split good/bad rows, record issues, quarantine and control totals."""
+    def finish(self, stem: str, text_bad: pl.DataFrame, typed: pl.DataFrame, raw: RawTable | None) -> pl.DataFrame:
+        """Split good/bad rows, record issues, quarantine and control totals.
+
+        ``text_bad`` holds the bad rows as read (text), with their reasons.
+        """
         file = self.names[stem]
         if WARN in typed.columns:
             for line, reason in typed.filter(pl.col(WARN).is_not_null()).select(LINE, WARN).iter_rows():
                 self.issues.append(Issue(file, line, reason, quarantined=False))
             typed = typed.drop(WARN)
-        is_bad = pl.col(REASON).is_not_null()
-        bad = typed.filter(is_bad)
-        good = typed.filter(~is_bad).drop(REASON)
+        is_bad = typed[REASON].is_not_null()
+        if is_bad.any():
+            bad, good = typed.filter(is_bad), _without(typed, is_bad).drop(REASON)
+        else:  # the usual case: no copy of a clean table
+            bad, good = typed.clear().with_columns(pl.col(REASON).cast(pl.String)), typed.drop(REASON)
         broken = raw.broken if raw else []
         for line, reason, _ in broken:
             self.issues.append(Issue(file, line, reason))
         for line, reason in bad.select(LINE, REASON).iter_rows():
             self.issues.append(Issue(file, line, reason))
-        text_bad = raw_text.join(bad.select(LINE, REASON), on=LINE, how="inner")
         text_bad = text_bad.with_columns(pl.exclude(LINE).cast(pl.String))
         if broken:
             text_bad = pl.concat(
@@ -164,7 +187,14 @@ class _Loader:
             typed = add_reasons(typed, warn, WARN)
         if hook is not None:
             typed = hook(typed)
-        return self.finish(stem, raw_text, typed, raw)
+        bad_lines = typed.filter(pl.col(REASON).is_not_null()).select(LINE, REASON)
+        text_bad = (raw_text.join(bad_lines, on=LINE, how="inner") if bad_lines.height
+                    else raw_text.clear().with_columns(pl.lit(None, pl.String).alias(REASON)))
+        # the text as read is no longer needed: let it go before the good rows are split off
+        del raw_text
+        if raw is not None:
+            raw.frame = text_bad.clear()
+        return self.finish(stem, text_bad, typed, raw)
 
 
 def load_ledger(folder: str | Path) -> Ledger:
@@ -336,13 +366,18 @@ def _allocation_rules(frame: pl.DataFrame, documents: pl.DataFrame, payments: pl
     frame = add_reasons(frame.with_columns(pl.col("_d_cur").cast(pl.String).alias("_d_cur_text")), rules)
     # Over-allocation, judged in date order among rows that pass every other rule. Totals per
     # document and per source tell cheaply whether any side is exceeded at all.
-    counted = pl.when(pl.col(REASON).is_null()).then(pl.col("amount")).otherwise(0)
-    exceeded = frame.select(
-        pl.col(REASON).is_null() & (
-            (counted.sum().over("document_key") > pl.col("_d_amount"))
-            | (counted.sum().over("source_key") > pl.col("_s_amount")))
-    ).to_series()
-    if exceeded.any():
+    # Keys are dense row numbers (documents, then payments): exact integer sums per key in one
+    # array, with no hash table of ten million groups.
+    limits = np.concatenate([documents["amount"].to_numpy(), payments["amount"].to_numpy()])
+    counted = frame.select(pl.when(pl.col(REASON).is_null()).then(pl.col("amount")).otherwise(0)
+                           .fill_null(0).cast(pl.Int64))[:, 0].to_numpy()
+
+    def exceeded(key: str) -> bool:
+        sums = np.zeros(limits.shape[0], dtype=np.int64)
+        np.add.at(sums, frame[key].fill_null(0).cast(pl.Int64).to_numpy(), counted)
+        return bool((sums > limits).any())
+
+    if exceeded("document_key") or exceeded("source_key"):
         ok = frame.filter(pl.col(REASON).is_null()).select(
             LINE, "allocation_date", "document_id", "source_id", "document_key", "source_key", "amount",
             "_d_amount", "_s_amount",
