@@ -21,7 +21,7 @@ import polars as pl
 
 from ..exports import write_csv
 from ..ledger.model import Ledger
-from ..money import to_money
+from ..money import mills_to_decimal, to_money
 from .dunning import DunningRun, DunningState, plan_run, state_from_journal
 from .policy import CollectionsPolicy
 
@@ -107,7 +107,7 @@ def carry_out(ledger: Ledger, as_of: date, policy: CollectionsPolicy, out_dir: P
     comms = communications_frame(run, files)
     paths = [write_csv(comms, out_dir / "communications.csv"),
              write_csv(run.lines.with_columns(
-                 pl.col("open").map_elements(lambda v: str(to_money(v / 1000)), return_dtype=pl.String)),
+                 pl.col("open").map_elements(lambda v: str(to_money(mills_to_decimal(v))), return_dtype=pl.String)),
                  out_dir / "lines.csv"),
              write_csv(run.skipped, out_dir / "skipped.csv"),
              write_csv(comms.filter(pl.col("channel") == "phone"), out_dir / "phone_tasks.csv")]
