@@ -1,5 +1,5 @@
 # Credit & collections workbench: set-up, main job and tests.
-#   make demo   -> .venv + demo company ledger + weekly collections report (HTML + PDF)
+#   make demo   -> .venv + demo company (ledger, journal) + weekly report (HTML + PDF), worklist, sales digests
 #   make test   -> .venv + the whole test suite
 #   make bench  -> the benchmark against DuckDB and pandas (1M and 10M documents; slow)
 
@@ -27,6 +27,8 @@ system:
 demo: setup system
 	$(BIN)/workbench demo --out demo/ledger --as-of $(AS_OF)
 	$(BIN)/workbench report weekly --ledger demo/ledger --as-of $(AS_OF) --out reports/$(AS_OF)
+	$(BIN)/workbench worklist --ledger demo/ledger --as-of $(AS_OF) --format xlsx --out reports/$(AS_OF)/worklist_$(AS_OF).xlsx
+	$(BIN)/workbench report sales-digest --ledger demo/ledger --as-of $(AS_OF) --out reports/$(AS_OF)/sales_digests
 
 test: setup system
 	$(BIN)/python -m pytest -n 2 --dist loadfile --nbval-lax notebooks tests

@@ -43,15 +43,16 @@ def _csv(text: str) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(text)))
 
 
-def test_dry_run_previews_everything_and_records_nothing(workspace) -> None:
+def test_dry_run_previews_everything_and_records_nothing(workspace, tmp_path) -> None:
     out = workspace / "dry"
+    journal = tmp_path / "dry.sqlite"
     done = run("dunning", "run", "--ledger", str(workspace / "ledger"), "--as-of", AS_OF, "--dry-run",
-               "--out", str(out))
+               "--out", str(out), "--journal", str(journal))
     assert done.returncode == 0, done.stderr
     summary = json.loads(done.stdout)
     assert summary["dry_run"] is True and summary["run_id"] is None
     assert summary["communications"] > 0
-    with Journal.open(workspace / "journal.sqlite") as book:
+    with Journal.open(journal) as book:
         assert book.history().height == 0
     comms = list(csv.DictReader((out / "communications.csv").open(encoding="utf-8")))
     assert len(comms) == summary["communications"]
@@ -161,11 +162,17 @@ def test_sales_digest_pages_escape_customer_text(workspace) -> None:
     assert "C000008" in text and "&lt;script&gt;alert(" in text  # the demo customer named <script>...
 
 
-def test_journal_export_and_verify(workspace) -> None:
-    target = workspace / "audit.csv"
-    done = run("journal", "export", "--out", str(target), "--ledger", str(workspace / "ledger"))
-    assert done.returncode == 0, done.stderr
-    rows = list(csv.DictReader(target.open(encoding="utf-8")))
-    assert rows and {"id", "author", "kind", "hash", "prev_hash"} <= set(rows[0])
-    ok = run("journal", "verify", "--ledger", str(workspace / "ledger"))
-    assert ok.returncode == 0 and "chain intact" in ok.stdout
+def test_journal_export_and_verify(tmp_path) -> None:
+    journal = str(tmp_path / "journal.sqlite")
+    added = run("journal", "add", "note", "--author", "Ann", "--on", "2026-11-20", "--customer", "C1",
+                "--text", "=HYPERLINK(\"http://x\")", "--journal", journal)
+    assert added.returncode == 0 and added.stdout.strip() == "1", added.stderr
+    target = tmp_path / "audit.csv"
+    done = run("journal", "export", "--out", str(target), "--journal", journal)
+    assert done.returncode == 0 and "1 entries" in done.stdout, done.stderr
+    (row,) = list(csv.DictReader(target.open(encoding="utf-8")))
+    assert (row["id"], row["author"], row["kind"], row["customer_id"]) == ("1", "Ann", "note", "C1")
+    assert row["hash"] and row["prev_hash"] == ""
+    assert "=HYPERLINK" in row["details"] and not row["details"].startswith("=")
+    ok = run("journal", "verify", "--journal", journal)
+    assert ok.returncode == 0 and "1 entries, chain intact" in ok.stdout

@@ -83,9 +83,14 @@ def dunning_run(
 
         smtp = SmtpSettings(host=smtp_host, port=smtp_port, starttls=starttls, username=smtp_user,
                             password_env=smtp_password_env)
-    with _journal(journal, ledger, author) as book:
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with _journal(journal, ledger, author) as book, Progress(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("writing letters and e-mails", total=None)
         outcome = carry_out(led, day, rules, out, journal=book, dry_run=dry_run, company=ledger_company(ledger),
-                            author=author, smtp=smtp)
+                            author=author, smtp=smtp,
+                            progress=lambda done, total: bar.update(task, completed=done, total=total))
     summary = outcome.summary()
     typer.echo(json.dumps(summary, indent=2, ensure_ascii=False))
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import html
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -93,15 +94,23 @@ td,th{{border-bottom:1px solid #ddd;padding:4px 8px;text-align:left}} .n{{text-a
 
 def carry_out(ledger: Ledger, as_of: date, policy: CollectionsPolicy, out_dir: Path, *, journal: object | None = None,
               dry_run: bool = False, company: str = "", author: str = "dunning run", smtp: object | None = None,
-              renderer: object | None = None) -> RunOutcome:
-    """Plan the run of ``as_of`` from the journal's state, write its files, and (unless dry) record and send it."""
+              renderer: object | None = None, progress: Callable[[int, int], None] | None = None) -> RunOutcome:
+    """Plan the run of ``as_of`` from the journal's state, write its files, and (unless dry) record and send it.
+
+    ``progress(done, total)`` is called as communications are written (letters take a fraction of a second each).
+    """
     state = state_from_journal(journal, ledger, as_of, policy) if journal is not None else DunningState()
     run = plan_run(ledger, as_of, policy, state)
     out_dir.mkdir(parents=True, exist_ok=True)
     from .letters import LetterRenderer
 
     renderer = renderer or LetterRenderer(sender=policy.make_sender(company))
-    written = renderer.write(run.communications, out_dir)
+    written = []
+    total = len(run.communications)
+    for done, comm in enumerate(run.communications, start=1):
+        written.extend(renderer.write([comm], out_dir))
+        if progress is not None:
+            progress(done, total)
     files = {(w.customer_id, w.currency): str(w.path.relative_to(out_dir)) for w in written
              if w.kind in ("email", "letter")}
     comms = communications_frame(run, files)
