@@ -160,3 +160,37 @@ def test_message_without_id_gets_one(smtp: tuple[SmtpSettings, Collector], rende
     assert len(sent) == 1 and sent[0].endswith("@northwind.example>")
     assert len(handler.envelopes) == 1
 
+
+
+def test_a_recorded_run_sends_its_emails_and_a_dry_run_sends_none(smtp, tmp_path) -> None:
+    from datetime import date
+
+    from tests.builders import inv, ledger
+    from workbench.collections.policy import load_policy
+    from workbench.collections.run import carry_out
+    from workbench.journal import Journal
+
+    settings, server = smtp
+    customers = [
+        {"customer_id": "C1", "name": "Alpha SARL", "country": "FR", "currency": "EUR", "language": "fr",
+         "email": "ap@alpha.example", "collector": "Ann"},
+        {"customer_id": "C2", "name": "Beta GmbH", "country": "DE", "currency": "EUR", "language": "de",
+         "email": "", "collector": "Ann"},  # no address: a printed letter, nothing sent
+    ]
+    led = ledger(tmp_path / "ledger", customers=customers, documents=[
+        inv("A1", "2026-10-01", "2026-11-01", "1200.00"), inv("B1", "2026-10-01", "2026-11-01", "800.00", customer="C2")])
+    policy = load_policy()
+    with Journal.open(tmp_path / "journal.sqlite") as book:
+        dry = carry_out(led, date(2026, 11, 20), policy, tmp_path / "dry", journal=book, dry_run=True, smtp=settings)
+        assert dry.sent == () and server.envelopes == [] and book.history().height == 0
+        done = carry_out(led, date(2026, 11, 20), policy, tmp_path / "run", journal=book, smtp=settings,
+                         company="Demo Industries Group")
+        letters = book.dunning_letters()
+    assert len(done.sent) == 1 and len(server.envelopes) == 1
+    (envelope,) = server.envelopes
+    assert envelope.rcpt_tos == ["ap@alpha.example"]
+    message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+    assert str(message["Subject"]).startswith("Rappel de paiement")
+    assert "A1" in message.get_body(preferencelist=("plain",)).get_content()
+    assert sorted(letters["customer_id"].to_list()) == ["C1", "C2"]
+    assert (tmp_path / "run" / "letters").is_dir() and any((tmp_path / "run" / "letters").glob("C2_EUR_L1*.pdf"))
