@@ -9,7 +9,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 AS_OF  ?= 2026-11-20
 
-.PHONY: setup system demo test bench notebooks clean
+.PHONY: setup system-demo system-test demo test bench notebooks clean
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -20,17 +20,21 @@ $(STAMP): pyproject.toml requirements.lock
 
 setup: $(STAMP)
 
-# Debian packages used from outside Python (installed only when missing, and only as root).
-system:
+# Debian packages used from outside Python (installed only when missing, and only as root):
+# HarfBuzz's font subsetter for fast PDFs; PostgreSQL for the journal tests.
+system-demo:
+	bash tools/ensure_system_packages.sh harfbuzz
+
+system-test:
 	bash tools/ensure_system_packages.sh harfbuzz postgresql
 
-demo: setup system
+demo: setup system-demo
 	$(BIN)/workbench demo --out demo/ledger --as-of $(AS_OF)
 	$(BIN)/workbench report weekly --ledger demo/ledger --as-of $(AS_OF) --out reports/$(AS_OF)
 	$(BIN)/workbench worklist --ledger demo/ledger --as-of $(AS_OF) --format xlsx --out reports/$(AS_OF)/worklist_$(AS_OF).xlsx
 	$(BIN)/workbench report sales-digest --ledger demo/ledger --as-of $(AS_OF) --out reports/$(AS_OF)/sales_digests
 
-test: setup system
+test: setup system-test
 	$(BIN)/python -m pytest -n 2 --dist loadfile --nbval-lax notebooks tests
 
 bench: setup
