@@ -85,8 +85,9 @@ def build_digests(ledger: Ledger, as_of: date, *, disputes: pl.DataFrame | None 
             ask(cust, f"Account {status}: talk to the customer about the overdue items before taking new orders")
     if promises is not None:
         window = as_of - timedelta(days=BROKEN_PROMISE_DAYS)
-        for row in promises.filter((pl.col("status") == "broken") & (pl.col("deadline") >= window)).iter_rows(
-                named=True):
+        broken = (promises.filter((pl.col("status") == "broken") & (pl.col("deadline") >= window))
+                  .sort("pay_by").unique(subset="customer_id", keep="last", maintain_order=True))
+        for row in broken.iter_rows(named=True):  # the latest broken promise of each customer
             ask(row["customer_id"], f"Promise of {money(mills_to_decimal(row['amount']))} {row['currency']} due "
                                     f"{row['pay_by'].isoformat()} was broken: please support collection")
     if escalations is not None:
