@@ -43,7 +43,7 @@ from markupsafe import Markup, escape
 from ..errors import WorkbenchError
 from ..reports.sources import safe_name
 from .locale import DEFAULT_LANGUAGE, LocaleFormat, normalise_language
-from .model import CHANNELS, Communication, Sender
+from .model import CHANNELS, Communication, Sender, StatementLine
 
 __all__ = [
     "ACTION_ALIASES", "DEADLINE_DAYS", "DEFAULT_TEMPLATES_DIR", "LAYOUTS", "LEVEL_TEMPLATES", "LetterError",
@@ -116,16 +116,9 @@ class WrittenFile:
 
 
 @dataclass(frozen=True)
-class StatementRow:
+class StatementRow(StatementLine):
     """One line of the statement of account as printed: ``open`` is signed (credits negative)."""
 
-    document_id: str
-    doc_type: str
-    doc_date: date
-    due_date: date | None
-    amount: Decimal
-    open: Decimal
-    status: str
     balance: Decimal
 
 
