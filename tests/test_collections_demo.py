@@ -76,5 +76,11 @@ def test_a_formal_letter_shows_interest_and_total_in_the_customers_format(demo_r
     assert format_money(comm.amount_due, comm.currency, "de", "DE").replace("\xa0", " ") in html
     for line in comm.lines:
         assert line.document_id in html
+    # the reference rates are named and formatted in German, e.g. "Basiszinssatz 1,27 % + 9 Prozentpunkte = 10,27 %"
+    assert comm.interest_rates and all(code == "DE" for code, _ in comm.interest_rates)
+    for _, total in comm.interest_rates:
+        base = str(total - 9).replace(".", ",")
+        assert f"Basiszinssatz {base} % + 9 Prozentpunkte = {str(total).replace('.', ',')} %" in html
+    assert " points" not in html
     assert comm.amount_due == (comm.overdue_total - comm.credit_total + comm.interest_total
                                + comm.compensation_total + comm.fee)

@@ -164,6 +164,7 @@ class _Claims:
         self.tables = load_rate_tables()
         self.warnings: set[str] = set()
         self.bases: dict[tuple[str, str], set[str]] = {}
+        self.rates: dict[tuple[str, str], set[tuple[str, Decimal]]] = {}
 
     def jurisdiction(self, rules: DunningRules, country: str) -> str | None:
         if rules.interest == "none":
@@ -188,6 +189,7 @@ class _Claims:
         self.warnings.update(result.warnings)
         if result.basis:
             self.bases.setdefault(key, set()).add(result.basis)
+        self.rates.setdefault(key, set()).update((jurisdiction, part.rate_percent) for part in result.parts)
         return result.amount
 
     def compensation(self, jurisdiction: str, open_amount: Decimal, currency: str) -> Decimal:
@@ -300,6 +302,7 @@ def _communication(as_of: date, customer: Mapping[str, object], cust: str, curre
         credits=tuple(CreditLine(c.source_id, c.kind, c.date, to_money(c.open, currency)) for c in credits),
         statement=statement, fee=to_money(level.fee.get(currency, Decimal(0)), currency),
         interest_basis="; ".join(sorted(claims.bases.get((cust, currency), ()))), actions=level.actions,
+        interest_rates=tuple(sorted(claims.rates.get((cust, currency), ()))),
     )
 
 

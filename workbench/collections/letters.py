@@ -42,7 +42,7 @@ from markupsafe import Markup, escape
 
 from ..errors import WorkbenchError
 from ..reports.sources import safe_name
-from .locale import DEFAULT_LANGUAGE, LocaleFormat, normalise_language
+from .locale import DEFAULT_LANGUAGE, LocaleFormat, format_number, normalise_language
 from .model import CHANNELS, Communication, Sender, StatementLine
 
 __all__ = [
@@ -390,6 +390,25 @@ class LetterRenderer:
 
     # ----------------------------------------------------------------- context
 
+    def interest_basis(self, comm: Communication, lang: str) -> str:
+        """The reference rates of the interest in the letter's language, e.g. German
+        ``Basiszinssatz 1,27 % + 9 Prozentpunkte = 10,27 %`` (the run's English text when the
+        communication carries no rates)."""
+        if not comm.interest_rates:
+            return comm.interest_basis
+        from .interest import JURISDICTIONS
+
+        words = self.labels(lang).get("rates", {})
+        number = lambda value: format_number(value.normalize() if value == value.to_integral() else value,  # noqa: E731
+                                             lang, comm.country)
+        texts = []
+        for code, total in comm.interest_rates:
+            jur = JURISDICTIONS[code]
+            name = words.get(jur.table, jur.rate_label)
+            texts.append(f"{name} {number(total - jur.margin)} % + {number(jur.margin)} "
+                         f"{words.get('points', 'points')} = {number(total)} %")
+        return "; ".join(dict.fromkeys(texts))
+
     def _context(self, comm: Communication, lang: str, layout: str, *, statement_attached: bool = False,
                  claimed: bool = True) -> dict[str, Any]:
         if claimed and not comm.lines:
@@ -406,6 +425,7 @@ class LetterRenderer:
                 actions.append(key)
         return {
             "comm": comm,
+            "interest_basis": self.interest_basis(comm, lang),
             "sender": self.sender,
             "labels": labels,
             "lang": lang,

@@ -91,6 +91,8 @@ class Communication:
     statement: tuple[StatementLine, ...] = ()
     fee: Decimal = Decimal("0")
     interest_basis: str = ""
+    #: (jurisdiction, total rate in percent) of each reference rate the interest used, for localised letters
+    interest_rates: tuple[tuple[str, Decimal], ...] = ()
     actions: tuple[str, ...] = ()
     notes: tuple[str, ...] = field(default=())
 
