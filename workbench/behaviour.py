@@ -9,7 +9,6 @@ computed exactly and rounded half-even to 2 decimals only when shown.
 from __future__ import annotations
 
 from collections.abc import Sequence
-
 from datetime import date, timedelta
 from decimal import Decimal, localcontext
 

@@ -29,7 +29,6 @@ app.add_typer(import_app, name="import")
 app.add_typer(report_app, name="report")
 
 
-
 class By(str, Enum):
     customer = "customer"
     entity = "entity"

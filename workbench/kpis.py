@@ -185,7 +185,7 @@ HISTORY_CHUNK = 4
 
 def kpi_history(ledger: Ledger, dates: Sequence[date], *, entity: str | None = None,
                 buckets: Buckets = DEFAULT_BUCKETS) -> list[Kpis]:
-    """KPIs at each date, computed in one pass (open items of all dates at once)."""
+    """KPIs at each date: open items of several dates per pass (``HISTORY_CHUNK`` at a time), not one pass per date."""
     led = ledger.filter_entity(entity)
     dates = sorted(set(dates))
     month_ends = {d.replace(day=1) - timedelta(days=1) for d in dates}

@@ -25,7 +25,7 @@ from ..ledger.model import Ledger
 from ..money import mills_to_decimal, minor_units, to_money
 from ..reports.format import money
 from ..reports.tables import html_table
-from .dunning import DunningRun, DunningState
+from .dunning import DunningRun, DunningState, item_status
 from .letters import LetterError, LetterRenderer
 from .model import Communication
 
@@ -79,13 +79,8 @@ def statement_items(ledger: Ledger, as_of: date, state: DunningState, customer_i
     for row in items.iter_rows(named=True):
         doc, cur = row["document_id"], row["currency"]
         dpd = (as_of - row["due_date"]).days
-        disputed = bool(row["disputed"]) or doc in state.disputed_documents
-        if disputed:
-            status = "disputed"
-        elif doc in state.promised_documents or (customer_id, cur) in state.promised_accounts:
-            status = "promised"
-        else:
-            status = "overdue" if dpd > 0 else "not due"
+        status = item_status(customer_id, doc, cur, bool(row["disputed"]), row["due_date"], as_of, state)
+        disputed = status == "disputed"
         rows.append((doc, row["doc_type"], row["doc_date"], row["due_date"], max(dpd, 0), cur,
                      mills_to_decimal(row["open"]), status, dpd > 0, disputed))
     credits = unapplied_credit(ledger, as_of).filter(pl.col("customer_id") == customer_id).sort("date")

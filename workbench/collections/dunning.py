@@ -39,13 +39,6 @@ from .model import Communication, CreditLine, LetterLine, StatementLine
 from .policy import CollectionsPolicy, DunningRules, Level
 from .promises import promise_status
 
-#: Letter language when a customer has none: the main language of its country.
-COUNTRY_LANGUAGE = {
-    "FR": "fr", "BE": "fr", "LU": "fr", "MC": "fr", "DE": "de", "AT": "de", "CH": "de", "LI": "de",
-    "ES": "es", "MX": "es", "AR": "es", "CO": "es", "CL": "es", "PE": "es", "PT": "pt", "BR": "pt",
-}
-
-
 class DunningError(WorkbenchError):
     """A dunning run cannot go ahead (for example a controlling date before the last run)."""
 
@@ -127,8 +120,19 @@ def _customers(ledger: Ledger) -> dict[str, dict[str, object]]:
 
 
 def _language(customer: Mapping[str, object]) -> str:
-    language = str(customer.get("language") or "").strip().lower()
-    return language or COUNTRY_LANGUAGE.get(str(customer.get("country") or ""), "en")
+    """The customer's letter language (the loader fills a missing one from the country)."""
+    return str(customer.get("language") or "en").strip().lower()
+
+
+def item_status(customer_id: str, document_id: str, currency: str, disputed: bool, due_date: date,
+                as_of: date, state: DunningState) -> str:
+    """How an open item stands for collections: ``disputed`` (ledger flag or open journal dispute),
+    ``promised`` (under a live promise), else ``overdue`` or ``not due``."""
+    if disputed or document_id in state.disputed_documents:
+        return "disputed"
+    if document_id in state.promised_documents or (customer_id, currency) in state.promised_accounts:
+        return "promised"
+    return "overdue" if due_date < as_of else "not due"
 
 
 def _skip_reason(row: Mapping[str, object], customer: Mapping[str, object], rules: DunningRules,
@@ -313,14 +317,9 @@ def _statements(ledger: Ledger, as_of: date, state: DunningState,
     docs = open_items(ledger, as_of).filter(wanted).sort("due_date", "document_id")
     out: dict[tuple[str, str], list[StatementLine]] = {}
     for row in docs.iter_rows(named=True):
-        if row["disputed"] or row["document_id"] in state.disputed_documents:
-            status = "disputed"
-        elif row["document_id"] in state.promised_documents or (
-                row["customer_id"], row["currency"]) in state.promised_accounts:
-            status = "promised"
-        else:
-            status = "overdue" if row["due_date"] < as_of else "not due"
         cur = row["currency"]
+        status = item_status(row["customer_id"], row["document_id"], cur, bool(row["disputed"]), row["due_date"],
+                             as_of, state)
         out.setdefault((row["customer_id"], cur), []).append(StatementLine(
             row["document_id"], row["doc_type"], row["doc_date"], row["due_date"],
             to_money(mills_to_decimal(row["amount"]), cur), to_money(mills_to_decimal(row["open"]), cur), status))

@@ -84,8 +84,8 @@ def build_receivables(ledger: Ledger) -> pl.DataFrame:
     """Invoices and debit notes with their settlement date (``consumed``)."""
     documents = ledger.documents
     kept = documents.select(pl.col("doc_type").is_in(_RECEIVABLE))[:, 0]
-    first_note = kept.arg_min() if not kept.all() else documents.height
-    if kept.head(first_note).all() and not kept.slice(first_note).any():
+    first_note = kept.arg_min() if not kept.all() else documents.height  # first row that is not a receivable
+    if not kept.slice(first_note).any():
         documents = documents.head(first_note)  # the loader puts credit notes last: a zero-copy slice
     else:
         documents = documents.filter(kept)
