@@ -142,7 +142,7 @@ def test_worklist_xlsx_is_formatted_and_neutralised(workspace) -> None:
     sheet = openpyxl.load_workbook(target).active
     assert sheet["A1"].value.startswith("Collections worklist as of 2026-11-20")
     header = [c.value for c in sheet[3]]
-    assert header[:4] == ["collector", "rank", "customer_id", "name"]
+    assert header[:7] == ["Collector", "Rank", "Customer", "Name", "Score", "Why (points)", "Next action"]
     cells = {row[2]: row[3] for row in sheet.iter_rows(min_row=4, values_only=True)}
     assert len(cells) > 10
     # no cell of the sheet is a formula, whatever the customer's name

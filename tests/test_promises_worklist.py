@@ -94,3 +94,24 @@ def test_worklist_scores_add_up_and_say_why(tmp_path) -> None:
     assert gamma["score"] == 10 and gamma["next_action"] == "Courtesy call before the due date"
     assert "invoice G1 of 60,000.00 EUR falls due 2026-11-25" in gamma["reasons"]
     assert build_worklist(led, date(2026, 11, 20), RULES, inputs, collector="Bob")["customer_id"].to_list() == ["C3"]
+
+
+def test_several_broken_promises_score_once(tmp_path) -> None:
+    customers = [{"customer_id": "C1", "name": "Alpha", "country": "FR", "currency": "EUR", "collector": "Ann"}]
+    led = ledger(tmp_path, customers=customers, documents=[inv("A1", "2026-09-01", "2026-10-01", "2000.00")])
+    status = promise_status(_promises([
+        (1, "C1", "EUR", 1_000_000, date(2026, 11, 2), date(2026, 10, 28)),
+        (2, "C1", "EUR", 1_000_000, date(2026, 11, 9), date(2026, 11, 4)),
+        (3, "C1", "EUR", 500_000, date(2026, 11, 16), date(2026, 11, 11)),
+        (4, "C1", "EUR", 400_000, date(2026, 11, 21), date(2026, 11, 18)),   # pending, due tomorrow
+        (5, "C1", "EUR", 300_000, date(2026, 11, 22), date(2026, 11, 18)),   # pending, due in 2 days
+    ]), led.payments, date(2026, 11, 20), 2)
+    empty = WorklistInputs.empty()
+    inputs = WorklistInputs(status, frozenset(), empty.last_contacts, empty.next_actions, empty.levels)
+    (row,) = build_worklist(led, date(2026, 11, 20), RULES, inputs).iter_rows(named=True)
+    # 2 (2,000 / 1,000) + 10 (50 days) + 25 (broken, once) + 10 (falling due, once)
+    assert row["score"] == 47
+    assert row["reasons"] == (
+        "2,000.00 EUR overdue (+2); oldest item 50 days past due (+10); "
+        "promise of 500.00 EUR due 2026-11-16 broken, 2 more in the last 30 days (+25); "
+        "promise of 400.00 EUR due 2026-11-21 (+10)")

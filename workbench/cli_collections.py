@@ -108,7 +108,7 @@ def worklist(
     policy: PolicyOpt = None, journal: JournalOpt = None,
 ) -> None:
     """Today's prioritised worklist per collector, with the reason for each rank."""
-    from .collections.worklist import build_worklist, inputs_from_journal
+    from .collections.worklist import WORKLIST_LABELS, build_worklist, inputs_from_journal
     from .exports import write_csv, write_xlsx
 
     day = _date(as_of)
@@ -120,7 +120,8 @@ def worklist(
     if fmt is WorklistFormat.xlsx:
         target = out or Path(f"worklist-{day.isoformat()}.xlsx")
         who = f" for {collector}" if collector else ""
-        write_xlsx(frame, target, sheet="Worklist", money_columns=["overdue", "open_total", "disputed_overdue"],
+        money = [WORKLIST_LABELS[c] for c in ("overdue", "open_total", "disputed_overdue")]
+        write_xlsx(frame.rename(WORKLIST_LABELS), target, sheet="Worklist", money_columns=money,
                    title=f"Collections worklist{who} as of {day.isoformat()} ({led.reporting_currency})")
         typer.echo(str(target))
         return

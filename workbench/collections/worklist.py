@@ -47,6 +47,15 @@ class WorklistInputs:
                    pl.DataFrame(schema={"customer_id": pl.String, "dunning_level": pl.Int64}))
 
 
+#: Headers of the worklist as a person reads it (the xlsx export).
+WORKLIST_LABELS = {
+    "collector": "Collector", "rank": "Rank", "customer_id": "Customer", "name": "Name", "score": "Score",
+    "reasons": "Why (points)", "next_action": "Next action", "overdue": "Overdue", "oldest_days": "Oldest (days late)",
+    "open_total": "Open", "disputed_overdue": "Disputed overdue", "dunning_level": "Dunning level",
+    "last_contact": "Last contact", "country": "Country", "language": "Language", "status": "Status",
+    "email": "E-mail", "phone": "Phone",
+}
+
 WORKLIST_COLUMNS = ("collector", "rank", "customer_id", "name", "score", "reasons", "next_action", "overdue",
                     "oldest_days", "open_total", "disputed_overdue", "dunning_level", "last_contact", "country",
                     "language", "status", "email", "phone")
@@ -155,14 +164,21 @@ def build_worklist(ledger: Ledger, as_of: date, rules: WorklistRules, inputs: Wo
             add(_points_below(int(score_ext), rules.risk_points), f"bureau score {score_ext}")
         status = customer.get("status") or "active"
         add(rules.status_points.get(status, 0) if overdue > 0 else 0, f"account status {status}")
-        for p in promises.get(cust, []):
-            amount = _amount(mills_to_decimal(p["amount"]), p["currency"])
-            if p["status"] == "broken" and (as_of - p["deadline"]).days <= rules.broken_promise_days:
-                add(rules.broken_promise_points, f"promise of {amount} due {p['pay_by'].isoformat()} broken",
-                    "Call: promise broken, ask for a firm payment date")
-            elif p["status"] == "pending" and p["pay_by"] <= as_of + timedelta(days=rules.promise_due_window_days):
-                add(rules.promise_due_points, f"promise of {amount} due {p['pay_by'].isoformat()}",
-                    "Check the promised payment; call if it has not arrived")
+        # each promise rule scores once per customer: the latest broken promise, the next one falling due
+        mine = sorted(promises.get(cust, []), key=lambda p: p["pay_by"])
+        broken = [p for p in mine if p["status"] == "broken"
+                  and (as_of - p["deadline"]).days <= rules.broken_promise_days]
+        if broken:
+            p, more = broken[-1], len(broken) - 1
+            also = f", {more} more in the last {rules.broken_promise_days} days" if more else ""
+            add(rules.broken_promise_points, f"promise of {_amount(mills_to_decimal(p['amount']), p['currency'])} "
+                f"due {p['pay_by'].isoformat()} broken{also}", "Call: promise broken, ask for a firm payment date")
+        due = [p for p in mine if p["status"] == "pending"
+               and p["pay_by"] <= as_of + timedelta(days=rules.promise_due_window_days)]
+        if due:
+            p = due[0]
+            add(rules.promise_due_points, f"promise of {_amount(mills_to_decimal(p['amount']), p['currency'])} "
+                f"due {p['pay_by'].isoformat()}", "Check the promised payment; call if it has not arrived")
         follow = follow_ups.get(cust)
         if follow is not None and follow <= as_of:
             add(rules.follow_up_points, f"follow-up planned for {follow.isoformat()}", "Planned follow-up")
