@@ -15,6 +15,7 @@ from workbench.collections.policy import load_policy
 from workbench.demo.journal import seed_journal
 from workbench.journal import Journal
 from workbench.ledger import load_ledger
+from workbench.money import to_money
 
 from .conftest import SMALL_AS_OF
 
@@ -60,7 +61,16 @@ def test_interest_compensation_and_fees_follow_the_policy(demo_run) -> None:
                     continue  # partial payments: covered by the balance-schedule unit tests
                 expected = late_interest(line.open, line.due_date, comm.as_of, jurisdiction, currency=comm.currency)
                 assert line.interest == expected.amount, line
-                assert line.compensation == Decimal("40.00")  # EUR 40 per invoice (EU, FR, DE)
+                # per invoice: EUR 40 (EU, FR, DE); UK: GBP 40/70/100 by the debt in GBP; in the letter's
+                # currency at the as-of rate (EUR is the reporting currency: rate(EUR) = 1)
+                rate = lambda cur: led.fx.rate(cur, comm.as_of)  # noqa: E731
+                if jurisdiction == "UK":
+                    debt_gbp = line.open * rate(comm.currency) / rate("GBP")
+                    tier = Decimal(40) if debt_gbp < 1000 else Decimal(70) if debt_gbp < 10000 else Decimal(100)
+                    expected = tier * rate("GBP") / rate(comm.currency)
+                else:
+                    expected = Decimal(40) / rate(comm.currency)
+                assert line.compensation == to_money(expected, comm.currency)
                 checked += 1
         if comm.country in ("US", "BR", "MX"):
             assert comm.interest_total == 0

@@ -107,7 +107,11 @@ def test_several_broken_promises_score_once(tmp_path) -> None:
         (5, "C1", "EUR", 300_000, date(2026, 11, 22), date(2026, 11, 18)),   # pending, due in 2 days
     ]), led.payments, date(2026, 11, 20), 2)
     empty = WorklistInputs.empty()
-    inputs = WorklistInputs(status, frozenset(), empty.last_contacts, empty.next_actions, empty.levels)
+    # a follow-up planned for the 12th, but the customer was contacted on the 13th: already followed up
+    inputs = WorklistInputs(status, frozenset(),
+                            pl.DataFrame({"customer_id": ["C1"], "last_contact": [date(2026, 11, 13)]}),
+                            pl.DataFrame({"customer_id": ["C1"], "next_action_date": [date(2026, 11, 12)]}),
+                            empty.levels)
     (row,) = build_worklist(led, date(2026, 11, 20), RULES, inputs).iter_rows(named=True)
     # 2 (2,000 / 1,000) + 10 (50 days) + 25 (broken, once) + 10 (falling due, once)
     assert row["score"] == 47

@@ -180,9 +180,9 @@ def build_worklist(ledger: Ledger, as_of: date, rules: WorklistRules, inputs: Wo
             add(rules.promise_due_points, f"promise of {_amount(mills_to_decimal(p['amount']), p['currency'])} "
                 f"due {p['pay_by'].isoformat()}", "Check the promised payment; call if it has not arrived")
         follow = follow_ups.get(cust)
-        if follow is not None and follow <= as_of:
-            add(rules.follow_up_points, f"follow-up planned for {follow.isoformat()}", "Planned follow-up")
         last = contacts.get(cust)
+        if follow is not None and follow <= as_of and (last is None or last < follow):  # not yet followed up
+            add(rules.follow_up_points, f"follow-up planned for {follow.isoformat()}", "Planned follow-up")
         if last is not None and 0 <= (as_of - last).days <= rules.recent_contact_days:
             add(rules.recent_contact_points, f"contacted on {last.isoformat()}")
         for text in courtesy.get(cust, []):
