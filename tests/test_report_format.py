@@ -12,9 +12,9 @@ import pandas as pd
 import polars as pl
 import pytest
 
-from workbench.reports import charts, display
-from workbench.reports.format import MISSING, Delta, days, delta, money, money_short, pct
-from workbench.reports.tables import html_table
+from workbench.render import charts, display
+from workbench.render.format import MISSING, Delta, days, delta, money, money_short, pct
+from workbench.render.tables import html_table
 
 FIXTURES = Path(__file__).parent / "fixtures" / "reports"
 HOSTILE = "<script>alert(1)</script>"

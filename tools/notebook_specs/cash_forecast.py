@@ -24,7 +24,7 @@ from pathlib import Path
 
 from workbench.forecast import charts as forecast_charts
 from workbench.forecast.report import build_forecast_report, headline_cards, write_summary
-from workbench.reports import display, tables
+from workbench.render import display, tables
 
 data = build_forecast_report(ledger, as_of, entity, reporting_currency, int(horizon))
 fc = data.forecast

@@ -21,7 +21,7 @@ company: str = ""  # company name for the header; empty means the name in ledger
 from pathlib import Path
 
 from workbench.credit.report import REVIEW_LABELS, build_review, review_cards, write_json
-from workbench.reports import display, tables
+from workbench.render import display, tables
 
 review = build_review(ledger, as_of, previous_as_of or None, threshold=threshold)
 cur = review.currency

@@ -25,7 +25,7 @@ import polars as pl
 from workbench.credit import charts as credit_charts
 from workbench.credit.report import (BEHAVIOUR_LABELS, IDENTITY_LABELS, SCORE_LABELS, build_investigation,
                                      investigation_cards, write_json)
-from workbench.reports import display, tables
+from workbench.render import display, tables
 
 inv = build_investigation(ledger, customer_id, as_of, decisions=decisions or None)
 cur, lcy = inv.currency, inv.limit_currency

@@ -21,7 +21,7 @@ journal: str = ""  # journal file or postgresql URL; empty means journal.sqlite 
     ("code", """
 from pathlib import Path
 
-from workbench.reports import charts, display, tables
+from workbench.render import charts, display, tables
 from workbench.reports.weekly import activity_cards, build_weekly, headline_cards, load_activity, write_summary
 
 data = build_weekly(ledger, as_of, entity, reporting_currency)

@@ -29,7 +29,7 @@ from ..errors import WorkbenchError
 from ..journal import Journal, JournalError
 from ..ledger.model import Ledger
 from ..money import minor_units, to_money
-from ..reports.format import money
+from ..render.format import money
 from . import desk_views as views
 from .dunning import DunningError, plan_run, state_from_journal
 from .letters import LetterRenderer

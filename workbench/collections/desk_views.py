@@ -3,7 +3,7 @@
 No widgets here: each function takes the ledger (usually one customer's
 slice, :func:`customer_ledger`), the journal's frames or a dunning run, and
 returns a frame or an HTML string. Every piece of customer text goes through
-:func:`~workbench.reports.tables.html_table` or :func:`html.escape`.
+:func:`~workbench.render.tables.html_table` or :func:`html.escape`.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from ..behaviour import behaviour
 from ..ledger.asof import open_items, unapplied_credit
 from ..ledger.model import Ledger
 from ..money import mills_to_decimal, minor_units, to_money
-from ..reports.format import money
-from ..reports.tables import html_table
+from ..render.format import money
+from ..render.tables import html_table
 from .dunning import DunningRun, DunningState, item_status
 from .letters import LetterError, LetterRenderer
 from .model import Communication

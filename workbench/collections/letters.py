@@ -41,7 +41,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from ..errors import WorkbenchError
-from ..reports.sources import safe_name
+from ..render.files import safe_name
 from .locale import DEFAULT_LANGUAGE, LocaleFormat, format_number, normalise_language
 from .model import CHANNELS, Communication, Sender, StatementLine
 

@@ -1,9 +1,9 @@
 """Charts of the credit reports as PNG bytes (matplotlib Agg, no pyplot, no global state).
 
-Same conventions as :mod:`workbench.reports.charts`: each chart builds its own
+Same conventions as :mod:`workbench.render.charts`: each chart builds its own
 ``Figure`` inside an ``rc_context`` holding the report style, labels never go
 through mathtext, and the PNG carries no software stamp (same data, same
-bytes). Show them with :func:`workbench.reports.display.show_png`.
+bytes). Show them with :func:`workbench.render.display.show_png`.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ import matplotlib
 from matplotlib.dates import DateFormatter, AutoDateLocator
 from matplotlib.figure import Figure
 
-from workbench.reports.charts import _STYLE, INK, MUTED, PRIMARY, _column, _empty, _number, _png
-from workbench.reports.tables import frame_rows
+from workbench.render.charts import _STYLE, INK, MUTED, PRIMARY, _column, _empty, _number, _png
+from workbench.render.tables import frame_rows
 
 __all__ = ["payment_history_chart", "z_trend_chart"]
 

@@ -27,7 +27,8 @@ from ..behaviour import behaviour_sums, paydex, ratio, round2, settled_documents
 from ..ledger.asof import unapplied_credit
 from ..ledger.model import Ledger
 from ..money import CONVERTED_DECIMALS, cents_to_decimal, minor_units, round_scaled
-from ..reports.sources import ledger_company, resolve_ledger, safe_name
+from ..render.files import safe_name
+from ..reports.sources import ledger_company, resolve_ledger
 from ..reports.weekly import open_item_view
 from ._common import convert, months_before, subset
 from .exposure import COMPONENTS, exposure, hold_recommendations
@@ -308,7 +309,7 @@ def build_investigation(ledger_path: str | Path | None, customer_id: str, as_of:
     """
     from ..forecast import forecast
     from ..ledger import load_ledger
-    from ..reports.format import money as fmt_money
+    from ..render.format import money as fmt_money
     from .decisions import DecisionLog
 
     day = _day(as_of)
@@ -364,8 +365,8 @@ def build_investigation(ledger_path: str | Path | None, customer_id: str, as_of:
 
 def investigation_cards(inv: Investigation) -> list:
     """Headline cards: open, overdue, score and class, exposure, limit, recommended limit."""
-    from ..reports.display import Card
-    from ..reports.format import money_short, pct
+    from ..render.display import Card
+    from ..render.format import money_short, pct
 
     ccy, cur = inv.limit_currency, inv.currency
     limit = inv.limits.get("current_limit")
@@ -554,7 +555,7 @@ def build_review(ledger_path: str | Path | None, as_of: date | str, previous_as_
 
 def review_cards(review: Review) -> list:
     """Headline count cards of the review."""
-    from ..reports.display import Card
+    from ..render.display import Card
 
     c = review.counts()
     return [

@@ -1,6 +1,6 @@
 """Charts of the cash-in forecast report, as PNG bytes (matplotlib Agg, no pyplot, no global state).
 
-Same conventions as :mod:`workbench.reports.charts`: each chart builds its
+Same conventions as :mod:`workbench.render.charts`: each chart builds its
 own ``Figure`` inside the report style, output is deterministic, money is
 ``Decimal`` and becomes a float only as a plot coordinate.
 """
@@ -14,9 +14,9 @@ import matplotlib
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from workbench.reports import charts as _base
-from workbench.reports.format import money_short
-from workbench.reports.tables import frame_rows
+from workbench.render import charts as _base
+from workbench.render.format import money_short
+from workbench.render.tables import frame_rows
 
 __all__ = ["forecast_band_chart"]
 

@@ -275,8 +275,8 @@ def write_summary(path: Path, data: ForecastReportData) -> Path:
 
 def headline_cards(data: ForecastReportData) -> list:
     """KPI cards: expected cash next 4 and 13 weeks (with bands), change vs last week, not expected."""
-    from ..reports.display import Card
-    from ..reports.format import delta, money_short
+    from ..render.display import Card
+    from ..render.format import delta, money_short
 
     fc, cur = data.forecast, data.currency
     n4 = min(4, fc.weeks)
@@ -314,7 +314,8 @@ def run_forecast_report(ledger: Path | str, as_of: date, out_dir: Path | str, *,
     Writes ``forecast_summary.json`` in ``out_dir`` too. Returns the runner's ``ReportResult``.
     """
     from ..reports.runner import PACKAGE_ROOT, run_report
-    from ..reports.sources import ledger_company, safe_name
+    from ..render.files import safe_name
+    from ..reports.sources import ledger_company
 
     out = Path(out_dir)
     folder = Path(ledger)

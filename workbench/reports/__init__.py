@@ -3,11 +3,8 @@
 Modules (import the one you need; nothing heavy is imported here):
 
 * :mod:`workbench.reports.runner` — ``run_report``: papermill → HTML → PDF.
-* :mod:`workbench.reports.format` — money, percentages, days, deltas as text.
-* :mod:`workbench.reports.tables` — escaped HTML tables from polars/pandas frames.
-* :mod:`workbench.reports.charts` — deterministic matplotlib charts as PNG bytes.
-* :mod:`workbench.reports.display` — KPI cards, sections, tables, charts, notes
-  as notebook outputs.
+Shared presentation pieces (formats, tables, charts, display) live in
+:mod:`workbench.render`.
 
 The look of the exported report lives in ``templates/report/`` (nbconvert).
 ``run_report`` and ``ReportResult`` are also reachable from this package.

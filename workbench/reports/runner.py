@@ -46,7 +46,7 @@ from traitlets import default
 
 from workbench import __version__
 from workbench.errors import ReportError
-from workbench.reports.display import HEADER_MIMETYPE
+from workbench.render.display import HEADER_MIMETYPE
 
 __all__ = [
     "DEFAULT_TEMPLATES",

@@ -27,8 +27,8 @@ from ..aging import convert_at_as_of
 from ..ledger.asof import open_items
 from ..ledger.model import Ledger
 from ..money import converted_to_decimal, mills_to_decimal, to_money
-from .format import money
-from .sources import safe_name
+from ..render.format import money
+from ..render.files import safe_name
 
 BROKEN_PROMISE_DAYS = 30
 

@@ -1,12 +1,7 @@
-"""What every report run shares: which ledger it reads, its company name, safe file names.
-
-Kept in one place so that the rule that customer-supplied text never becomes
-a path (``safe_name``) and the demo-company default exist once.
-"""
+"""What every report run shares: which ledger it reads and its company name."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from ..ledger.model import Ledger
@@ -41,7 +36,3 @@ def ledger_company(path: str | Path) -> str:
     folder = Path(path)
     return read_settings(folder)["company"] if folder.is_dir() else ""
 
-
-def safe_name(text: str, fallback: str) -> str:
-    """A file-name-safe form of an id or code: letters, digits, ``_`` and ``-`` only, at most 40."""
-    return re.sub(r"[^A-Za-z0-9_-]", "_", text)[:40] or fallback

@@ -20,7 +20,8 @@ from ..kpis import Kpis, kpi_frame, kpi_history, month_end_dates, weekly_dates
 from ..ledger.asof import open_items
 from ..ledger.model import Ledger
 from ..money import CONVERTED_DECIMALS, cents_to_decimal, round_scaled
-from .sources import ledger_company, load_report_ledger, safe_name
+from ..render.files import safe_name
+from .sources import ledger_company, load_report_ledger
 
 ON_HOLD_STATUSES = ("hold", "suspended", "litigation")
 
@@ -318,8 +319,8 @@ def build_weekly(ledger_path: str | Path | None, as_of: date | str, entity: str 
 
 def headline_cards(head: Headline) -> list:
     """The KPI cards of the report's first row, each with its change vs last week."""
-    from .display import Card
-    from .format import days, delta, money_short, pct
+    from ..render.display import Card
+    from ..render.format import days, delta, money_short, pct
 
     now, last, cur = head.now, head.last_week, head.now.reporting_currency
 
@@ -381,7 +382,7 @@ def load_activity(ledger_path: str | Path | None, journal: str | None, ledger: L
 
 def activity_cards(activity) -> list:
     """Headline cards of the week's collections work."""
-    from .display import Card
+    from ..render.display import Card
 
     counts = activity.promise_counts
     due = sum(counts.values())

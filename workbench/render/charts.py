@@ -9,9 +9,9 @@ fixed hash salt. Labels never go through mathtext, so a customer called
 
 Money values are ``Decimal``/``int`` and are converted to floats only as plot
 coordinates; text on the chart (bar labels, totals) is formatted from the
-exact values by :mod:`workbench.reports.format`.
+exact values by :mod:`workbench.render.format`.
 
-Show a chart in a notebook with :func:`workbench.reports.display.show_png`.
+Show a chart in a notebook with :func:`workbench.render.display.show_png`.
 """
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ from matplotlib.colors import LinearSegmentedColormap, to_hex
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from workbench.reports.format import money_short
-from workbench.reports.tables import cell_text, frame_rows
+from workbench.render.format import money_short
+from workbench.render.tables import cell_text, frame_rows
 
 __all__ = [
     "AGING_COLOURS",

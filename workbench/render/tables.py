@@ -21,7 +21,7 @@ from decimal import Decimal
 from html import escape
 from typing import Any
 
-from workbench.reports.format import MISSING, money, pct
+from workbench.render.format import MISSING, money, pct
 
 __all__ = ["KEEP_TOGETHER_ROWS", "cell_text", "frame_rows", "html_table"]
 
@@ -189,7 +189,7 @@ def html_table(
     """Render ``frame`` as an escaped HTML table.
 
     ``money_columns`` hold ``Decimal``/``int`` amounts and are formatted with
-    :func:`~workbench.reports.format.money`; when ``currency`` is given it is
+    :func:`~workbench.render.format.money`; when ``currency`` is given it is
     shown once in those headers (``"Balance (EUR)"``) rather than in each
     cell. ``pct_columns`` hold fractions (0.25 → ``"25.0%"``). ``total_row``
     appends exact sums of the money and integer columns over *all* rows, even

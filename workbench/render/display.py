@@ -7,7 +7,7 @@ the pure builders behind them (easy to test, usable outside a kernel).
 
 All text that may come from data (labels, notes, titles) is escaped here.
 ``show_table`` is the one exception: it trusts its argument, which must come
-from :func:`workbench.reports.tables.html_table` (already escaped).
+from :func:`workbench.render.tables.html_table` (already escaped).
 
 CSS classes emitted: ``wb-kpis``, ``wb-kpi``, ``wb-kpi-label``,
 ``wb-kpi-value``, ``wb-kpi-delta`` (+ ``wb-good``/``wb-bad``/``wb-neutral``),
@@ -24,7 +24,7 @@ from typing import Literal
 
 from IPython.display import HTML, Image, display
 
-from workbench.reports.format import Direction
+from workbench.render.format import Direction
 
 __all__ = [
     "Card",
@@ -53,7 +53,7 @@ HEADER_MIMETYPE = "application/vnd.workbench.report-header+json"
 class Card:
     """One headline number.
 
-    ``value`` and ``delta`` are display text (use :mod:`workbench.reports.format`).
+    ``value`` and ``delta`` are display text (use :mod:`workbench.render.format`).
     ``direction`` is the direction of the change; ``good_when`` says which
     direction is good news ("down" for DSO or overdue, "up" for cash
     collected), which colours the delta green or red; ``None`` keeps it neutral.
@@ -121,12 +121,12 @@ def section(title: str, subtitle: str | None = None, *, page_break: bool = False
 
 
 def show_table(html: str) -> None:
-    """Display a table built by :func:`workbench.reports.tables.html_table`."""
+    """Display a table built by :func:`workbench.render.tables.html_table`."""
     display(HTML(html))
 
 
 def show_png(data: bytes, alt: str = "Chart") -> None:
-    """Display PNG bytes (e.g. from :mod:`workbench.reports.charts`) as an image output."""
+    """Display PNG bytes (e.g. from :mod:`workbench.render.charts`) as an image output."""
     if not data.startswith(b"\x89PNG\r\n\x1a\n"):
         raise ValueError("show_png expects PNG bytes")
     display(Image(data=data, format="png", alt=alt))
