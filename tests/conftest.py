@@ -5,11 +5,36 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import os
+import shutil
+import tempfile
+
 import pytest
 
 from workbench.demo import generate_demo
 
 SMALL_AS_OF = date(2026, 11, 20)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Generate the demo company for the committed notebooks (nbval) once, before any worker starts."""
+    if hasattr(config, "workerinput") or os.environ.get("WORKBENCH_LEDGER"):
+        return  # an xdist worker inherits the controller's folder, or the caller named one
+    from .demo_company import ensure_demo_journal, ensure_demo_ledger
+
+    root = Path(tempfile.mkdtemp(prefix="workbench-demo-"))
+    ledger = ensure_demo_ledger(root / "ledger")
+    ensure_demo_journal(ledger, root / "journal.sqlite")
+    os.environ["WORKBENCH_LEDGER"] = str(ledger)
+    config._workbench_demo_root = root  # type: ignore[attr-defined]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Remove the session's demo company."""
+    root = getattr(config, "_workbench_demo_root", None)
+    if root is not None:
+        shutil.rmtree(root, ignore_errors=True)
+        os.environ.pop("WORKBENCH_LEDGER", None)
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ from workbench.collections.activity import read_activity, week_activity
 from workbench.demo.journal import seed_journal
 from workbench.journal import Journal
 from workbench.ledger import load_ledger
-from workbench.reports.weekly import run_weekly
+from workbench.reports import registry
 
 from .builders import alloc, inv, ledger, pay
 from .conftest import SMALL_AS_OF
@@ -77,7 +77,7 @@ def test_weekly_report_shows_the_weeks_actions(small_demo, tmp_path) -> None:
         expected = week_activity(read_activity(book), led, SMALL_AS_OF).summary()
     assert expected["actions"] > 0
     out = tmp_path / "report"
-    result = run_weekly(small_demo, SMALL_AS_OF, out, pdf=False, journal=str(journal))
+    result = registry.run("weekly", ledger=small_demo, as_of=SMALL_AS_OF, out_dir=out, pdf=False, journal=str(journal))
     summary = json.loads((out / "weekly_summary.json").read_text())
     assert summary["activity"] == json.loads(json.dumps(expected))
     html = result.html.read_text(encoding="utf-8")

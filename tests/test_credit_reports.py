@@ -10,9 +10,10 @@ import pytest
 
 from workbench.aging import aging
 from workbench.credit import recommend_limits, score_customers
-from workbench.credit.report import build_review, material_change, run_credit_review, run_customer_report
+from workbench.credit.limits import material_change
 from workbench.errors import ReportError
 from workbench.ledger import load_ledger
+from workbench.reports import credit_review, registry
 
 from .conftest import SMALL_AS_OF
 
@@ -23,14 +24,14 @@ HOSTILE = "C000008"  # small demo: a <script> name
 @pytest.fixture(scope="module")
 def investigation(small_demo, tmp_path_factory):
     out = tmp_path_factory.mktemp("customer")
-    result = run_customer_report(small_demo, CUSTOMER, SMALL_AS_OF, out, pdf=True)
+    result = registry.run("customer", ledger=small_demo, customer_id=CUSTOMER, as_of=SMALL_AS_OF, out_dir=out, pdf=True)
     return result, json.loads((out / "customer_summary.json").read_text())
 
 
 @pytest.fixture(scope="module")
 def review(small_demo, tmp_path_factory):
     out = tmp_path_factory.mktemp("review")
-    result = run_credit_review(small_demo, SMALL_AS_OF, out, pdf=False)
+    result = registry.run("credit-review", ledger=small_demo, as_of=SMALL_AS_OF, out_dir=out, pdf=False)
     return result, json.loads((out / "credit_review_summary.json").read_text())
 
 
@@ -62,7 +63,7 @@ def test_customer_report_shows_every_section_and_a_pdf(investigation) -> None:
 
 
 def test_hostile_customer_name_is_escaped(small_demo, tmp_path) -> None:
-    result = run_customer_report(small_demo, HOSTILE, SMALL_AS_OF, tmp_path, pdf=False)
+    result = registry.run("customer", ledger=small_demo, customer_id=HOSTILE, as_of=SMALL_AS_OF, out_dir=tmp_path, pdf=False)
     html = result.html.read_text(encoding="utf-8")
     assert "&lt;script&gt;alert(" in html
     assert "<script>alert(" not in html
@@ -70,13 +71,13 @@ def test_hostile_customer_name_is_escaped(small_demo, tmp_path) -> None:
 
 def test_unknown_customer_fails_naming_it(small_demo, tmp_path) -> None:
     with pytest.raises(ReportError) as err:
-        run_customer_report(small_demo, "C999999", SMALL_AS_OF, tmp_path, pdf=False)
+        registry.run("customer", ledger=small_demo, customer_id="C999999", as_of=SMALL_AS_OF, out_dir=tmp_path, pdf=False)
     assert "C999999" in str(err.value) and "UnknownCustomerError" in str(err.value)
 
 
 def test_review_summary_agrees_with_the_library(review, small_demo) -> None:
     result, summary = review
-    data = build_review(small_demo, SMALL_AS_OF)
+    data = credit_review.build(load_ledger(small_demo), credit_review.Params.of(SMALL_AS_OF))
     assert summary["previous_as_of"] == "2026-08-21"
     assert {k: summary[k] for k in data.counts()} == data.counts()
     assert summary["customers"] == 120

@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 
 from tests.builders import alloc, inv, ledger, pay
-from workbench.collections.desk import ALL, CollectorDesk, DeskError, open_desk, parse_amount
+from workbench.desk.app import ALL, CollectorDesk, DeskError, open_desk, parse_amount
 from workbench.journal import Journal, JournalError
 
 AS_OF = date(2026, 11, 20)

@@ -8,14 +8,15 @@ from decimal import Decimal
 
 import polars as pl
 
-from workbench.forecast.report import run_forecast_report
+from workbench.ledger import load_ledger
+from workbench.reports import registry
 
 AS_OF = date(2026, 11, 20)
 
 
 def test_report_notebook_runs_and_writes_summary(small_demo, tmp_path):
     out = tmp_path / "report"
-    result = run_forecast_report(small_demo, AS_OF, out, pdf=False)
+    result = registry.run("forecast", ledger=small_demo, as_of=AS_OF, out_dir=out, pdf=False)
     assert result.html.is_file() and result.pdf is None
     html = result.html.read_text(encoding="utf-8")
     assert "Cash-in forecast" in html and "How accurate is this?" in html
@@ -39,9 +40,9 @@ def test_report_notebook_runs_and_writes_summary(small_demo, tmp_path):
 
 
 def test_report_data_tables(small_demo):
-    from workbench.forecast.report import build_forecast_report, comparable_weeks, headline_cards
+    from workbench.reports.cash_forecast import Params, build, comparable_weeks, headline_cards
 
-    data = build_forecast_report(small_demo, "2026-11-18", horizon=6)
+    data = build(load_ledger(small_demo), Params.of("2026-11-18", horizon=6))
     assert data.forecast.weeks == 6 and data.change.height == 6
     both = comparable_weeks(data)
     assert both["week_start"].min() > date(2026, 11, 18)

@@ -14,7 +14,7 @@ import pytest
 from workbench.errors import ReportError
 from workbench.kpis import kpis
 from workbench.ledger import load_ledger
-from workbench.reports.weekly import run_weekly
+from workbench.reports import registry
 
 from .builders import inv, write_ledger
 from .conftest import SMALL_AS_OF
@@ -34,7 +34,7 @@ class _Refs(HTMLParser):
 @pytest.fixture(scope="module")
 def weekly(small_demo, tmp_path_factory):
     out = tmp_path_factory.mktemp("weekly")
-    result = run_weekly(small_demo, SMALL_AS_OF, out)
+    result = registry.run("weekly", ledger=small_demo, as_of=SMALL_AS_OF, out_dir=out)
     return result, json.loads((out / "weekly_summary.json").read_text())
 
 
@@ -72,7 +72,7 @@ def test_hostile_customer_name_is_escaped(tmp_path) -> None:
                   "currency": "EUR", "status": "hold"}]
     led = write_ledger(tmp_path / "l", customers=customers,
                        documents=[inv("A", "2025-01-01", "2025-01-31", "500.00")])
-    result = run_weekly(led, SMALL_AS_OF.replace(year=2025, month=6), tmp_path / "out", pdf=False)
+    result = registry.run("weekly", ledger=led, as_of=SMALL_AS_OF.replace(year=2025, month=6), out_dir=tmp_path / "out", pdf=False)
     html = result.html.read_text(encoding="utf-8")
     assert "&lt;script&gt;alert(" in html
     assert "<script>alert(" not in html
@@ -83,7 +83,7 @@ def test_failing_run_names_the_cell_and_the_reason(tmp_path) -> None:
     led = write_ledger(tmp_path / "l", customers=customers,
                        documents=[inv("A", "2025-01-01", "2025-01-31", "5.00", currency="USD")])
     with pytest.raises(ReportError) as err:
-        run_weekly(led, SMALL_AS_OF, tmp_path / "out", pdf=False)
+        registry.run("weekly", ledger=led, as_of=SMALL_AS_OF, out_dir=tmp_path / "out", pdf=False)
     message = str(err.value)
     assert "MissingRateError" in message and "no FX rate for USD" in message
     assert "cell In [3]" in message and "weekly_collections" in message

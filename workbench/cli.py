@@ -194,58 +194,6 @@ def aging(
     _stdout_csv(frame, "aging")
 
 
-@report_app.command("weekly")
-def report_weekly(
-    ledger: LedgerOpt, as_of: AsOfOpt,
-    out: Annotated[Path, typer.Option("--out", help="Folder for the report files.")],
-    entity: EntityOpt = None,
-    pdf: Annotated[bool, typer.Option("--pdf/--no-pdf", help="Also render a PDF.")] = True,
-    journal: Annotated[Optional[str], typer.Option(
-        "--journal", help="Journal for the week's actions (default: journal.sqlite beside the ledger).")] = None,
-) -> None:
-    """The weekly collections report (HTML and PDF) for the CFO."""
-    from .reports.weekly import run_weekly
-
-    day = _date(as_of)
-    typer.echo(f"running the weekly collections report as of {day.isoformat()} ...", err=True)
-    result = run_weekly(ledger, day, out, entity=entity, pdf=pdf, journal=journal)
-    typer.echo(f"report written: {result.html}" + (f" and {result.pdf}" if result.pdf else ""))
-
-
-@report_app.command("customer")
-def report_customer(
-    ledger: LedgerOpt, as_of: AsOfOpt,
-    customer: Annotated[str, typer.Option("--customer", help="Customer id to investigate.")],
-    out: Annotated[Path, typer.Option("--out", help="Folder for the report files.")],
-    decisions: Annotated[Optional[Path], typer.Option("--decisions", help="Folder holding decisions.jsonl.")] = None,
-    pdf: Annotated[bool, typer.Option("--pdf/--no-pdf", help="Also render a PDF.")] = True,
-) -> None:
-    """The customer investigation report (HTML and PDF) and customer_summary.json."""
-    from .credit.report import run_customer_report
-
-    day = _date(as_of)
-    typer.echo(f"running the customer investigation of {customer} as of {day.isoformat()} ...", err=True)
-    result = run_customer_report(ledger, customer, day, out, pdf=pdf, decisions=decisions)
-    typer.echo(f"report written: {result.html}" + (f" and {result.pdf}" if result.pdf else ""))
-
-
-@report_app.command("credit-review")
-def report_credit_review(
-    ledger: LedgerOpt, as_of: AsOfOpt,
-    out: Annotated[Path, typer.Option("--out", help="Folder for the report files.")],
-    previous_as_of: Annotated[Optional[str], typer.Option("--previous-as-of", help="Previous review date (default: as-of minus 91 days).")] = None,
-    pdf: Annotated[bool, typer.Option("--pdf/--no-pdf", help="Also render a PDF.")] = True,
-) -> None:
-    """The periodic credit limit review (HTML and PDF) and credit_review_summary.json."""
-    from .credit.report import run_credit_review
-
-    day = _date(as_of)
-    typer.echo(f"running the credit review as of {day.isoformat()} ...", err=True)
-    result = run_credit_review(ledger, day, out, pdf=pdf,
-                               previous_as_of=_date(previous_as_of) if previous_as_of else None)
-    typer.echo(f"report written: {result.html}" + (f" and {result.pdf}" if result.pdf else ""))
-
-
 # ---------------------------------------------------------------- cash-in forecast (issue 3)
 
 forecast_app = typer.Typer(help="Cash-in forecast: expected receipts per ISO week, and its backtest.")
@@ -315,23 +263,6 @@ def forecast_backtest_cmd(
         _fail(f"--to {end} is before --from {start}")
     table = backtest(_load(ledger), first, last, weeks, entity=entity)
     _emit(table, fmt, {"from": first.isoformat(), "to": last.isoformat(), "weeks": weeks, "entity": entity})
-
-
-@report_app.command("forecast")
-def report_forecast(
-    ledger: LedgerOpt, as_of: AsOfOpt,
-    out: Annotated[Path, typer.Option("--out", help="Folder for the report files.")],
-    entity: EntityOpt = None,
-    weeks: Annotated[int, typer.Option("--weeks", min=1, max=104, help="ISO weeks forecast.")] = 13,
-    pdf: Annotated[bool, typer.Option("--pdf/--no-pdf", help="Also render a PDF.")] = True,
-) -> None:
-    """The cash-in forecast report (HTML and PDF) and forecast_summary.json."""
-    from .forecast.report import run_forecast_report
-
-    day = _date(as_of)
-    typer.echo(f"running the cash-in forecast report as of {day.isoformat()} ...", err=True)
-    result = run_forecast_report(ledger, day, out, entity=entity, pdf=pdf, horizon=weeks)
-    typer.echo(f"report written: {result.html}" + (f" and {result.pdf}" if result.pdf else ""))
 
 
 # ----------------------------------------------------------------- credit (issue 5)
@@ -430,8 +361,10 @@ def credit_check(
 
 
 from .cli_collections import register as _register_collections  # noqa: E402
+from .cli_reports import register_reports  # noqa: E402
 
-_register_collections(app, report_app)
+_register_collections(app)
+register_reports(report_app)
 
 
 def main() -> None:

@@ -275,33 +275,8 @@ def journal_verify(
         raise typer.Exit(1)
 
 
-def report_sales_digest(
-    ledger: LedgerOpt, as_of: AsOfOpt,
-    out: Annotated[Path, typer.Option("--out", help="Folder for one HTML page per sales rep.", file_okay=False)],
-    journal: JournalOpt = None, policy: PolicyOpt = None,
-) -> None:
-    """One small HTML page per sales rep: their customers' overdue items and what credit control asks of them."""
-    from .collections.promises import promise_status
-    from .reports.sales_digest import build_digests, write_digests
-    from .reports.sources import ledger_company
-
-    day = _date(as_of)
-    rules = _policy(policy)
-    led = _load(ledger)
-    target = journal_target(journal, ledger)
-    disputes = promises = escalations = None
-    if journal or Path(target).is_file() or target.startswith(("postgresql://", "postgres://")):
-        with _journal(target) as book:
-            disputes, escalations = book.disputes(), book.escalations()
-            promises = promise_status(book.promises(), led.payments, day, rules.default.promise_grace_days)
-    digests = build_digests(led, day, disputes=disputes, promises=promises, escalations=escalations)
-    paths = write_digests(digests, out, ledger_company(ledger))
-    typer.echo(f"{len(digests)} sales digest(s) written to {out} (index: {paths[-1]})")
-
-
-def register(app: typer.Typer, report_app: typer.Typer) -> None:
-    """Add the collections commands to the main app and its ``report`` group."""
+def register(app: typer.Typer) -> None:
+    """Add the collections commands to the main app."""
     app.add_typer(dunning_app, name="dunning")
     app.add_typer(journal_app, name="journal")
     app.command("worklist")(worklist)
-    report_app.command("sales-digest")(report_sales_digest)

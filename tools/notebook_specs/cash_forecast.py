@@ -22,11 +22,11 @@ company: str = ""  # company name for the header; empty means the name in ledger
     ("code", """
 from pathlib import Path
 
-from workbench.forecast import charts as forecast_charts
-from workbench.forecast.report import build_forecast_report, headline_cards, write_summary
+from workbench.reports import cash_forecast, sources
+from workbench.reports import forecast_charts
 from workbench.render import display, tables
 
-data = build_forecast_report(ledger, as_of, entity, reporting_currency, int(horizon))
+data = cash_forecast.build(sources.open_ledger(ledger, reporting_currency), cash_forecast.Params.of(as_of, entity, horizon))
 fc = data.forecast
 cur = data.currency
 scope = f"entity {data.entity}" if data.entity else "all entities"
@@ -35,7 +35,7 @@ display.note(f"{data.ledger.company} · {scope} · forecast at the end of {data.
 """),
     ("code", """
 display.section("Headlines", "Expected cash from the items open today, with its 80 % band (P10–P90)")
-display.kpi_cards(headline_cards(data))
+display.kpi_cards(cash_forecast.headline_cards(data))
 """),
     ("code", """
 display.section("Expected cash-in per week", "ISO weeks from the day after the as-of date; week 1 is partial "
@@ -103,6 +103,6 @@ display.note("WAPE = Σ|actual − forecast| / Σ actual over the weeks compared
              "the dispute flags and customer statuses (they are not dated).")
 """),
     ("code", """
-summary = write_summary(Path(output_dir) / "forecast_summary.json", data)
+summary = cash_forecast.write_summary(Path(output_dir) / "forecast_summary.json", data)
 """),
 ]

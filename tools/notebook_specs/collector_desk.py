@@ -23,7 +23,7 @@ author: str = ""  # name written on journal entries; empty means your login name
 output_dir: str = "reports"  # folder for the machine-readable summary
 """),
     ("code", """
-from workbench.collections.desk import open_desk
+from workbench.desk import open_desk
 
 desk = open_desk(ledger, journal, as_of, collector=collector, customer=customer, author=author)
 """),

@@ -20,17 +20,19 @@ company: str = ""  # company name for the header; empty means the name in ledger
     ("code", """
 from pathlib import Path
 
-from workbench.credit.report import REVIEW_LABELS, build_review, review_cards, write_json
+from workbench.reports import credit_review, sources
+from workbench.reports.customer import write_json
 from workbench.render import display, tables
 
-review = build_review(ledger, as_of, previous_as_of or None, threshold=threshold)
+review = credit_review.build(sources.open_ledger(ledger), credit_review.Params.of(as_of, previous_as_of),
+                              threshold=threshold)
 cur = review.currency
 display.note(f"{review.ledger.company} · review at {review.as_of:%d %b %Y} against {review.previous_as_of:%d %b %Y} · "
              f"limits in each customer's limit currency, amounts at stake in {cur} at the closing rate")
 """),
     ("code", """
 display.section("Headlines", "Customers on each review list")
-display.kpi_cards(review_cards(review))
+display.kpi_cards(credit_review.review_cards(review))
 """),
     ("code", """
 display.section("Class migration", f"Previous class (rows, {review.previous_as_of}) by current class (columns)")
@@ -42,7 +44,7 @@ display.show_table(tables.html_table(
 display.section("Limit changes to review", f"Recommended limit at least {float(review.threshold):.0%} away from the "
                 "current limit, largest change first", page_break=True)
 display.show_table(tables.html_table(
-    review.limit_changes, labels={**REVIEW_LABELS, "at_stake": f"At stake ({cur})"},
+    review.limit_changes, labels={**credit_review.REVIEW_LABELS, "at_stake": f"At stake ({cur})"},
     money_columns=["current_limit", "recommended_limit", "change", "at_stake"], pct_columns=["change_pct"],
     max_rows=40))
 """),
@@ -50,14 +52,14 @@ display.show_table(tables.html_table(
 display.section("Risk class changes", "Class now against the previous review date, largest exposure first",
                 page_break=True)
 display.show_table(tables.html_table(
-    review.class_changes, labels={**REVIEW_LABELS, "at_stake": f"Exposure ({cur})"},
+    review.class_changes, labels={**credit_review.REVIEW_LABELS, "at_stake": f"Exposure ({cur})"},
     money_columns=["exposure", "credit_limit", "at_stake"], max_rows=40))
 """),
     ("code", """
 display.section("Over limit or over insured limit", "Exposure above the credit limit or the insured limit, "
                 "largest excess first", page_break=True)
 display.show_table(tables.html_table(
-    review.over_limits, labels={**REVIEW_LABELS, "status": "Status", "overdue": "Overdue",
+    review.over_limits, labels={**credit_review.REVIEW_LABELS, "status": "Status", "overdue": "Overdue",
                                 "at_stake": f"Largest excess ({cur})"},
     money_columns=["exposure", "credit_limit", "excess", "insured_limit", "over_insured_by", "overdue", "at_stake"],
     max_rows=40))

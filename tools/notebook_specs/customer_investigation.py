@@ -22,12 +22,12 @@ from pathlib import Path
 
 import polars as pl
 
-from workbench.credit import charts as credit_charts
-from workbench.credit.report import (BEHAVIOUR_LABELS, IDENTITY_LABELS, SCORE_LABELS, build_investigation,
-                                     investigation_cards, write_json)
+from workbench.reports import credit_charts, customer, sources
+from workbench.reports.customer import BEHAVIOUR_LABELS, IDENTITY_LABELS, SCORE_LABELS, investigation_cards, write_json
 from workbench.render import display, tables
 
-inv = build_investigation(ledger, customer_id, as_of, decisions=decisions or None)
+inv = customer.build(sources.open_ledger(ledger), customer.Params.of(as_of, customer_id),
+                     decisions=sources.credit_decisions(decisions))
 cur, lcy = inv.currency, inv.limit_currency
 display.report_header(subtitle=f"{inv.customer_id} · {inv.name}")
 display.note(f"{inv.ledger.company} · customer {inv.customer_id} · amounts in {cur} at the closing rate of "

@@ -22,16 +22,16 @@ journal: str = ""  # journal file or postgresql URL; empty means journal.sqlite 
 from pathlib import Path
 
 from workbench.render import charts, display, tables
-from workbench.reports.weekly import activity_cards, build_weekly, headline_cards, load_activity, write_summary
+from workbench.reports import sources, weekly
 
-data = build_weekly(ledger, as_of, entity, reporting_currency)
+data = weekly.build(sources.open_ledger(ledger, reporting_currency), weekly.Params.of(as_of, entity))
 cur = data.currency
 scope = f"entity {data.entity}" if data.entity else "all entities"
 display.note(f"{data.ledger.company} · {scope} · amounts in {cur} at the closing rate of {data.as_of:%d %b %Y}")
 """),
     ("code", """
 display.section("Headlines", "Change against the same day last week")
-display.kpi_cards(headline_cards(data.head))
+display.kpi_cards(weekly.headline_cards(data.head))
 """),
     ("code", """
 display.section("Aging trend", "Open receivables by days past due, last 13 weeks")
@@ -67,13 +67,13 @@ display.show_table(tables.html_table(
     int_columns=["items"], currency=cur, total_row=True))
 """),
     ("code", """
-activity = load_activity(ledger, journal, data.ledger, data.as_of)
+activity = weekly.activity(sources.journal_frames(ledger, journal), data.ledger, data.as_of)
 if activity is None:
     display.section("Collections activity", "No journal found beside the ledger: nothing to show", page_break=True)
 else:
     display.section("Collections activity this week", f"{activity.first:%d %b} to {activity.last:%d %b %Y}",
                     page_break=True)
-    display.kpi_cards(activity_cards(activity))
+    display.kpi_cards(weekly.activity_cards(activity))
     display.show_table(tables.html_table(activity.actions, int_columns=list(activity.actions.columns[1:]),
                                          caption="Actions per collector", total_row=True))
 """),
@@ -119,7 +119,7 @@ else:
     display.note("No row was quarantined: every row of every file is in the figures above.")
 """),
     ("code", """
-summary = write_summary(Path(output_dir) / "weekly_summary.json", data.head, {
+summary = weekly.write_summary(Path(output_dir) / "weekly_summary.json", data.head, {
     "quarantined_rows": data.quarantine.height,
     "customers_on_hold": data.on_hold.height,
     "over_90_items": data.over_90.height,

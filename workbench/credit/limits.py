@@ -260,3 +260,20 @@ def recommend_limits(ledger: Ledger, as_of: date, policy: Policy | None = None, 
         "approval_role": pl.String, "notes": pl.List(pl.String),
     }
     return pl.DataFrame(rows, schema=schema) if rows else pl.DataFrame(schema=schema)
+
+
+REVIEW_THRESHOLD = Decimal("0.20")
+"""Relative change between the recommended and the current limit that makes the change material."""
+
+
+def material_change(current: Decimal | None, recommended: Decimal | None, threshold: Decimal) -> bool:
+    """True when the recommended limit differs from the current one by at least ``threshold`` (relative).
+
+    A customer without a (positive) current limit changes materially when a
+    positive limit is recommended; no recommendation is never a change.
+    """
+    if recommended is None:
+        return False
+    if current is None or current == 0:
+        return recommended > 0
+    return abs(recommended - current) >= abs(current) * threshold

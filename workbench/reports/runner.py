@@ -50,6 +50,7 @@ from workbench.render.display import HEADER_MIMETYPE
 
 __all__ = [
     "DEFAULT_TEMPLATES",
+    "notebook_path",
     "ReportResult",
     "export_html",
     "remote_references",
@@ -61,6 +62,13 @@ PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 """Directory that holds the ``workbench`` package (the repository root)."""
 DEFAULT_TEMPLATES = PACKAGE_ROOT / "templates"
 """Directory holding the ``report/`` nbconvert template."""
+
+
+
+def notebook_path(name: str) -> Path:
+    """The report notebook ``notebooks/<name>.ipynb``."""
+    return PACKAGE_ROOT / "notebooks" / f"{name}.ipynb"
+
 
 _HEADER_KEYS = ("title", "subtitle", "company", "as_of", "classification", "orientation")
 

@@ -140,3 +140,29 @@ def write_digests(digests: list[Digest], out_dir: Path, company: str) -> list[Pa
     (out_dir / "index.html").write_text(index, encoding="utf-8")
     paths.append(out_dir / "index.html")
     return paths
+
+
+def produce(ledger: Path, as_of: date, out_dir: Path, *, journal: str | None = None,
+            policy: Path | str | None = None) -> list[Path]:
+    """Write every sales rep's digest for ``ledger`` at ``as_of`` (the journal's disputes and promises included).
+
+    The journal is ``journal`` if given, else ``journal.sqlite`` beside the ledger when it exists.
+    Returns the pages written, the index last.
+    """
+    from ..collections.policy import load_policy
+    from ..collections.promises import promise_status
+    from ..journal import Journal
+    from ..ledger import load_ledger
+    from .sources import journal_target, ledger_company
+
+    rules = load_policy(policy)
+    led = load_ledger(ledger)
+    target = journal_target(ledger, journal)
+    disputes = promises = escalations = None
+    if target is not None:
+        with Journal.open(target) as book:
+            disputes, escalations = book.disputes(), book.escalations()
+            promises = promise_status(book.promises(), led.payments, as_of, rules.default.promise_grace_days)
+    digests = build_digests(led, as_of, disputes=disputes, promises=promises, escalations=escalations)
+    return write_digests(digests, out_dir, ledger_company(ledger))
+

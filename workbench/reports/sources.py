@@ -1,25 +1,61 @@
-"""What every report run shares: which ledger it reads and its company name."""
+"""Where a report's inputs come from: the ledger folder, its company name, its journal.
+
+Report modules compute from a loaded :class:`~workbench.ledger.model.Ledger`
+and never open files; the notebooks and the runner call these functions once
+to turn a path parameter into the objects the report's ``build`` takes.
+
+A notebook opened as committed has ``ledger = ""``. That means, in order: the
+folder named by the ``WORKBENCH_LEDGER`` environment variable, else a
+``demo/ledger`` folder in the working directory or its parent (the repository
+root when the notebook is opened from ``notebooks/``). Nothing is generated
+here: when none exists the error says how to make one.
+"""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
+import polars as pl
+
+from ..collections.activity import JournalFrames, read_activity
+from ..errors import WorkbenchError
+from ..journal import Journal
+from ..ledger import load_ledger
+from ..ledger.load import read_settings
 from ..ledger.model import Ledger
+
+__all__ = ["JOURNAL_ENV", "LEDGER_ENV", "NoLedgerError", "credit_decisions", "journal_frames", "journal_target", "ledger_company", "open_ledger",
+           "resolve_ledger"]
+
+LEDGER_ENV = "WORKBENCH_LEDGER"
+"""Environment variable naming the ledger folder a notebook uses when its ``ledger`` parameter is empty."""
+
+
+class NoLedgerError(WorkbenchError):
+    """A report was asked for without a ledger and none could be found."""
 
 
 def resolve_ledger(path: str | Path | None) -> Path:
-    """The ledger folder to use: ``path``, or the built-in demo company when empty."""
+    """The ledger folder of a report: ``path``, else ``$WORKBENCH_LEDGER``, else ``demo/ledger`` nearby."""
     if path:
         return Path(path)
-    from .demo_data import ensure_demo_ledger
+    named = os.environ.get(LEDGER_ENV, "")
+    if named:
+        return Path(named)
+    here = Path.cwd()
+    for folder in (here, here.parent):
+        candidate = folder / "demo" / "ledger"
+        if candidate.is_dir():
+            return candidate
+    raise NoLedgerError(
+        "no ledger given: set the notebook's `ledger` parameter (or WORKBENCH_LEDGER) to a ledger folder; "
+        "`workbench demo --out demo/ledger` writes the demo company's"
+    )
 
-    return ensure_demo_ledger()
 
-
-def load_report_ledger(path: str | Path | None, reporting_currency: str | None = None) -> Ledger:
+def open_ledger(path: str | Path | None, reporting_currency: str | None = None) -> Ledger:
     """Load the ledger of a report, refusing a reporting currency its FX table cannot give."""
-    from ..ledger import load_ledger
-
     ledger = load_ledger(resolve_ledger(path))
     if reporting_currency and reporting_currency != ledger.reporting_currency:
         raise ValueError(
@@ -31,8 +67,41 @@ def load_report_ledger(path: str | Path | None, reporting_currency: str | None =
 
 def ledger_company(path: str | Path) -> str:
     """The company name of a ledger folder (from ledger.toml), empty when it cannot be told."""
-    from ..ledger.load import read_settings
-
     folder = Path(path)
     return read_settings(folder)["company"] if folder.is_dir() else ""
 
+
+JOURNAL_ENV = "WORKBENCH_JOURNAL"
+"""Environment variable naming the journal when none is given."""
+
+
+def journal_target(ledger_path: str | Path | None, journal: str | None) -> str | None:
+    """The journal a report reads: ``journal``, else ``$WORKBENCH_JOURNAL``, else ``journal.sqlite`` beside the ledger.
+
+    Returns ``None`` when none is named and none lies beside the ledger.
+    """
+    if journal:
+        return journal
+    if os.environ.get(JOURNAL_ENV):
+        return os.environ[JOURNAL_ENV]
+    candidate = resolve_ledger(ledger_path).resolve().parent / "journal.sqlite"
+    return str(candidate) if candidate.is_file() else None
+
+
+def credit_decisions(folder: str | Path | None) -> pl.DataFrame | None:
+    """The credit decisions log kept in ``folder`` as a frame, or ``None`` when no folder is given."""
+    if not folder:
+        return None
+    from ..credit.decisions import DecisionLog
+    from ..credit.policy import default_policy
+
+    return DecisionLog(Path(folder), default_policy()).frame()
+
+
+def journal_frames(ledger_path: str | Path | None, journal: str | None) -> JournalFrames | None:
+    """The journal's collections activity as frames, or ``None`` when there is no journal to read."""
+    target = journal_target(ledger_path, journal)
+    if target is None:
+        return None
+    with Journal.open(target) as book:
+        return read_activity(book)

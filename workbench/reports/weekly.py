@@ -1,8 +1,8 @@
-"""Data of the weekly collections report: pure functions from a ledger and a date.
+"""The weekly collections report: every table it shows, from a ledger and a date.
 
-The notebook ``notebooks/weekly_collections.ipynb`` only calls these and
-renders what they return; tests call them directly. ``run_weekly`` runs the
-notebook through papermill and nbconvert.
+:func:`build` is the report's one entry point (``notebooks/weekly_collections``
+calls it and renders what it returns; tests call it directly). The notebook is
+run by :func:`workbench.reports.runner.run_named` (``workbench report weekly``).
 """
 
 from __future__ import annotations
@@ -16,12 +16,11 @@ from pathlib import Path
 import polars as pl
 
 from ..aging import DEFAULT_BUCKETS, age_expr, aging, aging_history, convert_at_as_of
+from ..collections.activity import JournalFrames, WeekActivity, week_activity
 from ..kpis import Kpis, kpi_frame, kpi_history, month_end_dates, weekly_dates
 from ..ledger.asof import open_items
 from ..ledger.model import Ledger
 from ..money import CONVERTED_DECIMALS, cents_to_decimal, round_scaled
-from ..render.files import safe_name
-from .sources import ledger_company, load_report_ledger
 
 ON_HOLD_STATUSES = ("hold", "suspended", "litigation")
 
@@ -241,28 +240,6 @@ def write_summary(path: Path, head: Headline, extra: dict[str, object]) -> Path:
     return path
 
 
-def run_weekly(ledger: Path, as_of: date, out_dir: Path, *, entity: str | None = None, pdf: bool = True,
-               reporting_currency: str | None = None, journal: str | None = None):
-    """Execute the weekly notebook for ``as_of`` and export HTML (and PDF) into ``out_dir``."""
-    from .runner import PACKAGE_ROOT, run_report
-
-    out_dir = Path(out_dir)
-    company = ledger_company(ledger)
-    params = {
-        "as_of": as_of.isoformat(),
-        "ledger": str(Path(ledger).resolve()),
-        "entity": entity or "",
-        "reporting_currency": reporting_currency or "",
-        "output_dir": str(out_dir.resolve()),
-        "company": company,
-        "journal": journal or "",
-    }
-    name = f"weekly_collections_{as_of.isoformat()}" + (f"_{safe_name(entity, 'entity')}" if entity else "")
-    return run_report(PACKAGE_ROOT / "notebooks" / "weekly_collections.ipynb", params, out_dir, name, pdf=pdf)
-
-
-
-
 @dataclass(frozen=True)
 class WeeklyData:
     """Everything the weekly report shows, computed once."""
@@ -297,12 +274,22 @@ class WeeklyData:
             {"as_of": "week"})
 
 
-def build_weekly(ledger_path: str | Path | None, as_of: date | str, entity: str | None = None,
-                 reporting_currency: str | None = None) -> WeeklyData:
-    """Load the ledger and compute every table of the weekly report."""
-    day = date.fromisoformat(as_of) if isinstance(as_of, str) else as_of
-    full = load_report_ledger(ledger_path, reporting_currency)
-    entity = entity or None
+@dataclass(frozen=True)
+class Params:
+    """What the weekly report is asked for: the last day of the week and, optionally, one entity."""
+
+    as_of: date
+    entity: str | None = None
+
+    @classmethod
+    def of(cls, as_of: date | str, entity: str | None = None) -> Params:
+        """Parameters from notebook values: an ISO date text and ``""`` for all entities."""
+        return cls(as_of=date.fromisoformat(as_of) if isinstance(as_of, str) else as_of, entity=entity or None)
+
+
+def build(full: Ledger, params: Params) -> WeeklyData:
+    """Every table of the weekly report for ``params`` (the whole ledger in, one entity's view out)."""
+    day, entity = params.as_of, params.entity
     led = full.filter_entity(entity)
     history = kpi_history(full, kpi_dates(day), entity=entity)
     by_entity = aging(led, day, by="entity")
@@ -350,34 +337,19 @@ def headline_cards(head: Headline) -> list:
     ]
 
 
-def journal_for(ledger_path: str | Path | None, journal: str | None) -> str | None:
-    """The journal a report reads: ``journal`` if given, else ``journal.sqlite`` beside the ledger.
+def activity(frames: JournalFrames | None, ledger: Ledger, as_of: date,
+             grace_days: int | None = None) -> WeekActivity | None:
+    """The week's collections activity from the journal's frames, or ``None`` when there is no journal.
 
-    For the built-in demo company (empty ledger) the demo journal is created on first use.
-    Returns ``None`` when there is no journal to read.
+    Promises count as kept within ``grace_days`` of their date (default: the shipped collections policy's).
     """
-    if journal:
-        return journal
-    if not ledger_path:
-        from .demo_data import ensure_demo_journal
-
-        return str(ensure_demo_journal())
-    candidate = Path(ledger_path).resolve().parent / "journal.sqlite"
-    return str(candidate) if candidate.is_file() else None
-
-
-def load_activity(ledger_path: str | Path | None, journal: str | None, ledger: Ledger, as_of: date):
-    """The week's collections activity from the journal, or ``None`` when there is no journal."""
-    from ..collections.activity import read_activity, week_activity
-    from ..collections.policy import load_policy
-    from ..journal import Journal
-
-    target = journal_for(ledger_path, journal)
-    if target is None:
+    if frames is None:
         return None
-    with Journal.open(target) as book:
-        frames = read_activity(book)
-    return week_activity(frames, ledger, as_of, load_policy().default.promise_grace_days)
+    if grace_days is None:
+        from ..collections.policy import load_policy
+
+        grace_days = load_policy().default.promise_grace_days
+    return week_activity(frames, ledger, as_of, grace_days)
 
 
 def activity_cards(activity) -> list:

@@ -1,4 +1,4 @@
-"""The panels of the collector desk (:mod:`workbench.collections.desk`) as data and escaped HTML.
+"""The panels of the collector desk (:mod:`workbench.desk.app`) as data and escaped HTML.
 
 No widgets here: each function takes the ledger (usually one customer's
 slice, :func:`customer_ledger`), the journal's frames or a dunning run, and
@@ -25,9 +25,9 @@ from ..ledger.model import Ledger
 from ..money import mills_to_decimal, minor_units, to_money
 from ..render.format import money
 from ..render.tables import html_table
-from .dunning import DunningRun, DunningState, item_status
-from .letters import LetterError, LetterRenderer
-from .model import Communication
+from ..collections.dunning import DunningRun, DunningState, item_status
+from ..collections.letters import LetterError, LetterRenderer
+from ..collections.model import Communication
 
 ERROR_STYLE = "color:#b00020"
 ITEM_COLUMNS = ("document_id", "doc_type", "doc_date", "due_date", "days_overdue", "currency", "open", "status")

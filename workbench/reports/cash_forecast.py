@@ -1,8 +1,7 @@
-"""Data of the cash-in forecast report: pure functions from a ledger and a date.
+"""The cash-in forecast report: expected receipts, their band, changes, risks and accuracy.
 
-The notebook ``notebooks/cash_forecast.ipynb`` only calls these and renders
-what they return; tests call them directly. ``run_forecast_report`` runs the
-notebook through papermill and nbconvert (``workbench.reports.runner``).
+:func:`build` computes every table from a loaded ledger; the notebook
+``cash_forecast`` renders what it returns (``workbench report forecast``).
 """
 
 from __future__ import annotations
@@ -15,10 +14,10 @@ from pathlib import Path
 
 import polars as pl
 
+from ..forecast.backtest import backtest
+from ..forecast.core import Forecast, forecast
+from ..forecast.model import ModelParams, prepare
 from ..ledger.model import Ledger
-from .backtest import backtest
-from .core import Forecast, forecast
-from .model import ModelParams, prepare
 
 __all__ = [
     "AT_RISK_DAYS_PAST_DUE",
@@ -26,12 +25,12 @@ __all__ = [
     "ForecastReportData",
     "accuracy_span",
     "amounts_at_risk",
-    "build_forecast_report",
+    "Params",
+    "build",
     "change_vs_last_week",
     "entity_table",
     "headline_cards",
     "largest_receipts",
-    "run_forecast_report",
     "summary",
     "write_summary",
 ]
@@ -184,27 +183,31 @@ class ForecastReportData:
             "horizon", "weeks", *present)
 
 
-def build_forecast_report(ledger_path: str | Path | None, as_of: date | str, entity: str | None = None,
-                          reporting_currency: str | None = None, horizon: int = 13,
-                          params: ModelParams | None = None) -> ForecastReportData:
-    """Load the ledger and compute every table of the cash-in forecast report."""
-    from ..reports.sources import load_report_ledger
+@dataclass(frozen=True)
+class Params:
+    """What the forecast report is asked for: the as-of date, an entity or all, and the weeks ahead."""
 
-    day = date.fromisoformat(as_of) if isinstance(as_of, str) else as_of
-    full = load_report_ledger(ledger_path, reporting_currency)
-    return report_data(full, day, entity=entity or None, horizon=horizon, params=params)
+    as_of: date
+    entity: str | None = None
+    horizon: int = 13
+
+    @classmethod
+    def of(cls, as_of: date | str, entity: str | None = None, horizon: int = 13) -> Params:
+        """Parameters from notebook values: an ISO date text and ``""`` for all entities."""
+        day = date.fromisoformat(as_of) if isinstance(as_of, str) else as_of
+        return cls(as_of=day, entity=entity or None, horizon=int(horizon))
 
 
-def report_data(ledger: Ledger, as_of: date, *, entity: str | None = None, horizon: int = 13,
-                params: ModelParams | None = None) -> ForecastReportData:
-    """Every table of the report from a loaded ledger (see :func:`build_forecast_report`)."""
-    params = params or ModelParams()
+def build(ledger: Ledger, params: Params, model: ModelParams | None = None) -> ForecastReportData:
+    """Every table of the cash-in forecast report for ``params`` (the whole ledger in)."""
+    model = model or ModelParams()
+    as_of, entity, horizon = params.as_of, params.entity, params.horizon
     led = ledger.filter_entity(entity)
-    history = prepare(led, params.levels)
-    now = forecast(led, as_of, horizon, params=params, history=history)
-    before = forecast(led, as_of - timedelta(days=7), horizon, params=params, history=history)
+    history = prepare(led, model.levels)
+    now = forecast(led, as_of, horizon, params=model, history=history)
+    before = forecast(led, as_of - timedelta(days=7), horizon, params=model, history=history)
     start, end = accuracy_span(as_of, horizon)
-    accuracy = backtest(led, start, end, horizon, params=params) if end > (led.documents["doc_date"].min() or end) \
+    accuracy = backtest(led, start, end, horizon, params=model) if end > (led.documents["doc_date"].min() or end) \
         else pl.DataFrame(schema={"horizon": pl.String, "method": pl.String, "wape": pl.Float64,
                                   "bias": pl.Float64, "weeks": pl.Int64})
     return ForecastReportData(
@@ -305,29 +308,3 @@ def headline_cards(data: ForecastReportData) -> list:
         Card(f"Not expected within {fc.weeks} weeks", money_short(open_total - expected, cur), None, "flat", None,
              "never paid, credited, or later"),
     ]
-
-
-def run_forecast_report(ledger: Path | str, as_of: date, out_dir: Path | str, *, entity: str | None = None,
-                        pdf: bool = True, horizon: int = 13, reporting_currency: str | None = None):
-    """Execute the cash-forecast notebook for ``as_of`` and export HTML (and PDF) into ``out_dir``.
-
-    Writes ``forecast_summary.json`` in ``out_dir`` too. Returns the runner's ``ReportResult``.
-    """
-    from ..reports.runner import PACKAGE_ROOT, run_report
-    from ..render.files import safe_name
-    from ..reports.sources import ledger_company
-
-    out = Path(out_dir)
-    folder = Path(ledger)
-    company = ledger_company(folder)
-    params = {
-        "as_of": as_of.isoformat(),
-        "ledger": str(folder.resolve()),
-        "entity": entity or "",
-        "reporting_currency": reporting_currency or "",
-        "horizon": int(horizon),
-        "output_dir": str(out.resolve()),
-        "company": company,
-    }
-    name = f"cash_forecast_{as_of.isoformat()}" + (f"_{safe_name(entity, 'entity')}" if entity else "")
-    return run_report(PACKAGE_ROOT / "notebooks" / "cash_forecast.ipynb", params, out, name, pdf=pdf)

@@ -1,10 +1,10 @@
-"""The built-in demo company used when a report is run without a ledger.
+"""The demo company the committed notebooks run on under nbval.
 
-Notebooks default to ``ledger = ""`` so that they run as committed (nbval,
-a first look in JupyterLab) on the demo company. The ledger is generated once
-into ``demo/ledger`` at the repository root (deterministic by seed) and
-reused; generation writes to a temporary folder and renames it, so parallel
-test workers never see half a ledger.
+Notebooks default to ``ledger = ""``, which means the folder named by
+``WORKBENCH_LEDGER``. ``tests/conftest.py`` generates the demo company (ledger
+and seeded journal) once per test session into a temporary folder and points
+that variable at it, so nbval runs each notebook as committed without writing
+anything into the checkout.
 """
 
 from __future__ import annotations
@@ -14,17 +14,14 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from .runner import PACKAGE_ROOT
-
-DEMO_DIR = PACKAGE_ROOT / "demo" / "ledger"
 _MARK = ".complete"
 
 
-def ensure_demo_ledger(target: Path = DEMO_DIR) -> Path:
+def ensure_demo_ledger(target: Path) -> Path:
     """Return the demo ledger folder, generating it first if it is missing."""
     if (target / _MARK).is_file():
         return target
-    from ..demo import generate_demo
+    from workbench.demo import generate_demo
 
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".demo-", dir=target.parent))
@@ -43,17 +40,15 @@ def ensure_demo_ledger(target: Path = DEMO_DIR) -> Path:
     return target
 
 
-DEMO_JOURNAL = DEMO_DIR.parent / "journal.sqlite"
 
-
-def ensure_demo_journal(ledger_dir: Path = DEMO_DIR, target: Path = DEMO_JOURNAL) -> Path:
+def ensure_demo_journal(ledger_dir: Path, target: Path) -> Path:
     """Return the demo journal (SQLite), seeding it from the demo ledger first if it is missing."""
     if target.is_file():
         return target
-    from ..demo import DEFAULT_AS_OF
-    from ..demo.journal import seed_journal
-    from ..journal import Journal
-    from ..ledger import load_ledger
+    from workbench.demo import DEFAULT_AS_OF
+    from workbench.demo.journal import seed_journal
+    from workbench.journal import Journal
+    from workbench.ledger import load_ledger
 
     ledger_dir = ensure_demo_ledger(ledger_dir)
     fd, name = tempfile.mkstemp(prefix=".journal-", suffix=".sqlite", dir=target.parent)

@@ -1,10 +1,7 @@
-"""Data of the credit reports: the customer investigation and the periodic credit review.
+"""The customer investigation report: one customer's account, behaviour, score, limits and exposure.
 
-Pure functions from a ledger and a date, like :mod:`workbench.reports.weekly`.
-The notebooks ``notebooks/customer_investigation.ipynb`` and
-``notebooks/credit_review.ipynb`` call :func:`build_investigation` and
-:func:`build_review` and render what they return; :func:`run_customer_report`
-and :func:`run_credit_review` run them through papermill and nbconvert.
+:func:`build` computes every block from a loaded ledger; the notebook
+``customer_investigation`` renders what it returns (``workbench report customer``).
 
 Per-customer credit figures (score, limits, exposure) depend only on the
 customer's own rows, so the investigation computes them on the one-customer
@@ -24,31 +21,23 @@ import polars as pl
 
 from ..aging import aging
 from ..behaviour import behaviour_sums, paydex, ratio, round2, settled_documents
+from ..credit._common import months_before, subset
+from ..credit.exposure import COMPONENTS, exposure, hold_recommendations
+from ..credit.financials import financial_analysis
+from ..credit.limits import REVIEW_THRESHOLD, material_change, recommend_limits
+from ..credit.policy import UNRATED, Policy, default_policy
+from ..credit.scorecard import CustomerScore, score_results
+from ..forecast import forecast
 from ..ledger.asof import unapplied_credit
 from ..ledger.model import Ledger
 from ..money import CONVERTED_DECIMALS, cents_to_decimal, minor_units, round_scaled
-from ..render.files import safe_name
-from ..reports.sources import ledger_company, resolve_ledger
-from ..reports.weekly import open_item_view
-from ._common import convert, months_before, subset
-from .exposure import COMPONENTS, exposure, hold_recommendations
-from .financials import financial_analysis
-from .limits import recommend_limits
-from .policy import CLASSES, UNRATED, Policy, default_policy
-from .scorecard import CustomerScore, score_results
+from ..render.format import money as fmt_money
+from .weekly import open_item_view
 
-__all__ = [
-    "REVIEW_THRESHOLD", "Investigation", "Review", "UnknownCustomerError", "build_investigation", "build_review",
-    "run_credit_review", "run_customer_report",
-]
-
-REVIEW_THRESHOLD = Decimal("0.20")
-"""Relative change between the recommended and the current limit that puts a customer on the review list."""
+__all__ = ["Investigation", "Params", "UnknownCustomerError", "build", "investigation_cards", "write_json"]
 
 HISTORY_MONTHS = 24
 """Months of settled invoices shown in the payment history."""
-
-CLASS_ORDER: tuple[str, ...] = (*CLASSES, UNRATED)
 
 
 class UnknownCustomerError(ValueError):
@@ -157,19 +146,6 @@ class Investigation:
             "exposure": _dec(self.exposure.get("exposure")),  # type: ignore[arg-type]
             "flags": self.flags(),
         }
-
-
-def material_change(current: Decimal | None, recommended: Decimal | None, threshold: Decimal) -> bool:
-    """True when the recommended limit differs from the current one by at least ``threshold`` (relative).
-
-    A customer without a (positive) current limit changes materially when a
-    positive limit is recommended; no recommendation is never a change.
-    """
-    if recommended is None:
-        return False
-    if current is None or current == 0:
-        return recommended > 0
-    return abs(recommended - current) >= abs(current) * threshold
 
 
 def identity_frame(customer: dict[str, object], limit_text: str, insured_text: str) -> pl.DataFrame:
@@ -299,23 +275,29 @@ def _one(frame: pl.DataFrame, customer_id: str) -> dict[str, object]:
     return rows.row(0, named=True) if rows.height else {}
 
 
-def build_investigation(ledger_path: str | Path | None, customer_id: str, as_of: date | str, *,
-                        decisions: str | Path | None = None, policy: Policy | None = None) -> Investigation:
-    """Load the ledger and compute every block of the customer investigation report.
+@dataclass(frozen=True)
+class Params:
+    """What the investigation is asked for: one customer at one date."""
 
-    Raises :class:`UnknownCustomerError` naming ``customer_id`` when the
-    ledger has no such customer. ``decisions`` is a folder holding a credit
-    decisions log (``decisions.jsonl``); ``None``/empty means none configured.
+    as_of: date
+    customer_id: str
+
+    @classmethod
+    def of(cls, as_of: date | str, customer_id: str) -> Params:
+        """Parameters from notebook values (an ISO date text; surrounding blanks of the id ignored)."""
+        return cls(as_of=_day(as_of), customer_id=(customer_id or "").strip())
+
+
+def build(full: Ledger, params: Params, *, decisions: pl.DataFrame | None = None,
+          policy: Policy | None = None) -> Investigation:
+    """Every block of the customer investigation report.
+
+    Raises :class:`UnknownCustomerError` naming the customer when the ledger
+    has no such customer. ``decisions`` is the credit decisions log as a
+    frame (``None`` when none is configured); only this customer's rows are shown.
     """
-    from ..forecast import forecast
-    from ..ledger import load_ledger
-    from ..render.format import money as fmt_money
-    from .decisions import DecisionLog
-
-    day = _day(as_of)
+    day, cid = params.as_of, params.customer_id
     policy = policy or default_policy()
-    cid = (customer_id or "").strip()
-    full = load_ledger(resolve_ledger(ledger_path))
     found = full.customers.filter(pl.col("customer_id") == cid)
     if found.height == 0:
         raise UnknownCustomerError(f"unknown customer_id {cid!r}: it is not in the customers table of the ledger "
@@ -341,9 +323,8 @@ def build_investigation(ledger_path: str | Path | None, customer_id: str, as_of:
     fin = financial_analysis(led, day, policy=policy).filter(pl.col("customer_id") == cid).sort("period_end")
 
     log_frame = None
-    if decisions:
-        log = DecisionLog(Path(decisions), policy).frame()
-        log_frame = log.filter(pl.col("customer_id") == cid).select(
+    if decisions is not None:
+        log_frame = decisions.filter(pl.col("customer_id") == cid).select(
             "seq", "timestamp", "kind", "author", "outcome", "new_limit", "currency", "approver", "reason")
 
     fc = forecast(full, day)
@@ -390,221 +371,3 @@ def write_json(path: Path, payload: dict[str, object]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(payload, indent=2, default=str) + "\n", encoding="utf-8")
     return path
-
-
-# --------------------------------------------------------------------------- review
-
-
-@dataclass(frozen=True)
-class Review:
-    """Everything the periodic credit review shows."""
-
-    ledger: Ledger
-    as_of: date
-    previous_as_of: date
-    threshold: Decimal
-    customers: pl.DataFrame
-    limit_changes: pl.DataFrame
-    class_changes: pl.DataFrame
-    over_limits: pl.DataFrame
-    migration: pl.DataFrame
-
-    @property
-    def currency(self) -> str:
-        """The reporting currency (amounts at stake are in it)."""
-        return self.ledger.reporting_currency
-
-    def counts(self) -> dict[str, int]:
-        """Headline counts of the review."""
-        c = self.customers
-        return {
-            "customers": c.height,
-            "limit_review": self.limit_changes.height,
-            "limit_increases": self.limit_changes.filter(pl.col("direction") == "increase").height,
-            "limit_decreases": self.limit_changes.filter(pl.col("direction") == "decrease").height,
-            "class_changes": self.class_changes.height,
-            "upgrades": self.class_changes.filter(pl.col("migration") == "upgrade").height,
-            "downgrades": self.class_changes.filter(pl.col("migration") == "downgrade").height,
-            "over_limit": c.filter(pl.col("over_limit")).height,
-            "over_insured_limit": c.filter(pl.col("over_insured_limit")).height,
-        }
-
-    def as_json(self) -> dict[str, object]:
-        """The machine-readable summary."""
-        def total(frame: pl.DataFrame) -> str:
-            return str(frame["at_stake"].sum() if frame.height else Decimal("0.00"))
-
-        return {
-            "as_of": self.as_of.isoformat(), "previous_as_of": self.previous_as_of.isoformat(),
-            "reporting_currency": self.currency, "threshold": str(self.threshold), **self.counts(),
-            "limit_review_at_stake": total(self.limit_changes), "class_changes_at_stake": total(self.class_changes),
-            "over_limit_at_stake": total(self.over_limits),
-            "limit_review_customers": self.limit_changes["customer_id"].to_list(),
-            "class_change_customers": self.class_changes["customer_id"].to_list(),
-            "over_limit_customers": self.over_limits["customer_id"].to_list(),
-        }
-
-
-def _migration(previous: str, current: str) -> str:
-    if previous == current:
-        return "same"
-    if UNRATED in (previous, current):
-        return "rating changed"
-    return "upgrade" if CLASSES.index(current) < CLASSES.index(previous) else "downgrade"
-
-
-def migration_matrix(frame: pl.DataFrame) -> pl.DataFrame:
-    """Counts of customers by previous class (rows) and current class (columns), with totals."""
-    counts: dict[tuple[str, str], int] = {}
-    for prev, cur in zip(frame["previous_class"].to_list(), frame["risk_class"].to_list()):
-        counts[(prev, cur)] = counts.get((prev, cur), 0) + 1
-    rows = []
-    for prev in CLASS_ORDER:
-        row: dict[str, object] = {"previous_class": prev}
-        for cur in CLASS_ORDER:
-            row[cur] = counts.get((prev, cur), 0)
-        row["total"] = sum(counts.get((prev, cur), 0) for cur in CLASS_ORDER)
-        rows.append(row)
-    schema = {"previous_class": pl.String, **{c: pl.Int64 for c in CLASS_ORDER}, "total": pl.Int64}
-    return pl.DataFrame(rows, schema=schema, orient="row")
-
-
-def build_review(ledger_path: str | Path | None, as_of: date | str, previous_as_of: date | str | None = None, *,
-                 threshold: Decimal | str | None = None, policy: Policy | None = None) -> Review:
-    """Load the ledger and compute the periodic limit review.
-
-    A customer is listed when its recommended limit differs from its current
-    limit by at least ``threshold`` (default :data:`REVIEW_THRESHOLD`), when
-    its risk class at ``as_of`` differs from that at ``previous_as_of``
-    (default: 91 days earlier), or when its exposure is above its credit
-    limit or its insured limit. Each list is sorted by the amount at stake in
-    the reporting currency (the limit change, the exposure, or the excess).
-    """
-    from ..ledger import load_ledger
-
-    day = _day(as_of)
-    prev = _day(previous_as_of) if previous_as_of else day - timedelta(days=91)
-    limit_threshold = Decimal(str(threshold)) if threshold not in (None, "") else REVIEW_THRESHOLD
-    policy = policy or default_policy()
-    led = load_ledger(resolve_ledger(ledger_path))
-    now = score_results(led, day, policy)
-    before = score_results(led, prev, policy)
-    limits = recommend_limits(led, day, policy, scores=now)
-    expo = exposure(led, day, policy).select(
-        "customer_id", "exposure", "credit_limit", "headroom", "utilisation", "over_limit", "insured_limit",
-        "uninsured_exposure", "over_insured_limit", "overdue")
-    base = (
-        led.customers.select("customer_id", "name", "country", "collector", "status")
-        .join(limits.select("customer_id", "limit_currency", "current_limit", "recommended_limit", "change",
-                            "risk_class", "score", "recommended_terms_days", "approval_role"), on="customer_id")
-        .join(expo, on="customer_id", how="left")
-    )
-    fx, cur = led.fx, led.reporting_currency
-    rows = []
-    for r in base.iter_rows(named=True):
-        ccy = r["limit_currency"]
-        ps = before.get(r["customer_id"])
-        r["previous_class"] = ps.risk_class if ps else UNRATED
-        r["previous_score"] = None if ps is None or ps.shown_score is None else float(ps.shown_score)
-        r["migration"] = _migration(r["previous_class"], r["risk_class"])
-        current, rec = r["current_limit"], r["recommended_limit"]
-        r["material"] = material_change(current, rec, limit_threshold)
-        r["change_pct"] = None if rec is None or not current else float(round((rec - current) / current, 4))
-        r["direction"] = None if rec is None else ("increase" if rec > (current or 0) else "decrease")
-
-        def rep(amount: Decimal | None) -> Decimal:
-            if amount is None:
-                return Decimal("0.00")
-            value = amount if ccy == cur else convert(amount, ccy, cur, fx, day)
-            return value.quantize(Decimal(1).scaleb(-minor_units(cur)))
-
-        excess = max(Decimal(0), (r["exposure"] or 0) - r["credit_limit"]) if r["credit_limit"] is not None else Decimal(0)
-        over_insured = (max(Decimal(0), (r["exposure"] or 0) - r["insured_limit"])
-                        if r["insured_limit"] is not None else Decimal(0))
-        r["stake_limit"] = rep(abs(r["change"]) if r["change"] is not None else rec)
-        r["stake_exposure"] = rep(r["exposure"])
-        r["stake_over"] = rep(max(excess, over_insured))
-        r["excess"] = excess
-        r["over_insured_by"] = over_insured
-        rows.append(r)
-    frame = pl.DataFrame(rows, infer_schema_length=None)
-    if frame.height == 0:
-        raise ValueError("the ledger has no customers to review")
-    money = pl.Decimal(38, 2)
-    frame = frame.with_columns(pl.col("stake_limit", "stake_exposure", "stake_over").cast(money))
-
-    def listed(cond: pl.Expr, stake: str) -> pl.DataFrame:
-        return frame.filter(cond).with_columns(pl.col(stake).alias("at_stake")).sort(
-            ["at_stake", "customer_id"], descending=[True, False])
-
-    limit_changes = listed(pl.col("material"), "stake_limit").select(
-        "customer_id", "name", "risk_class", "limit_currency", "current_limit", "recommended_limit", "change",
-        "change_pct", "direction", "recommended_terms_days", "approval_role", "at_stake")
-    class_changes = listed(pl.col("migration") != "same", "stake_exposure").select(
-        "customer_id", "name", "previous_class", "risk_class", "previous_score", "score", "migration",
-        "limit_currency", "exposure", "credit_limit", "at_stake")
-    over = listed(pl.col("over_limit").fill_null(False) | pl.col("over_insured_limit").fill_null(False),
-                  "stake_over").select(
-        "customer_id", "name", "status", "risk_class", "limit_currency", "exposure", "credit_limit", "excess",
-        "insured_limit", "over_insured_by", "overdue", "at_stake")
-    frame = frame.with_columns(pl.col("over_limit", "over_insured_limit").fill_null(False))
-    return Review(ledger=led, as_of=day, previous_as_of=prev, threshold=limit_threshold, customers=frame,
-                  limit_changes=limit_changes, class_changes=class_changes, over_limits=over,
-                  migration=migration_matrix(frame))
-
-
-def review_cards(review: Review) -> list:
-    """Headline count cards of the review."""
-    from ..render.display import Card
-
-    c = review.counts()
-    return [
-        Card("Customers", f"{c['customers']:,}"),
-        Card("Limit changes to review", f"{c['limit_review']:,}",
-             note=f"{c['limit_increases']} up, {c['limit_decreases']} down"),
-        Card("Class changes", f"{c['class_changes']:,}", note=f"{c['upgrades']} up, {c['downgrades']} down"),
-        Card("Over credit limit", f"{c['over_limit']:,}"),
-        Card("Over insured limit", f"{c['over_insured_limit']:,}"),
-    ]
-
-
-REVIEW_LABELS = {
-    "risk_class": "Class", "previous_class": "Previous class", "limit_currency": "Limit ccy",
-    "current_limit": "Current limit", "recommended_limit": "Recommended", "change": "Change",
-    "change_pct": "Change %", "direction": "Direction", "recommended_terms_days": "Terms (days)",
-    "approval_role": "Approval by", "previous_score": "Previous score", "score": "Score", "migration": "Migration",
-    "exposure": "Exposure", "credit_limit": "Credit limit", "excess": "Over limit by", "insured_limit": "Insured limit",
-    "over_insured_by": "Over insured by",
-}
-
-
-# --------------------------------------------------------------------------- runners
-
-
-def run_customer_report(ledger: Path, customer_id: str, as_of: date, out_dir: Path, *, pdf: bool = True,
-                        decisions: Path | None = None):
-    """Execute the customer investigation notebook and export HTML (and PDF) into ``out_dir``."""
-    from ..reports.runner import PACKAGE_ROOT, run_report
-
-    out_dir = Path(out_dir)
-    params = {
-        "customer_id": customer_id, "as_of": _day(as_of).isoformat(), "ledger": str(Path(ledger).resolve()),
-        "decisions": str(Path(decisions).resolve()) if decisions else "", "output_dir": str(out_dir.resolve()),
-        "company": ledger_company(ledger),
-    }
-    name = f"customer_{safe_name(customer_id, 'customer')}_{_day(as_of).isoformat()}"
-    return run_report(PACKAGE_ROOT / "notebooks" / "customer_investigation.ipynb", params, out_dir, name, pdf=pdf)
-
-
-def run_credit_review(ledger: Path, as_of: date, out_dir: Path, *, pdf: bool = True,
-                      previous_as_of: date | None = None):
-    """Execute the credit review notebook and export HTML (and PDF) into ``out_dir``."""
-    from ..reports.runner import PACKAGE_ROOT, run_report
-
-    out_dir = Path(out_dir)
-    params = {
-        "as_of": _day(as_of).isoformat(), "previous_as_of": _day(previous_as_of).isoformat() if previous_as_of else "",
-        "ledger": str(Path(ledger).resolve()), "output_dir": str(out_dir.resolve()), "company": ledger_company(ledger),
-    }
-    name = f"credit_review_{_day(as_of).isoformat()}"
-    return run_report(PACKAGE_ROOT / "notebooks" / "credit_review.ipynb", params, out_dir, name, pdf=pdf)

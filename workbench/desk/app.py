@@ -6,7 +6,7 @@ behaviour is a method (``select_collector``, ``select_customer``,
 ``refresh``) so it can be driven without a browser. The buttons only read
 their form and call those methods. The desk writes to the journal only when
 one of them is called: opening it, choosing a customer or previewing a
-letter reads. Panels are built by :mod:`workbench.collections.desk_views`.
+letter reads. Panels are built by :mod:`workbench.desk.views`.
 """
 
 from __future__ import annotations
@@ -30,11 +30,12 @@ from ..journal import Journal, JournalError
 from ..ledger.model import Ledger
 from ..money import minor_units, to_money
 from ..render.format import money
-from . import desk_views as views
-from .dunning import DunningError, plan_run, state_from_journal
-from .letters import LetterRenderer
-from .policy import CollectionsPolicy, load_policy
-from .worklist import build_worklist, inputs_from_journal
+from ..collections.dunning import DunningError, plan_run, state_from_journal
+from ..collections.letters import LetterRenderer
+from ..collections.policy import CollectionsPolicy, load_policy
+from ..collections.worklist import build_worklist, inputs_from_journal
+from ..reports.sources import journal_target, open_ledger, resolve_ledger
+from . import views
 
 ALL = "(all)"
 CHANNELS = ("call", "email", "meeting", "letter")
@@ -385,16 +386,14 @@ class CollectorDesk:
 
 def open_desk(ledger_path: str = "", journal: str = "", as_of: str = "2026-11-20", collector: str = "",
               customer: str = "", author: str = "") -> CollectorDesk:
-    """Open the desk on a ledger folder (empty: the demo company) and its journal, preselecting a worklist.
+    """Open the desk on a ledger folder and its journal, preselecting a worklist.
 
-    The journal is ``journal`` if given, else ``journal.sqlite`` beside the ledger
-    (created empty when missing); for the demo company, the seeded demo journal.
+    An empty ``ledger_path`` means the notebook default (see :func:`workbench.reports.sources.resolve_ledger`).
+    The journal is ``journal`` if given, else ``$WORKBENCH_JOURNAL``, else ``journal.sqlite`` beside the
+    ledger (created empty when missing).
     """
-    from ..reports.sources import load_report_ledger
-    from ..reports.weekly import journal_for
-
-    led = load_report_ledger(ledger_path or None)
-    target = journal_for(ledger_path, journal) or str(Path(ledger_path).resolve().parent / "journal.sqlite")
+    led = open_ledger(ledger_path or None)
+    target = journal_target(ledger_path, journal) or str(resolve_ledger(ledger_path).resolve().parent / "journal.sqlite")
     desk = CollectorDesk(led, Journal.open(target, author=author or None), as_of, author=author or None)
     if collector:
         desk.select_collector(collector)

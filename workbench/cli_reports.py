@@ -1,0 +1,87 @@
+"""``workbench report NAME``: one command per report of the catalogue, built from its spec.
+
+Every report takes ``--ledger``, ``--as-of`` and ``--out`` (and ``--pdf/--no-pdf``
+when it renders a notebook); its own options come from its
+:class:`~workbench.reports.registry.ReportSpec`. Adding a report to the
+catalogue adds its command here without code.
+"""
+
+from __future__ import annotations
+
+import inspect
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+from .cli_common import _date
+from .reports.registry import REPORTS, Option, ReportSpec
+
+__all__ = ["register_reports"]
+
+_TYPES: dict[str, Any] = {"text": str, "date": str, "int": int, "path": Path}
+
+
+def _option_parameter(option: Option) -> inspect.Parameter:
+    """The typer parameter of one report option."""
+    kind = _TYPES[option.kind]
+    extra: dict[str, Any] = {}
+    if option.minimum is not None:
+        extra["min"] = option.minimum
+    if option.maximum is not None:
+        extra["max"] = option.maximum
+    info = typer.Option(option.flag, help=option.help, **extra)
+    if option.required:
+        return inspect.Parameter(option.name, inspect.Parameter.KEYWORD_ONLY, annotation=Annotated[kind, info])
+    default = option.default
+    annotation = Annotated[kind, info] if default is not None else Annotated[Optional[kind], info]
+    return inspect.Parameter(option.name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation, default=default)
+
+
+def _command(report: ReportSpec) -> Any:
+    """A typer command function for ``report`` with the common and the report's own options."""
+
+    def command(**values: Any) -> None:
+        from .reports.registry import run
+
+        ledger: Path = values.pop("ledger")
+        day = _date(values.pop("as_of"))
+        out: Path = values.pop("out")
+        pdf = bool(values.pop("pdf", False))
+        for option in report.options:
+            if option.kind == "date" and values.get(option.name):
+                values[option.name] = _date(values[option.name])
+        typer.echo(f"running the {report.title.lower()} as of {day.isoformat()} ...", err=True)
+        result = run(report.name, ledger=ledger, as_of=day, out_dir=out, pdf=pdf, **values)
+        if isinstance(result, list):
+            typer.echo(f"{len(result) - 1} {report.title.lower()} written to {out} (index: {result[-1]})")
+        else:
+            typer.echo(f"report written: {result.html}" + (f" and {result.pdf}" if result.pdf else ""))
+
+    keyword = inspect.Parameter.KEYWORD_ONLY
+    common = [
+        inspect.Parameter("ledger", keyword, annotation=Annotated[Path, typer.Option(
+            "--ledger", help="Canonical ledger folder.", file_okay=False)]),
+        inspect.Parameter("as_of", keyword, annotation=Annotated[str, typer.Option(
+            "--as-of", help="As-of date, YYYY-MM-DD (end of that day).")]),
+        inspect.Parameter("out", keyword, annotation=Annotated[Path, typer.Option(
+            "--out", help="Folder for the report files.", file_okay=False)]),
+    ]
+    own = [_option_parameter(o) for o in report.options]
+    required = [p for p in own if p.default is inspect.Parameter.empty]
+    optional = [p for p in own if p.default is not inspect.Parameter.empty]
+    tail = [inspect.Parameter("pdf", keyword, annotation=Annotated[bool, typer.Option(
+        "--pdf/--no-pdf", help="Also render a PDF.")], default=True)] if report.notebook else []
+    parameters = [*common, *required, *optional, *tail]
+    command.__signature__ = inspect.Signature(parameters, return_annotation=None)  # type: ignore[attr-defined]
+    command.__annotations__ = {p.name: p.annotation for p in parameters}
+    command.__name__ = f"report_{report.name.replace('-', '_')}"
+    command.__doc__ = report.summary
+    return command
+
+
+def register_reports(report_app: typer.Typer) -> None:
+    """Add ``workbench report NAME`` for every report of the catalogue."""
+    for report in REPORTS.values():
+        report_app.command(report.name, help=report.summary)(_command(report))
+
