@@ -39,3 +39,26 @@ def test_ci_runs_the_readme_test_command() -> None:
     assert "make demo" in readme and "make test" in readme
     ci = [line for line in (ROOT / ".ci" / "run").read_text().splitlines() if line and not line.startswith("#")]
     assert ci[-1] == "make test"
+
+
+def _licence_text(name: str) -> str:
+    from importlib import metadata
+
+    meta = metadata.metadata(name)
+    classifiers = [c for c in (meta.get_all("Classifier") or []) if c.startswith("License ::")]
+    return " ; ".join([meta.get("License-Expression") or "", *classifiers, (meta.get("License") or "")[:200]])
+
+
+def test_no_locked_dependency_is_copyleft_only() -> None:
+    """Every locked package may be used by an Apache-2.0 application (docs/licences.md)."""
+    offending = []
+    for line in (ROOT / "requirements.lock").read_text().splitlines():
+        if "==" not in line or line.startswith("#"):
+            continue
+        text = _licence_text(line.split("==")[0]).upper()
+        strong = "AGPL" in text or "AFFERO" in text or (
+            ("GPL" in text.replace("LGPL", "")) or "GNU GENERAL PUBLIC" in text)
+        alternative = "LGPL" in text or "LESSER" in text or "MPL" in text or "MOZILLA" in text
+        if strong and not alternative:
+            offending.append(line)
+    assert offending == []

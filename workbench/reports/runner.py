@@ -47,6 +47,7 @@ from traitlets import default
 from workbench import __version__
 from workbench.errors import ReportError
 from workbench.render.display import HEADER_MIMETYPE
+from workbench import resources
 
 __all__ = [
     "DEFAULT_TEMPLATES",
@@ -58,16 +59,13 @@ __all__ = [
     "run_report",
 ]
 
-PACKAGE_ROOT = Path(__file__).resolve().parents[2]
-"""Directory that holds the ``workbench`` package (the repository root)."""
-DEFAULT_TEMPLATES = PACKAGE_ROOT / "templates"
-"""Directory holding the ``report/`` nbconvert template."""
-
+DEFAULT_TEMPLATES = resources.templates_dir()
+"""Directory holding the ``report/`` nbconvert template (``workbench.templates``)."""
 
 
 def notebook_path(name: str) -> Path:
-    """The report notebook ``notebooks/<name>.ipynb``."""
-    return PACKAGE_ROOT / "notebooks" / f"{name}.ipynb"
+    """The report notebook ``<name>.ipynb`` shipped as ``workbench.notebooks``."""
+    return resources.notebook(name)
 
 
 _HEADER_KEYS = ("title", "subtitle", "company", "as_of", "classification", "orientation")
@@ -99,7 +97,7 @@ class _CurrentPythonSpecs(KernelSpecManager):
         # the kernel's own start-up chatter (e.g. the notice that local TCP is unencrypted)
         # is not the report's business; execution errors still reach the runner as messages
         spec["argv"].append("--IPKernelApp.log_level=ERROR")
-        paths = [str(PACKAGE_ROOT), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+        paths = [str(resources.package_parent()), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
         env = {"PYTHONPATH": os.pathsep.join(dict.fromkeys(paths))}
         return self.kernel_spec_class(resource_dir=RESOURCES, env=env, **spec)
 
@@ -383,8 +381,8 @@ def run_report(
     """Execute ``notebook`` with ``parameters`` and write ``<name>``.ipynb/.html/.pdf in ``out_dir``.
 
     ``timeout`` is per cell, in seconds. ``templates`` overrides the directory
-    holding ``report/`` (default: ``templates/`` of the repository). The
-    kernel runs in ``cwd`` (default: the notebook's directory). Parameters
+    holding ``report/`` (default: the shipped ``workbench.templates``). The
+    kernel runs in ``cwd`` (default: ``out_dir``, so a notebook never writes beside the shipped copy). Parameters
     that papermill cannot write as Python literals (dates, Decimals, paths)
     are passed as strings.
 
@@ -419,7 +417,7 @@ def run_report(
             kernel_name=kernel_name,
             execution_timeout=timeout,
             progress_bar=False,
-            cwd=str(cwd or notebook.parent),
+            cwd=str(cwd or out_dir),
             **engine,
         )
     except (PapermillException, CellControlSignal, DeadKernelError, NoSuchKernel, TimeoutError, RuntimeError) as exc:

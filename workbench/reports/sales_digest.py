@@ -115,9 +115,9 @@ def build_digests(ledger: Ledger, as_of: date, *, disputes: pl.DataFrame | None 
 
 
 def _environment() -> jinja2.Environment:
-    from .runner import DEFAULT_TEMPLATES
+    from ..resources import templates_dir
 
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(DEFAULT_TEMPLATES / "report"),
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(templates_dir() / "report"),
                              autoescape=True, undefined=jinja2.StrictUndefined)
     env.filters["money"] = money
     return env
