@@ -27,7 +27,7 @@ from typing import Any
 
 import xlsxwriter
 
-from workbench.render.tables import frame_rows
+from workbench.frames import frame_rows
 
 __all__ = ["FORMULA_TRIGGERS", "neutralise", "write_csv", "write_xlsx"]
 

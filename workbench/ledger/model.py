@@ -10,6 +10,7 @@ import polars as pl
 
 from ..errors import Issue
 from ..fx import FxTable
+from .settlement import build_credit_sources, build_receivables
 
 
 @dataclass(frozen=True)
@@ -107,16 +108,12 @@ class Ledger:
     @cached_property
     def receivables(self) -> pl.DataFrame:
         """Invoices and debit notes with their settlement date ``consumed`` (computed once)."""
-        from .asof import build_receivables
-
-        return build_receivables(self)
+        return build_receivables(self.documents, self.allocations)
 
     @cached_property
     def credit_sources(self) -> pl.DataFrame:
         """Payments and credit notes as sources of credit with ``consumed`` dates (computed once)."""
-        from .asof import build_credit_sources
-
-        return build_credit_sources(self)
+        return build_credit_sources(self.documents, self.payments, self.allocations)
 
     def filter_entity(self, entity: str | None) -> Ledger:
         """The same ledger restricted to one selling entity (``None`` = all).

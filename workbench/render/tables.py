@@ -14,50 +14,20 @@ shared with :mod:`workbench.exports`.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Iterable, Sequence
 from datetime import date, datetime, time
 from decimal import Decimal
 from html import escape
 from typing import Any
 
+from workbench.frames import frame_rows
+from workbench.frames import plain_value as _plain
 from workbench.render.format import MISSING, money, pct
 
 __all__ = ["KEEP_TOGETHER_ROWS", "cell_text", "frame_rows", "html_table"]
 
 KEEP_TOGETHER_ROWS = 20
 """Tables with at most this many body rows get ``wb-keep`` (not split across PDF pages)."""
-
-
-def _plain(value: Any) -> Any:
-    """Normalise one frame value: numpy scalars → Python, NaN/NA/NaT → ``None``."""
-    if value is None:
-        return None
-    item = getattr(value, "item", None)
-    if item is not None and type(value).__module__ == "numpy":
-        value = item()
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if type(value).__name__ in {"NAType", "NaTType"}:
-        return None
-    if isinstance(value, datetime) and type(value) is not datetime:
-        # pandas.Timestamp → datetime, so callers see one type.
-        value = value.to_pydatetime() if hasattr(value, "to_pydatetime") else value
-    return value
-
-
-def frame_rows(frame: Any) -> tuple[list[str], list[tuple[Any, ...]]]:
-    """Column names and rows (plain Python values) of a polars or pandas frame."""
-    module = type(frame).__module__.split(".")[0]
-    if module == "polars":
-        columns = [str(name) for name in frame.columns]
-        rows = frame.rows()
-    elif module == "pandas":
-        columns = [str(name) for name in frame.columns]
-        rows = list(frame.itertuples(index=False, name=None))
-    else:
-        raise TypeError(f"expected a polars or pandas DataFrame, not {type(frame).__name__}")
-    return columns, [tuple(_plain(value) for value in row) for row in rows]
 
 
 def cell_text(value: Any) -> str:
