@@ -9,7 +9,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 AS_OF  ?= 2026-11-20
 
-.PHONY: setup system-demo system-test demo test bench notebooks clean
+.PHONY: setup system-demo system-test demo test bench clean
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -39,9 +39,6 @@ test: setup system-test
 
 bench: setup
 	$(BIN)/python benchmarks/run.py
-
-notebooks: setup
-	$(BIN)/python tools/build_notebooks.py
 
 clean:
 	rm -rf $(VENV) demo reports .pytest_cache .hypothesis

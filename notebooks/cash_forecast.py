@@ -1,15 +1,27 @@
-"""Cells of notebooks/cash_forecast.ipynb (see tools/build_notebooks.py)."""
+# ---
+# jupyter:
+#   jupytext:
+#     notebook_metadata_filter: report
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+#   report:
+#     title: Cash-in forecast
+# ---
 
-TITLE = "Cash-in forecast"
+# %% [markdown]
+# Expected cash-in from open receivables over the next weeks, learned from each customer's payment
+# history (business-day payment delays, censored open items, shrunk towards similar customers), with an
+# 80 % band, the change since last week's forecast, the amounts at risk, and how accurate the method has
+# been on past weeks it had not seen.
 
-CELLS = [
-    ("md", """
-Expected cash-in from open receivables over the next weeks, learned from each customer's payment
-history (business-day payment delays, censored open items, shrunk towards similar customers), with an
-80 % band, the change since last week's forecast, the amounts at risk, and how accurate the method has
-been on past weeks it had not seen.
-"""),
-    ("params", """
+# %% tags=["parameters"]
 # Parameters: papermill replaces these defaults (see workbench/forecast/report.py)
 as_of: str = "2026-11-20"  # ISO date: the forecast is made at the end of this day
 ledger: str = ""  # canonical ledger folder; empty means the built-in demo company
@@ -18,8 +30,8 @@ reporting_currency: str = ""  # empty means the reporting currency of the ledger
 horizon: int = 13  # number of ISO weeks forecast
 output_dir: str = "reports"  # folder for the machine-readable summary
 company: str = ""  # company name for the header; empty means the name in ledger.toml
-"""),
-    ("code", """
+
+# %%
 from pathlib import Path
 
 from workbench.reports import cash_forecast, sources
@@ -32,12 +44,12 @@ cur = data.currency
 scope = f"entity {data.entity}" if data.entity else "all entities"
 display.note(f"{data.ledger.company} · {scope} · forecast at the end of {data.as_of:%d %b %Y} · "
              f"amounts in {cur} at the closing rate")
-"""),
-    ("code", """
+
+# %%
 display.section("Headlines", "Expected cash from the items open today, with its 80 % band (P10–P90)")
 display.kpi_cards(cash_forecast.headline_cards(data))
-"""),
-    ("code", """
+
+# %%
 display.section("Expected cash-in per week", "ISO weeks from the day after the as-of date; week 1 is partial "
                 "unless the as-of date is a Sunday")
 display.show_png(forecast_charts.forecast_band_chart(fc.total, currency=cur,
@@ -52,16 +64,16 @@ display.show_table(tables.html_table(
 display.note("Last week's forecast is the forecast made seven days earlier for the same weeks; the change also "
              "includes invoices issued since then. The band assumes customers pay independently of each other and "
              "the items of one customer partly together.")
-"""),
-    ("code", """
+
+# %%
 display.section("By entity and currency", "Document currency, and reporting currency at the closing rate")
 display.show_table(tables.html_table(
     data.by_entity,
     labels={"next_4_weeks": "Next 4 weeks", "horizon": f"Next {fc.weeks} weeks",
             "next_4_weeks_reporting": f"Next 4 weeks ({cur})", "horizon_reporting": f"Next {fc.weeks} weeks ({cur})"},
     money_columns=["next_4_weeks", "horizon", "next_4_weeks_reporting", "horizon_reporting"]))
-"""),
-    ("code", """
+
+# %%
 display.section("Largest expected receipts", "Open items with the most cash expected within the horizon",
                 page_break=True)
 display.show_table(tables.html_table(
@@ -71,8 +83,8 @@ display.show_table(tables.html_table(
     money_columns=["open_document", "expected_reporting"], pct_columns=["prob_in_horizon"]))
 display.note("Expected date: the business day by which the item is paid with probability one half, "
              "given that it is still open today.")
-"""),
-    ("code", """
+
+# %%
 display.section("Amounts at risk", "Open amounts unlikely to come in within the horizon")
 display.show_table(tables.html_table(
     data.at_risk, labels={"category": "Category", "open_reporting": "Open", "expected_reporting": "Expected"},
@@ -86,8 +98,8 @@ if fc.adjustments.height:
     factors = ", ".join(f"{r['flag']} × {r['factor']:.2f}" for r in fc.adjustments.iter_rows(named=True))
     display.note(f"Payment speed learned for flagged items (hazard ratios, 1 = like the customer's other items): "
                  f"{factors}.")
-"""),
-    ("code", """
+
+# %%
 display.section("How accurate is this?", f"Backtest: a forecast every week from {data.accuracy_start:%d %b %Y} to "
                 f"{data.accuracy_end:%d %b %Y}, each compared with what was then received", page_break=True)
 display.show_table(tables.html_table(
@@ -101,8 +113,6 @@ display.note("WAPE = Σ|actual − forecast| / Σ actual over the weeks compared
              "Σ(forecast − actual) / Σ actual. Baselines: every item paid on its due date, or on its due date plus "
              "the customer's average delay. The model is replayed with only what was known on each date, without "
              "the dispute flags and customer statuses (they are not dated).")
-"""),
-    ("code", """
+
+# %%
 summary = cash_forecast.write_summary(Path(output_dir) / "forecast_summary.json", data)
-"""),
-]

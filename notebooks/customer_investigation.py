@@ -1,14 +1,26 @@
-"""Cells of notebooks/customer_investigation.ipynb (see tools/build_notebooks.py)."""
+# ---
+# jupyter:
+#   jupytext:
+#     notebook_metadata_filter: report
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+#   report:
+#     title: Customer investigation
+# ---
 
-TITLE = "Customer investigation"
+# %% [markdown]
+# One customer's account on one page set: identity, statement of account and aging, payment history and
+# behaviour, score, limit recommendation, exposure, financial statements, credit decisions, open disputes and
+# expected payments. Figures follow the workbench conventions (exact amounts, closing rates, days past due).
 
-CELLS = [
-    ("md", """
-One customer's account on one page set: identity, statement of account and aging, payment history and
-behaviour, score, limit recommendation, exposure, financial statements, credit decisions, open disputes and
-expected payments. Figures follow the workbench conventions (exact amounts, closing rates, days past due).
-"""),
-    ("params", """
+# %% tags=["parameters"]
 # Parameters: papermill replaces these defaults (see workbench/credit/report.py)
 customer_id: str = "C000004"  # customer to investigate (a demo customer with financial statements)
 as_of: str = "2026-11-20"  # ISO date of the investigation
@@ -16,8 +28,8 @@ ledger: str = ""  # canonical ledger folder; empty means the built-in demo compa
 decisions: str = ""  # folder holding decisions.jsonl; empty means no journal is configured
 output_dir: str = "reports"  # folder for the machine-readable summary
 company: str = ""  # company name for the header; empty means the name in ledger.toml
-"""),
-    ("code", """
+
+# %%
 from pathlib import Path
 
 import polars as pl
@@ -32,15 +44,15 @@ cur, lcy = inv.currency, inv.limit_currency
 display.report_header(subtitle=f"{inv.customer_id} · {inv.name}")
 display.note(f"{inv.ledger.company} · customer {inv.customer_id} · amounts in {cur} at the closing rate of "
              f"{inv.as_of:%d %b %Y}; limits and exposure in the limit currency {lcy}")
-"""),
-    ("code", """
+
+# %%
 display.section("Identity and status", "Master data as held in the ledger")
 display.kpi_cards(investigation_cards(inv))
 display.show_table(tables.html_table(inv.identity, labels=IDENTITY_LABELS))
 if inv.hold_reasons:
     display.note("Hold recommended: " + "; ".join(inv.hold_reasons), kind="warning")
-"""),
-    ("code", """
+
+# %%
 display.section("Statement of account", "Open items with days past due, in document and reporting currency",
                 page_break=True)
 if inv.open_items.height:
@@ -61,8 +73,8 @@ display.show_table(tables.html_table(
     inv.aging.drop("customer_id"), caption="Aging by days past due",
     money_columns=["current", "1-30", "31-60", "61-90", "91-120", "120+", "gross_open", "unapplied_credit", "total"],
     currency=cur))
-"""),
-    ("code", """
+
+# %%
 display.section("Payment history", "Days after the due date of each invoice settled in the last 24 months",
                 page_break=True)
 display.show_png(credit_charts.payment_history_chart(inv.payment_history), alt="Payment delay per settled invoice")
@@ -70,13 +82,13 @@ display.show_table(tables.html_table(inv.behaviour_trend, labels=BEHAVIOUR_LABEL
                                      caption="Behaviour trend: last 6 months against the 6 months before"))
 display.note("DBT: amount-weighted days beyond terms (early payments count as 0). PAYDEX-style index from the "
              "amount-weighted average delay (80 means paid on the due date).")
-"""),
-    ("code", """
+
+# %%
 display.section("Score", "Scorecard factors and what each adds to or removes from the neutral score")
 display.show_table(tables.html_table(inv.score_factors, labels=SCORE_LABELS))
 display.note(inv.score.explanation)
-"""),
-    ("code", """
+
+# %%
 display.section("Limit recommendation", f"Three methods, the recommended limit and terms ({lcy})", page_break=True)
 display.show_table(tables.html_table(
     inv.limit_methods, labels={"method": "Method", "basis": "Basis", "limit": "Limit"},
@@ -92,8 +104,8 @@ if lim["approval_role"]:
 display.note(terms_note)
 if lim["notes"]:
     display.note("Notes: " + "; ".join(lim["notes"]))
-"""),
-    ("code", """
+
+# %%
 display.section("Exposure", f"Against the credit limit and the insured limit ({lcy} at the as-of rate)")
 ex = inv.exposure
 display.show_table(tables.html_table(
@@ -113,8 +125,8 @@ display.show_table(tables.html_table(
 if ex["over_limit"] or ex["over_insured_limit"]:
     display.note("Exposure is above the " + ("credit limit" if ex["over_limit"] else "insured limit") + ".",
                  kind="warning")
-"""),
-    ("code", """
+
+# %%
 display.section("Financial statements", "Ratios, Altman score and trend per statement period", page_break=True)
 fin = inv.financials
 if fin.height:
@@ -131,8 +143,8 @@ if fin.height:
         money_columns=["working_capital", "tangible_net_worth"]))
 else:
     display.note("No financial statements on file for this customer.")
-"""),
-    ("code", """
+
+# %%
 display.section("Journal and credit decisions", "Collections journal and the credit decisions log")
 display.note("The collections journal does not exist yet: contacts, promises and dunning levels cannot be shown.")
 if inv.decisions is None:
@@ -143,8 +155,8 @@ elif inv.decisions.height:
                                "outcome": "Outcome", "new_limit": "New limit", "approver": "Approver"}))
 else:
     display.note("The credit decisions log has no entry for this customer.")
-"""),
-    ("code", """
+
+# %%
 display.section("Open disputes and expected payments", "Disputed open items; forecast payment date per open item")
 if inv.disputes.height:
     display.show_table(tables.html_table(
@@ -162,8 +174,6 @@ display.show_table(tables.html_table(
     caption="Expected payments"))
 display.note("Expected date: the business day by which the item is paid with probability one half "
              "(empty when that is beyond the 13-week horizon).")
-"""),
-    ("code", """
+
+# %%
 summary = write_json(Path(output_dir) / "customer_summary.json", inv.as_json())
-"""),
-]
