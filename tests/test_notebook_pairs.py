@@ -23,7 +23,7 @@ from jupytext.paired_paths import paired_paths
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
-SCRIPTS = sorted((ROOT / "notebooks").glob("*.py"))
+SCRIPTS = sorted(p for p in (ROOT / "notebooks").glob("*.py") if p.name != "__init__.py")  # __init__: the package marker
 SYNC_HINT = "run `jupytext --sync notebooks/*.ipynb` (the newer file of each pair wins)"
 
 
