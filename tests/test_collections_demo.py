@@ -9,12 +9,12 @@ import pytest
 
 from workbench.collections.dunning import plan_run, state_from_journal
 from workbench.collections.interest import jurisdiction_for_country, late_interest
-from workbench.collections.letters import LetterRenderer
 from workbench.collections.locale import format_money
 from workbench.collections.policy import load_policy
 from workbench.demo.journal import seed_journal
 from workbench.journal import Journal
 from workbench.ledger import load_ledger
+from workbench.letters import LetterRenderer
 from workbench.money import to_money
 
 from .conftest import SMALL_AS_OF

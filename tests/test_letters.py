@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from workbench.collections.letters import (
-    DEFAULT_TEMPLATES_DIR, LetterError, LetterRenderer, StatementView, file_stem, template_for_level, text_table)
 from workbench.collections.locale import (
     babel_locale, format_date, format_money, format_percent, normalise_language)
 from workbench.collections.model import Communication, CreditLine, LetterLine, Sender, StatementLine
+from workbench.letters import (
+    DUNNING_TEMPLATES_DIR, LetterError, LetterRenderer, StatementView, file_stem, template_for_level, text_table)
 
 AS_OF = date(2026, 11, 20)
 LANGUAGES = ("en", "fr", "de", "es", "pt")
@@ -293,7 +293,7 @@ def test_language_is_case_insensitive_and_regional_forms_count(renderer: LetterR
 
 
 def test_every_language_has_every_template_and_label() -> None:
-    english = tomllib.loads((DEFAULT_TEMPLATES_DIR / "en" / "labels.toml").read_text(encoding="utf-8"))
+    english = tomllib.loads((DUNNING_TEMPLATES_DIR / "en" / "labels.toml").read_text(encoding="utf-8"))
 
     def keys(data: dict, prefix: str = "") -> set[str]:
         out = set()
@@ -303,7 +303,7 @@ def test_every_language_has_every_template_and_label() -> None:
 
     assert LetterRenderer(SENDER).languages == tuple(sorted(LANGUAGES))
     for lang in LANGUAGES:
-        folder = DEFAULT_TEMPLATES_DIR / lang
+        folder = DUNNING_TEMPLATES_DIR / lang
         labels = tomllib.loads((folder / "labels.toml").read_text(encoding="utf-8"))
         assert keys(labels) == keys(english), lang
         for name in (*TEMPLATES, "statement"):
@@ -316,7 +316,7 @@ def test_every_language_has_every_template_and_label() -> None:
 
 def test_missing_variable_fails_loudly(tmp_path: Path) -> None:
     templates = tmp_path / "dunning"
-    shutil.copytree(DEFAULT_TEMPLATES_DIR, templates)
+    shutil.copytree(DUNNING_TEMPLATES_DIR, templates)
     (templates / "en" / "reminder.j2").write_text(
         "{% extends layout %}{% block subject %}Hello{% endblock %}{% block greeting %}Hi{% endblock %}"
         "{% block body %}{{ comm.no_such_field }}{% endblock %}{% block closing %}{% endblock %}"
@@ -334,7 +334,7 @@ def test_missing_variable_fails_loudly(tmp_path: Path) -> None:
 
 def test_missing_label_fails_loudly(tmp_path: Path) -> None:
     templates = tmp_path / "dunning"
-    shutil.copytree(DEFAULT_TEMPLATES_DIR, templates)
+    shutil.copytree(DUNNING_TEMPLATES_DIR, templates)
     labels = templates / "de" / "labels.toml"
     labels.write_text(labels.read_text(encoding="utf-8").replace('total_due = "Zu zahlender Betrag"\n', ""),
                       encoding="utf-8")
@@ -344,7 +344,7 @@ def test_missing_label_fails_loudly(tmp_path: Path) -> None:
 
 def test_pdf_never_fetches_files_or_urls(tmp_path: Path) -> None:
     templates = tmp_path / "dunning"
-    shutil.copytree(DEFAULT_TEMPLATES_DIR, templates)
+    shutil.copytree(DUNNING_TEMPLATES_DIR, templates)
     letter = templates / "_layout" / "letter.html.j2"
     letter.write_text(letter.read_text(encoding="utf-8").replace("<body>", '<body><img src="logo.png">'),
                       encoding="utf-8")
@@ -532,7 +532,8 @@ def test_write_files_per_channel(renderer: LetterRenderer, tmp_path: Path, monke
 def test_docstring_examples() -> None:
     import doctest
 
-    from workbench.collections import locale, mail
+    from workbench.collections import locale
+    from workbench.letters import smtp
 
-    for module in (locale, mail):
+    for module in (locale, smtp):
         assert doctest.testmod(module).failed == 0, module.__name__

@@ -11,9 +11,9 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from workbench.collections.letters import LetterRenderer
-from workbench.collections.mail import MailError, RecipientRefusedError, SmtpSettings, send_messages
 from workbench.errors import WorkbenchError
+from workbench.letters import LetterRenderer
+from workbench.letters.smtp import MailError, RecipientRefusedError, SmtpSettings, send_messages
 
 from .test_letters import SENDER, make_comm
 
@@ -167,8 +167,8 @@ def test_a_recorded_run_sends_its_emails_and_a_dry_run_sends_none(smtp, tmp_path
 
     from tests.builders import inv, ledger
     from workbench.collections.policy import load_policy
-    from workbench.collections.run import carry_out
     from workbench.journal import Journal
+    from workbench.letters.run import carry_out
 
     settings, server = smtp
     customers = [

@@ -69,7 +69,8 @@ def dunning_run(
     starttls: Annotated[bool, typer.Option("--starttls")] = False,
 ) -> None:
     """Run dunning for a controlling date: one communication per customer, level and currency."""
-    from .collections.run import carry_out
+    from .letters.run import carry_out
+    from .reference_rates import load_reference_rates
     from .reports.sources import ledger_company
 
     if send and dry_run:
@@ -79,7 +80,7 @@ def dunning_run(
     led = _load(ledger)
     smtp = None
     if send:
-        from .collections.mail import SmtpSettings
+        from .letters.smtp import SmtpSettings
 
         smtp = SmtpSettings(host=smtp_host, port=smtp_port, starttls=starttls, username=smtp_user,
                             password_env=smtp_password_env)
@@ -89,7 +90,7 @@ def dunning_run(
     with _journal(journal, ledger, author) as book, Progress(console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task("writing letters and e-mails", total=None)
         outcome = carry_out(led, day, rules, out, journal=book, dry_run=dry_run, company=ledger_company(ledger),
-                            author=author, smtp=smtp,
+                            author=author, smtp=smtp, rates=load_reference_rates(),
                             progress=lambda done, total: bar.update(task, completed=done, total=total))
     summary = outcome.summary()
     typer.echo(json.dumps(summary, indent=2, ensure_ascii=False))

@@ -1,9 +1,11 @@
 """A dunning run for one controlling date: lines, levels and communications.
 
-Calculation only: :func:`plan_run` receives the ledger, the policy and the
+Calculation only: :func:`plan_run` receives the ledger, the policy, the
 journal's state (:class:`DunningState`, built at the edge by
-:func:`state_from_journal`) and returns a :class:`DunningRun`. Writing the
-letters and recording the run in the journal is :mod:`workbench.collections.run`.
+:func:`state_from_journal`) and the reference rates (read at the edge by
+:mod:`workbench.reference_rates`) and returns a :class:`DunningRun`.
+Recording the run in the journal is :mod:`workbench.collections.run`;
+writing its letters is :mod:`workbench.letters.run`.
 
 Rules (docs/dunning.md):
 
@@ -34,7 +36,8 @@ from ..errors import WorkbenchError
 from ..ledger.asof import open_items, unapplied_credit
 from ..ledger.model import Ledger
 from ..money import mills_to_decimal, to_money
-from .interest import fixed_compensation, jurisdiction_for_country, late_interest_on_balances, load_rate_tables
+from ..reference_rates import ReferenceRates, packaged_rates
+from .interest import fixed_compensation, jurisdiction_for_country, late_interest_on_balances
 from .model import Communication, CreditLine, LetterLine, StatementLine
 from .policy import CollectionsPolicy, DunningRules, Level
 from .promises import promise_status
@@ -161,11 +164,11 @@ def _convert(amount: Decimal, from_currency: str, to_currency: str, ledger: Ledg
 
 
 class _Claims:
-    """Interest and compensation of claimed items (rate tables loaded once per run)."""
+    """Interest and compensation of claimed items, at the reference rates handed to the run."""
 
-    def __init__(self, ledger: Ledger, as_of: date) -> None:
+    def __init__(self, ledger: Ledger, as_of: date, rates: ReferenceRates) -> None:
         self.ledger, self.as_of = ledger, as_of
-        self.tables = load_rate_tables()
+        self.tables = rates
         self.warnings: set[str] = set()
         self.bases: dict[tuple[str, str], set[str]] = {}
         self.rates: dict[tuple[str, str], set[tuple[str, Decimal]]] = {}
@@ -204,8 +207,14 @@ class _Claims:
         return to_money(_convert(amount, comp_currency, currency, self.ledger, self.as_of), currency)
 
 
-def plan_run(ledger: Ledger, as_of: date, policy: CollectionsPolicy, state: DunningState | None = None) -> DunningRun:
-    """Plan the dunning run of ``as_of``: every overdue item's level and the communications to send."""
+def plan_run(ledger: Ledger, as_of: date, policy: CollectionsPolicy, state: DunningState | None = None, *,
+             rates: ReferenceRates | None = None) -> DunningRun:
+    """Plan the dunning run of ``as_of``: every overdue item's level and the communications to send.
+
+    ``rates`` are the reference-rate tables of the statutory interest, loaded
+    by the caller (:func:`workbench.reference_rates.load_reference_rates`);
+    ``None`` takes the packaged tables.
+    """
     state = state or DunningState()
     if state.last_run is not None and as_of < state.last_run:
         raise DunningError(
@@ -215,7 +224,7 @@ def plan_run(ledger: Ledger, as_of: date, policy: CollectionsPolicy, state: Dunn
     items = open_items(ledger, as_of).filter(pl.col("due_date") < as_of).join(
         ledger.documents.select("key", "reference"), on="key", how="left")
     items = items.with_columns((pl.lit(as_of) - pl.col("due_date")).dt.total_days().alias("days_overdue"))
-    claims = _Claims(ledger, as_of)
+    claims = _Claims(ledger, as_of, rates if rates is not None else packaged_rates())
     alloc_map: dict[str, list[tuple[date, int]]] = {}
     for doc, day, amount in ledger.allocations.filter(
             pl.col("document_id").is_in(items["document_id"].implode()) & (pl.col("allocation_date") <= as_of)

@@ -22,6 +22,7 @@ from ..collections.dunning import plan_run, state_from_journal
 from ..collections.policy import CollectionsPolicy, load_policy
 from ..collections.run import record
 from ..collections.worklist import build_worklist, inputs_from_journal
+from ..reference_rates import load_reference_rates
 from ..ledger.asof import open_items
 from ..ledger.model import Ledger
 from ..money import mills_to_decimal
@@ -153,6 +154,7 @@ def seed_journal(ledger: Ledger, journal: object, as_of: date, *, seed: int = 42
     with journal.batch():
         seeder.escalations(fridays[0] - timedelta(days=60))
     grace = policy.default.promise_grace_days
+    rates = load_reference_rates()
     # collectors work every week up to the as-of date; the dunning runs are the Fridays before it
     for friday in [*fridays, last_friday + timedelta(weeks=1)]:
         monday = friday - timedelta(days=4)
@@ -172,7 +174,7 @@ def seed_journal(ledger: Ledger, journal: object, as_of: date, *, seed: int = 42
         if friday >= as_of:
             break
         state = state_from_journal(journal, ledger, friday, policy)
-        run = plan_run(ledger, friday, policy, state)
+        run = plan_run(ledger, friday, policy, state, rates=rates)
         record(journal, run, policy, {}, "dunning run", recorded_at=_moment(friday, 18))
     counts = journal.history().group_by("kind").len()
     return dict(counts.iter_rows())

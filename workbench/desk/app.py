@@ -31,9 +31,10 @@ from ..ledger.model import Ledger
 from ..money import minor_units, to_money
 from ..render.format import money
 from ..collections.dunning import DunningError, plan_run, state_from_journal
-from ..collections.letters import LetterRenderer
 from ..collections.policy import CollectionsPolicy, load_policy
 from ..collections.worklist import build_worklist, inputs_from_journal
+from ..letters import LetterRenderer
+from ..reference_rates import ReferenceRates, load_reference_rates
 from ..reports.sources import journal_target, open_ledger, resolve_ledger
 from . import views
 
@@ -85,6 +86,7 @@ class CollectorDesk:
         self.journal_entries = 0
         self._busy = False
         self._renderer: LetterRenderer | None = None
+        self._rates: ReferenceRates | None = None
         self._items = pl.DataFrame()
         self._customer: dict[str, Any] = {}
         self._build_widgets()
@@ -358,8 +360,10 @@ class CollectorDesk:
         cid = self._require_customer()
         if self._renderer is None:
             self._renderer = LetterRenderer(self.policy.make_sender(self.company))
+        if self._rates is None:
+            self._rates = load_reference_rates()
         try:
-            run = plan_run(self._sub, self.as_of, self.policy, self.state)
+            run = plan_run(self._sub, self.as_of, self.policy, self.state, rates=self._rates)
             shown = views.letter_preview(run, cid, self._renderer)
         except DunningError as exc:
             shown = views.error_html(str(exc))

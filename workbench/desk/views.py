@@ -26,8 +26,8 @@ from ..money import mills_to_decimal, minor_units, to_money
 from ..render.format import money
 from ..render.tables import html_table
 from ..collections.dunning import DunningRun, DunningState, item_status
-from ..collections.letters import LetterError, LetterRenderer
 from ..collections.model import Communication
+from ..letters import LetterError, LetterRenderer
 
 ERROR_STYLE = "color:#b00020"
 ITEM_COLUMNS = ("document_id", "doc_type", "doc_date", "due_date", "days_overdue", "currency", "open", "status")

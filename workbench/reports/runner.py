@@ -11,7 +11,8 @@
    (no code, no prompts, no stderr, no remote resources) and refuses a page
    that would load anything from the network;
 4. renders ``<name>.pdf`` from that HTML with WeasyPrint, fetching nothing
-   but ``data:`` URLs.
+   but ``data:`` URLs (:func:`workbench.render.pdf.render_pdf`, re-exported
+   here as ``render_pdf``).
 
 Kernel: for ``kernel_name="python3"`` the kernel is always started as
 ``sys.executable -m ipykernel_launcher`` (the interpreter running this code,
@@ -48,9 +49,10 @@ from workbench import __version__
 from workbench.errors import ReportError
 from workbench.render.display import HEADER_MIMETYPE
 from workbench import resources
+from workbench.render.pdf import render_pdf
+from workbench.render.templates import DEFAULT_TEMPLATES_DIR
 
 __all__ = [
-    "DEFAULT_TEMPLATES",
     "notebook_path",
     "ReportResult",
     "export_html",
@@ -59,7 +61,7 @@ __all__ = [
     "run_report",
 ]
 
-DEFAULT_TEMPLATES = resources.templates_dir()
+DEFAULT_TEMPLATES = DEFAULT_TEMPLATES_DIR
 """Directory holding the ``report/`` nbconvert template (``workbench.templates``)."""
 
 
@@ -271,7 +273,7 @@ def remote_references(html: str) -> list[str]:
     return finder.found
 
 
-def export_html(nb: nbformat.NotebookNode, *, templates: Path = DEFAULT_TEMPLATES, template_name: str = "report") -> str:
+def export_html(nb: nbformat.NotebookNode, *, templates: Path = DEFAULT_TEMPLATES_DIR, template_name: str = "report") -> str:
     """HTML of an executed notebook through the report template (no code shown)."""
     from nbconvert import HTMLExporter
     from nbconvert.preprocessors import TagRemovePreprocessor
@@ -295,15 +297,6 @@ def export_html(nb: nbformat.NotebookNode, *, templates: Path = DEFAULT_TEMPLATE
     )
     html, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": nb.metadata.get("report", {}).get("title", "Report")}})
     return html
-
-
-def render_pdf(html: str, target: Path) -> Path:
-    """Render ``html`` to a PDF at ``target`` with WeasyPrint, fetching only ``data:`` URLs."""
-    from weasyprint import HTML, URLFetcher
-
-    fetcher = URLFetcher(allowed_protocols={"data"}, fail_on_errors=True)
-    HTML(string=html, url_fetcher=fetcher).write_pdf(target)
-    return target
 
 
 # ---------------------------------------------------------------------- failure
@@ -428,7 +421,7 @@ def run_report(
     nb.metadata["report"] = fields
     nbformat.write(nb, executed)
 
-    html = export_html(_for_export(nb, lifted), templates=Path(templates or DEFAULT_TEMPLATES))
+    html = export_html(_for_export(nb, lifted), templates=Path(templates or DEFAULT_TEMPLATES_DIR))
     html_path = out_dir / f"{name}.html"
     html_path.write_text(html, encoding="utf-8")
     remote = remote_references(html)

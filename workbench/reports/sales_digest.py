@@ -115,9 +115,9 @@ def build_digests(ledger: Ledger, as_of: date, *, disputes: pl.DataFrame | None 
 
 
 def _environment() -> jinja2.Environment:
-    from ..resources import templates_dir
+    from ..render.templates import DEFAULT_TEMPLATES_DIR
 
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(templates_dir() / "report"),
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(DEFAULT_TEMPLATES_DIR / "report"),
                              autoescape=True, undefined=jinja2.StrictUndefined)
     env.filters["money"] = money
     return env

@@ -1,0 +1,148 @@
+"""Carry out a planned dunning run: write the letters, e-mails and run files, record it, maybe send.
+
+The output folder of a run holds ``summary.json``, ``communications.csv``
+(one row per communication with the file written), ``lines.csv`` (every
+overdue item with its level, claimed or skipped and why), ``skipped.csv``
+(communications not sent and why), ``phone_tasks.csv``, ``index.html`` (a
+preview page) and the ``emails/``, ``letters/`` and ``statements/`` folders.
+A dry run writes all of it but records nothing in the journal and sends
+nothing; its summary and preview say DRY RUN.
+
+This is presentation-side orchestration: the plan comes from
+:func:`workbench.collections.dunning.plan_run`, the journal entries from
+:func:`workbench.collections.run.record`, the files from
+:class:`~workbench.letters.render.LetterRenderer` and the sending from
+:mod:`workbench.letters.smtp`.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+
+from ..collections.dunning import DunningRun, DunningState, plan_run, state_from_journal
+from ..collections.policy import CollectionsPolicy
+from ..collections.run import record
+from ..exports import write_csv
+from ..ledger.model import Ledger
+from ..money import mills_to_decimal, to_money
+from ..reference_rates import ReferenceRates
+from .render import LetterRenderer
+from .smtp import SmtpSettings, send_messages
+
+__all__ = ["RunOutcome", "carry_out", "communications_frame"]
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """What a carried-out run produced."""
+
+    run: DunningRun
+    out_dir: Path
+    files: tuple[Path, ...]
+    dry_run: bool
+    run_id: int | None
+    sent: tuple[str, ...] = ()
+
+    def summary(self) -> dict[str, object]:
+        """The run's summary (also written to ``summary.json``)."""
+        return {**self.run.summary(), "dry_run": self.dry_run, "run_id": self.run_id,
+                "files": len(self.files), "sent": len(self.sent), "out_dir": str(self.out_dir)}
+
+
+def communications_frame(run: DunningRun, files: dict[tuple[str, str], str]) -> pl.DataFrame:
+    """One row per communication, with its totals and the file written for it."""
+    rows = [{
+        "customer_id": c.customer_id, "customer_name": c.customer_name, "collector": c.collector,
+        "currency": c.currency, "level": c.level, "level_name": c.level_name, "channel": c.channel,
+        "language": c.language, "email": c.email, "phone": c.phone, "items": len(c.lines),
+        "overdue": c.overdue_total, "credits": c.credit_total, "interest": c.interest_total,
+        "compensation": c.compensation_total, "fee": c.fee, "amount_due": c.amount_due,
+        "actions": ",".join(c.actions), "file": files.get((c.customer_id, c.currency), ""),
+    } for c in run.communications]
+    schema = {"customer_id": pl.String, "customer_name": pl.String, "collector": pl.String, "currency": pl.String,
+              "level": pl.Int64, "level_name": pl.String, "channel": pl.String, "language": pl.String,
+              "email": pl.String, "phone": pl.String, "items": pl.Int64, "overdue": pl.Decimal(38, 2),
+              "credits": pl.Decimal(38, 2), "interest": pl.Decimal(38, 2), "compensation": pl.Decimal(38, 2),
+              "fee": pl.Decimal(38, 2), "amount_due": pl.Decimal(38, 2), "actions": pl.String, "file": pl.String}
+    return pl.DataFrame(rows, schema=schema)
+
+
+def _preview(run: DunningRun, comms: pl.DataFrame, dry_run: bool, company: str) -> str:
+    """A self-contained HTML page listing the run's communications (customer text escaped)."""
+    e = html.escape
+    banner = "<p class='dry'>DRY RUN: nothing was recorded or sent.</p>" if dry_run else ""
+    rows = []
+    for r in comms.iter_rows(named=True):
+        link = f"<a href='{e(r['file'])}'>{e(Path(r['file']).name)}</a>" if r["file"] else ""
+        rows.append(
+            f"<tr><td>{e(r['customer_id'])}</td><td>{e(r['customer_name'])}</td><td>{e(r['collector'])}</td>"
+            f"<td>{r['level']} {e(r['level_name'])}</td><td>{e(r['channel'])}</td><td>{e(r['language'])}</td>"
+            f"<td class='n'>{r['items']}</td><td class='n'>{r['amount_due']:,.2f} {e(r['currency'])}</td>"
+            f"<td>{e(r['actions'])}</td><td>{link}</td></tr>")
+    skipped = "".join(
+        f"<tr><td>{e(r['customer_id'])}</td><td>{e(r['currency'])}</td><td>{e(r['reason'])}</td></tr>"
+        for r in run.skipped.iter_rows(named=True))
+    warnings = "".join(f"<li>{e(w)}</li>" for w in run.warnings)
+    return f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>Dunning run {run.as_of.isoformat()}</title>
+<style>body{{font-family:sans-serif;margin:2em;color:#222}} table{{border-collapse:collapse;font-size:13px}}
+td,th{{border-bottom:1px solid #ddd;padding:4px 8px;text-align:left}} .n{{text-align:right}}
+.dry{{background:#fff3cd;padding:8px;border:1px solid #e0c36a}}</style></head><body>
+<h1>Dunning run of {run.as_of.isoformat()}</h1><p>{e(company)} &middot; policy {e(run.policy)}</p>{banner}
+<p>{len(run.communications)} communications; {run.skipped.height} not sent.</p>
+{f'<h2>Warnings</h2><ul>{warnings}</ul>' if warnings else ''}
+<h2>Communications</h2><table><tr><th>Customer</th><th>Name</th><th>Collector</th><th>Level</th><th>Channel</th>
+<th>Language</th><th>Items</th><th>Amount due</th><th>Actions</th><th>File</th></tr>{''.join(rows)}</table>
+<h2>Not sent</h2><table><tr><th>Customer</th><th>Currency</th><th>Reason</th></tr>{skipped}</table>
+</body></html>"""
+
+
+def carry_out(ledger: Ledger, as_of: date, policy: CollectionsPolicy, out_dir: Path, *, journal: object | None = None,
+              dry_run: bool = False, company: str = "", author: str = "dunning run",
+              smtp: SmtpSettings | None = None, renderer: LetterRenderer | None = None,
+              progress: Callable[[int, int], None] | None = None,
+              rates: ReferenceRates | None = None) -> RunOutcome:
+    """Plan the run of ``as_of`` from the journal's state, write its files, and (unless dry) record and send it.
+
+    ``rates`` are the reference-rate tables of the interest (default: the
+    packaged ones, :func:`workbench.reference_rates.packaged_rates`).
+    ``progress(done, total)`` is called as communications are written (letters take a fraction of a second each).
+    """
+    state = state_from_journal(journal, ledger, as_of, policy) if journal is not None else DunningState()
+    run = plan_run(ledger, as_of, policy, state, rates=rates)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    renderer = renderer or LetterRenderer(sender=policy.make_sender(company))
+    written = []
+    total = len(run.communications)
+    for done, comm in enumerate(run.communications, start=1):
+        written.extend(renderer.write([comm], out_dir))
+        if progress is not None:
+            progress(done, total)
+    files = {(w.customer_id, w.currency): str(w.path.relative_to(out_dir)) for w in written
+             if w.kind in ("email", "letter")}
+    comms = communications_frame(run, files)
+    paths = [write_csv(comms, out_dir / "communications.csv"),
+             write_csv(run.lines.with_columns(
+                 pl.col("open").map_elements(lambda v: str(to_money(mills_to_decimal(v))), return_dtype=pl.String)),
+                 out_dir / "lines.csv"),
+             write_csv(run.skipped, out_dir / "skipped.csv"),
+             write_csv(comms.filter(pl.col("channel") == "phone"), out_dir / "phone_tasks.csv")]
+    (out_dir / "index.html").write_text(_preview(run, comms, dry_run, company), encoding="utf-8")
+    run_id, sent = None, ()
+    if not dry_run and journal is not None:
+        run_id = record(journal, run, policy, files, author)
+        if smtp is not None:
+            messages = [renderer.email_message(c) for c in run.communications if c.channel == "email" and c.email]
+            sent = tuple(send_messages(messages, smtp))
+    outcome = RunOutcome(run, out_dir, tuple([*paths, *(w.path for w in written)]),
+                         dry_run, run_id, sent)
+    (out_dir / "summary.json").write_text(json.dumps(outcome.summary(), indent=2, ensure_ascii=False) + "\n",
+                                          encoding="utf-8")
+    return outcome
