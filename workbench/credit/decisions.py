@@ -32,7 +32,6 @@ import polars as pl
 
 from ..errors import WorkbenchError
 from ..fx import FxTable
-from ._common import convert
 from ._num import fmt_amount
 from .policy import OUTCOMES, Policy, default_policy
 from .release import Decision
@@ -161,7 +160,7 @@ class DecisionLog:
                 f"limit in {currency} but approval thresholds are in {policy.currency}: pass fx= and as_of= "
                 "to convert at the as-of rate")
         else:
-            in_policy = convert(new, currency, policy.currency, fx, as_of)
+            in_policy = fx.convert(new, currency, policy.currency, as_of)
         role = policy.approval_role(in_policy)
         if role is not None:
             threshold = max(a for a, r in policy.approval_levels if in_policy > a)

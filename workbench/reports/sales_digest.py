@@ -23,7 +23,6 @@ from pathlib import Path
 import jinja2
 import polars as pl
 
-from ..aging import convert_at_as_of
 from ..ledger.asof import open_items
 from ..ledger.model import Ledger
 from ..money import converted_to_decimal, mills_to_decimal, to_money
@@ -63,8 +62,8 @@ def build_digests(ledger: Ledger, as_of: date, *, disputes: pl.DataFrame | None 
              .with_columns((pl.lit(as_of) - pl.col("due_date")).dt.total_days().alias("days_overdue"),
                            pl.lit(as_of).alias("as_of"))
              .join(customers.select("customer_id", "name", "sales_rep"), on="customer_id", how="left"))
-    per_rep = convert_at_as_of(ledger, items, ["as_of", "sales_rep"]).rename({"open": "overdue"})
-    per_rep_90 = convert_at_as_of(ledger, items.filter(pl.col("days_overdue") > 90), ["as_of", "sales_rep"])
+    per_rep = ledger.fx.convert_sums(items, ["as_of", "sales_rep"]).rename({"open": "overdue"})
+    per_rep_90 = ledger.fx.convert_sums(items.filter(pl.col("days_overdue") > 90), ["as_of", "sales_rep"])
     overdue = {r: converted_to_decimal(v) for _, r, v in per_rep.select("as_of", "sales_rep", "overdue").iter_rows()}
     over_90 = {r: converted_to_decimal(v) for _, r, v in per_rep_90.select("as_of", "sales_rep", "open").iter_rows()}
 
