@@ -29,7 +29,14 @@ from decimal import Decimal
 import polars as pl
 
 from .errors import MissingRateError
-from .money import RATE_DECIMALS, RATE_SCALE, converted_to_decimal, minor_units, round_ratio, scaled_to_decimal
+from .money import (
+    RATE_DECIMALS,
+    RATE_SCALE,
+    converted_to_decimal,
+    minor_units,
+    round_ratio_to_places,
+    scaled_to_decimal,
+)
 
 #: Decimal places kept by :meth:`FxTable.convert` when a cross-currency quotient does not end sooner.
 #: Far below any cent tie: for amounts with up to 15 decimals and rates below 10**6 per unit, the
@@ -55,7 +62,11 @@ def reporting_value(mills: int, rate: int) -> int:
 
 
 def _ratio(amount: Decimal | int, source_rate: int, target_rate: int) -> tuple[int, int, int]:
-    """``amount × source_rate / target_rate`` as ``(numerator, denominator, exponent of amount)``."""
+    """``amount × source_rate / target_rate`` as ``(numerator, denominator, exponent of amount)``.
+
+    A negative zero amount (``-0.00``) gives numerator 0: callers that keep the
+    sign of zero, as Decimal arithmetic does, check ``amount`` themselves.
+    """
     value = Decimal(amount)
     if not value.is_finite():
         raise ValueError(f"cannot convert a non-finite amount: {amount!r}")
@@ -65,7 +76,7 @@ def _ratio(amount: Decimal | int, source_rate: int, target_rate: int) -> tuple[i
     return num * int(source_rate), den * int(target_rate), int(value.as_tuple().exponent)
 
 
-def _ratio_to_decimal(num: int, den: int, ideal_exponent: int) -> Decimal:
+def _ratio_to_decimal(num: int, den: int, ideal_exponent: int, negative_zero: bool = False) -> Decimal:
     """An integer ratio as a Decimal: exact if it ends within CROSS_DECIMALS places, else rounded there.
 
     Like a Decimal division, an exact result keeps the amount's exponent when it can
@@ -74,14 +85,15 @@ def _ratio_to_decimal(num: int, den: int, ideal_exponent: int) -> Decimal:
     places = max(CROSS_DECIMALS, -ideal_exponent)
     scaled, rest = divmod(num * 10**places, den)
     if rest:
-        return scaled_to_decimal(round_ratio(num * 10**places, den), places)
+        return round_ratio_to_places(num, den, places)
     exponent = -places
     while exponent < ideal_exponent and scaled % 10 == 0 and scaled:
         scaled //= 10
         exponent += 1
     if scaled == 0:
         exponent = ideal_exponent
-    return scaled_to_decimal(scaled, -exponent)
+    value = scaled_to_decimal(scaled, -exponent)
+    return value.copy_negate() if negative_zero else value
 
 
 @dataclass(frozen=True)
@@ -140,7 +152,7 @@ class FxTable:
         if source == target:
             return Decimal(amount)
         num, den, exponent = _ratio(amount, self.rate_scaled(source, on), self.rate_scaled(target, on))
-        return _ratio_to_decimal(num, den, exponent)
+        return _ratio_to_decimal(num, den, exponent, negative_zero=num == 0 and Decimal(amount).is_signed())
 
     def convert_money(self, amount: Decimal | int, source: str, target: str, on: date,
                       places: int | None = None) -> Decimal:
@@ -155,7 +167,8 @@ class FxTable:
             num, den = Decimal(amount).as_integer_ratio()
         else:
             num, den, _ = _ratio(amount, self.rate_scaled(source, on), self.rate_scaled(target, on))
-        return scaled_to_decimal(round_ratio(num * 10**digits, den), digits)
+        value = round_ratio_to_places(num, den, digits)
+        return value.copy_negate() if num == 0 and Decimal(amount).is_signed() else value
 
     def from_reporting(self, value: int, target: str, on: date) -> Decimal:
         """A converted Int128 value (reporting currency, scale 10**15) in ``target`` at ``on`` (unrounded)."""

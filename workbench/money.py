@@ -94,6 +94,19 @@ def round_ratio(numerator: int, denominator: int) -> int:
     return quotient
 
 
+def round_ratio_to_places(numerator: int, denominator: int, places: int) -> Decimal:
+    """``numerator / denominator`` rounded half-even to ``places`` decimals, as a Decimal (exact integer arithmetic).
+
+    Like ``Decimal.quantize``, a negative value that rounds to nothing keeps its sign (``-0.00``).
+
+    >>> round_ratio_to_places(2345, 1000, 2), round_ratio_to_places(-1, 1000, 2), round_ratio_to_places(1, 3, 4)
+    (Decimal('2.34'), Decimal('-0.00'), Decimal('0.3333'))
+    """
+    units = round_ratio(numerator * 10**places, denominator)
+    value = scaled_to_decimal(units, places)
+    return value.copy_negate() if units == 0 and numerator < 0 else value
+
+
 def to_money(value: Decimal | int, currency: str | None = None) -> Decimal:
     """Round an exact amount half-even to the currency's minor units.
 
@@ -109,8 +122,7 @@ def converted_to_money(value: int, currency: str | None = None) -> Decimal:
     >>> converted_to_money(1_234_565_000_000_000_000, "EUR"), converted_to_money(1_234_575 * 10**12, "EUR")
     (Decimal('1234.56'), Decimal('1234.58'))
     """
-    places = 2 if currency is None else minor_units(currency)
-    return scaled_to_decimal(round_ratio(int(value), 10 ** (CONVERTED_DECIMALS - places)), places)
+    return round_ratio_to_places(int(value), CONVERTED_SCALE, 2 if currency is None else minor_units(currency))
 
 
 def money_text(value: Decimal | int, currency: str | None = None) -> str:
