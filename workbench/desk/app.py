@@ -28,7 +28,7 @@ from ..errors import WorkbenchError
 from ..journal import Journal, JournalError
 from ..ledger.model import Ledger
 from ..money import AmountError, minor_units, parse_amount, to_money
-from ..render.format import money
+from ..render.format import money_grouped
 from ..collections.dunning import DunningError, plan_run, state_from_journal
 from ..collections.letters import LetterRenderer
 from ..collections.policy import CollectionsPolicy, load_policy
@@ -272,7 +272,7 @@ class CollectorDesk:
             self.promise_amount.value = self._default_amount(self.promise_currency.value)
             self.promise_pay_by.value = self.as_of + timedelta(days=PROMISE_DAYS)
             self.dispute_docs.options = [
-                (f"{d} · due {due.isoformat()} · {money(amount)} {cur} · {status}", d)
+                (f"{d} · due {due.isoformat()} · {money_grouped(amount)} {cur} · {status}", d)
                 for d, due, amount, cur, status in docs.select(
                     "document_id", "due_date", "open", "currency", "status").iter_rows()]
             self.dispute_docs.value = ()
@@ -317,7 +317,7 @@ class CollectorDesk:
             self._error(str(exc))
             raise
         docs = self._overdue().get(currency, (Decimal(0), []))[1]
-        shown = money(value, decimals=minor_units(str(currency)))
+        shown = money_grouped(value, decimals=minor_units(str(currency)))
         return self._write(
             lambda: self.journal.add_promise(cid, value, currency, pay_by, promised_on=self.as_of,
                                              document_ids=docs, author=self.author),

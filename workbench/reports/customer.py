@@ -32,7 +32,7 @@ from ..fx import to_reporting
 from ..ledger.asof import unapplied_credit
 from ..ledger.model import Ledger
 from ..money import AMOUNT_DECIMALS, converted_money_column, scaled_money_column
-from ..render.format import money as fmt_money
+from ..render.format import money_grouped
 from .weekly import open_item_view
 
 __all__ = ["Investigation", "Params", "UnknownCustomerError", "build", "investigation_cards", "write_json"]
@@ -309,8 +309,8 @@ def build(full: Ledger, params: Params, *, decisions: pl.DataFrame | None = None
         [{"component": k, "included": k in expo["included"], "amount": expo[k]} for k in COMPONENTS],  # type: ignore[operator]
         schema={"component": pl.String, "included": pl.Boolean, "amount": pl.Decimal(38, 3)})
 
-    limit_text = "" if limits["current_limit"] is None else fmt_money(limits["current_limit"], ccy)  # type: ignore[arg-type]
-    insured_text = "none" if limits["insured_limit"] is None else fmt_money(limits["insured_limit"], ccy)  # type: ignore[arg-type]
+    limit_text = "" if limits["current_limit"] is None else money_grouped(limits["current_limit"], ccy)  # type: ignore[arg-type]
+    insured_text = "none" if limits["insured_limit"] is None else money_grouped(limits["insured_limit"], ccy)  # type: ignore[arg-type]
 
     items = statement_of_account(led, cid, day)
     ag = aging(led, day, by="customer").filter(pl.col("customer_id") == cid)

@@ -26,7 +26,7 @@ import polars as pl
 from ..ledger.asof import open_items
 from ..ledger.model import Ledger
 from ..money import converted_to_decimal, mills_to_decimal, to_money
-from ..render.format import money
+from ..render.format import money_grouped
 from ..render.files import safe_name
 
 BROKEN_PROMISE_DAYS = 30
@@ -87,7 +87,7 @@ def build_digests(ledger: Ledger, as_of: date, *, disputes: pl.DataFrame | None 
         broken = (promises.filter((pl.col("status") == "broken") & (pl.col("deadline") >= window))
                   .sort("pay_by").unique(subset="customer_id", keep="last", maintain_order=True))
         for row in broken.iter_rows(named=True):  # the latest broken promise of each customer
-            ask(row["customer_id"], f"Promise of {money(mills_to_decimal(row['amount']))} {row['currency']} due "
+            ask(row["customer_id"], f"Promise of {money_grouped(mills_to_decimal(row['amount']))} {row['currency']} due "
                                     f"{row['pay_by'].isoformat()} was broken: please support collection")
     if escalations is not None:
         handed = escalations.filter(pl.col("action").is_in(["agency", "lawyer"]) & (pl.col("event_date") <= as_of))
@@ -118,7 +118,7 @@ def _environment() -> jinja2.Environment:
 
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(DEFAULT_TEMPLATES / "report"),
                              autoescape=True, undefined=jinja2.StrictUndefined)
-    env.filters["money"] = money
+    env.filters["money"] = money_grouped
     return env
 
 
