@@ -31,6 +31,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..ledger.model import Ledger
+from ..money import parse_amount
 from ._common import subset
 from ._num import fmt_amount
 from .exposure import exposure_results, hold_reasons, highest_dunning_level
@@ -110,7 +111,7 @@ def check_order(ledger: Ledger, customer_id: str, amount: Decimal | int | str, a
     Returns a :class:`Decision`; ``decision.reasons`` lists why it is not a release.
     """
     policy = policy or default_policy()
-    value = Decimal(str(amount))
+    value = parse_amount(amount)
     if value <= 0:
         raise ValueError(f"order amount must be positive, got {amount!r}")
     outcomes = policy.release_outcomes
