@@ -110,10 +110,18 @@ def round_ratio_to_places(numerator: int, denominator: int, places: int) -> Deci
 def to_money(value: Decimal | int, currency: str | None = None) -> Decimal:
     """Round an exact amount half-even to the currency's minor units.
 
+    The same figure as ``Decimal.quantize`` (``-0.001`` gives ``-0.00``), computed on
+    integers so that no Decimal context limits the number of digits.
+
     >>> to_money(Decimal("2.345")), to_money(Decimal("2.355"))
     (Decimal('2.34'), Decimal('2.36'))
     """
-    return Decimal(value).quantize(quantum(currency), rounding=ROUND_HALF_EVEN)
+    number = Decimal(value)
+    if not number.is_finite():
+        return number.quantize(quantum(currency), rounding=ROUND_HALF_EVEN)
+    numerator, denominator = number.as_integer_ratio()
+    rounded = round_ratio_to_places(numerator, denominator, 2 if currency is None else minor_units(currency))
+    return rounded.copy_negate() if numerator == 0 and number.is_signed() else rounded
 
 
 def converted_to_money(value: int, currency: str | None = None) -> Decimal:
