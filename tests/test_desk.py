@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 
 from tests.builders import alloc, inv, ledger, pay
-from workbench.desk.app import ALL, CollectorDesk, DeskError, open_desk, parse_amount
+from workbench.desk.app import ALL, CollectorDesk, DeskError, open_desk, promise_amount
 from workbench.journal import Journal, JournalError
 
 AS_OF = date(2026, 11, 20)
@@ -163,10 +163,10 @@ def test_buttons_read_the_forms_and_a_bad_amount_writes_nothing(small) -> None:
     desk.dispute_button.click()
     assert book.disputes().select("document_ids", "reason", "owner").row(0) == (["B1"], "missing PO", "Sue")
     assert book.history().height == 3
-    assert parse_amount("1,234.5") == parse_amount(" 1234.50 ")
+    assert promise_amount("1,234.5") == promise_amount(" 1234.50 ")
     for bad in ("0", "-5", "1.2.3", ""):
         with pytest.raises(JournalError):
-            parse_amount(bad)
+            promise_amount(bad)
 
 
 def test_letter_preview_shows_the_next_letter_or_why_there_is_none(small) -> None:

@@ -13,7 +13,7 @@ import polars as pl
 import pytest
 
 from workbench.render import charts, display
-from workbench.render.format import MISSING, Delta, days, delta, money, money_short, pct
+from workbench.render.format import MISSING, Delta, days, delta, money_grouped, money_short, pct
 from workbench.render.tables import html_table
 
 FIXTURES = Path(__file__).parent / "fixtures" / "reports"
@@ -40,18 +40,18 @@ HOSTILE = "<script>alert(1)</script>"
     ],
 )
 def test_money(value: Any, currency: str | None, expected: str) -> None:
-    assert money(value, currency) == expected
+    assert money_grouped(value, currency) == expected
 
 
 def test_money_decimals_and_refuses_float() -> None:
-    assert money(Decimal("1234.5"), decimals=0) == "1,234"
-    assert money(Decimal("1235.5"), decimals=0) == "1,236"
+    assert money_grouped(Decimal("1234.5"), decimals=0) == "1,234"
+    assert money_grouped(Decimal("1235.5"), decimals=0) == "1,236"
     with pytest.raises(TypeError, match="float"):
-        money(1.5)  # type: ignore[arg-type]
+        money_grouped(1.5)  # type: ignore[arg-type]
     with pytest.raises(TypeError):
-        money(True)  # type: ignore[arg-type]
+        money_grouped(True)  # type: ignore[arg-type]
     with pytest.raises(ValueError):
-        money(Decimal("NaN"))
+        money_grouped(Decimal("NaN"))
 
 
 @pytest.mark.parametrize(

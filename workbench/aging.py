@@ -16,7 +16,7 @@ import polars as pl
 
 from .ledger.asof import open_items, unapplied_credit
 from .ledger.model import Ledger
-from .money import CONVERTED_DECIMALS, cents_to_decimal, minor_units, round_scaled
+from .money import converted_money_column
 
 Basis = Literal["due_date", "doc_date"]
 GROUPINGS = ("customer", "entity", "country", "collector", "currency", "segment", "sales_rep")
@@ -63,31 +63,6 @@ def age_expr(basis: Basis = "due_date") -> pl.Expr:
     return (pl.col("as_of") - pl.col(column)).dt.total_days()
 
 
-def rates_frame(ledger: Ledger, dates: Sequence[date], currencies: Sequence[str]) -> pl.DataFrame:
-    """``(as_of, currency, rate)`` for each date and currency (closing rates)."""
-    parts = [ledger.fx.rates_on(list(currencies), d).with_columns(pl.lit(d, pl.Date).alias("as_of")) for d in dates]
-    if not parts:
-        return pl.DataFrame(schema={"currency": pl.String, "rate": pl.Int64, "as_of": pl.Date})
-    return pl.concat(parts)
-
-
-def convert_at_as_of(ledger: Ledger, frame: pl.DataFrame, keys: Sequence[str], value: str = "open") -> pl.DataFrame:
-    """Sum ``value`` per ``keys`` in document currency, then convert at each as-of rate.
-
-    Returns ``keys`` + ``value`` as an Int128 at scale 10**15 (exact).
-    """
-    per_cur = frame.group_by([*keys, "currency"]).agg(pl.col(value).sum())
-    if "as_of" not in keys:
-        raise ValueError("convert_at_as_of needs as_of among the keys")
-    rates = rates_frame(ledger, per_cur["as_of"].unique().sort().to_list(), per_cur["currency"].unique().to_list())
-    return (
-        per_cur.join(rates, on=["as_of", "currency"], how="left")
-        .with_columns((pl.col(value).cast(pl.Int128) * pl.col("rate").cast(pl.Int128)).alias(value))
-        .group_by(list(keys))
-        .agg(pl.col(value).sum())
-    )
-
-
 def _with_group(ledger: Ledger, frame: pl.DataFrame, by: str | None) -> pl.DataFrame:
     if by is None:
         return frame.with_columns(pl.lit("all").alias("group"))
@@ -113,12 +88,12 @@ def aging_exact(ledger: Ledger, dates: Sequence[date], *, by: str | None = None,
     needed = ["customer_id", "currency", "due_date", "doc_date", "entity"]
     items = open_items(ledger, dates, columns=needed)
     items = _with_group(ledger, items, by).with_columns(buckets.expr(age_expr(basis)).alias("bucket"))
-    open_part = convert_at_as_of(ledger, items, ["as_of", "group", "bucket"])
+    open_part = ledger.fx.convert_sums(items, ["as_of", "group", "bucket"])
     credit = _with_group(ledger, unapplied_credit(ledger, dates, columns=["customer_id", "currency", "entity"]),
                          by).with_columns(
         pl.lit("unapplied_credit").alias("bucket")
     )
-    credit_part = convert_at_as_of(ledger, credit, ["as_of", "group", "bucket"])
+    credit_part = ledger.fx.convert_sums(credit, ["as_of", "group", "bucket"])
     return pl.concat([open_part, credit_part]).rename({"open": "value"})
 
 
@@ -148,7 +123,6 @@ def aging_history(ledger: Ledger, dates: Sequence[date], *, by: str | None = Non
 def shape_aging(long: pl.DataFrame, buckets: Buckets, currency: str, by: str | None) -> pl.DataFrame:
     """Pivot the long exact aging into rounded report columns."""
     labels = buckets.labels
-    places = minor_units(currency)
     keys = ["as_of", "group"]
     wide = long.pivot(on="bucket", index=keys, values="value", aggregate_function="sum")
     for col in [*labels, "unapplied_credit"]:
@@ -160,9 +134,7 @@ def shape_aging(long: pl.DataFrame, buckets: Buckets, currency: str, by: str | N
     ).with_columns((pl.col("gross_open") - pl.col("unapplied_credit")).alias("total"))
     money_cols = [*labels, "gross_open", "unapplied_credit", "total"]
     wide = wide.filter(pl.any_horizontal(pl.col(c) != 0 for c in money_cols))
-    wide = wide.with_columns(
-        cents_to_decimal(round_scaled(pl.col(c), CONVERTED_DECIMALS, places), places).alias(c) for c in money_cols
-    )
+    wide = wide.with_columns(converted_money_column(pl.col(c), currency).alias(c) for c in money_cols)
     name = {"customer": "customer_id"}.get(by or "", by)
     wide = wide.sort(keys)
     if by is None:

@@ -14,6 +14,7 @@ from decimal import Decimal, localcontext
 
 import polars as pl
 
+from .fx import to_reporting
 from .ledger.model import Ledger
 
 #: (signed average payment delay in days, index) points, linear between, flat outside.
@@ -58,7 +59,7 @@ def settled_documents(ledger: Ledger, ids: Sequence[str] = SETTLED_IDS) -> pl.Da
     rated = ledger.fx.rates_for(keys, "doc_date")
     return docs.join(rated, on=["currency", "doc_date"], how="left").select(
         *ids, "consumed",
-        (pl.col("amount").cast(pl.Int128) * pl.col("rate").cast(pl.Int128)).alias("weight"),
+        to_reporting("amount").alias("weight"),
         (pl.col("consumed") - pl.col("doc_date")).dt.total_days().alias("days_to_pay"),
         (pl.col("consumed") - pl.col("due_date")).dt.total_days().alias("delay"),
     )

@@ -333,17 +333,17 @@ def credit_check(
     policy: PolicyOpt = None,
 ) -> None:
     """Order release check: release, hold or refer, with the reasons (exit 0 whatever the outcome)."""
-    from decimal import Decimal, InvalidOperation
-
     from .credit import check_order, load_policy
+    from .money import AmountError, parse_amount
 
     day = _date(as_of)
     try:
-        value = Decimal(amount.strip())
-    except InvalidOperation:
+        value = parse_amount(amount, sign="positive")
+    except AmountError as exc:
+        if exc.kind == "range":
+            _fail(f"--amount {amount!r} must be a positive amount")
         _fail(f"--amount {amount!r} is not a decimal number such as 12500.00")
-    if not value.is_finite() or value <= 0:
-        _fail(f"--amount {amount!r} must be a positive amount")
+        raise
     decision = check_order(_load(ledger), customer, value, day, load_policy(policy), currency=currency)
     if fmt is CreditFormat.json:
         typer.echo(json.dumps(decision.as_dict(), indent=2, ensure_ascii=False))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
@@ -155,12 +155,15 @@ def _opt_date(text: str | None, name: str) -> date | None:
 
 
 def _amount(text: str | None) -> Decimal | None:
+    """``--amount`` read by :func:`workbench.money.parse_amount` (sign and decimals are the journal's to check)."""
+    from .money import AmountError, parse_amount
+
     if text is None:
         return None
     try:
-        return Decimal(text)
-    except InvalidOperation:
-        _fail(f"--amount {text!r} is not a number")
+        return parse_amount(text)
+    except AmountError as exc:
+        _fail(f"--amount {text!r} is not a number" if exc.kind != "range" else f"--amount {text!r} is {exc.problem}")
         raise
 
 

@@ -16,8 +16,9 @@ from decimal import Decimal, localcontext
 
 import polars as pl
 
-from .aging import DEFAULT_BUCKETS, Buckets, age_expr, convert_at_as_of
+from .aging import DEFAULT_BUCKETS, Buckets, age_expr
 from .behaviour import behaviour_sums, paydex, ratio, round2, settled_documents
+from .fx import to_reporting
 from .ledger.asof import open_items, unapplied_credit
 from .ledger.model import Ledger
 from .money import converted_to_decimal, to_money
@@ -82,7 +83,7 @@ def daily_billings(ledger: Ledger) -> pl.DataFrame:
     rated = ledger.fx.rates_for(per_day.select("currency", "doc_date"), "doc_date")
     return (
         per_day.join(rated, on=["currency", "doc_date"], how="left")
-        .select("doc_date", (pl.col("amount").cast(pl.Int128) * pl.col("rate").cast(pl.Int128)).alias("value"))
+        .select("doc_date", to_reporting("amount").alias("value"))
         .group_by("doc_date").agg(pl.col("value").sum()).sort("doc_date")
     )
 
@@ -197,9 +198,9 @@ def kpi_history(ledger: Ledger, dates: Sequence[date], *, entity: str | None = N
         chunk = all_dates[start:start + HISTORY_CHUNK]
         items = open_items(led, chunk, columns=["currency", "due_date"]).with_columns(
             buckets.expr(age_expr()).alias("bucket"), (age_expr() > 90).alias("over_90"))
-        conv_parts.append(convert_at_as_of(led, items, ["as_of", "bucket", "over_90"]))
+        conv_parts.append(led.fx.convert_sums(items, ["as_of", "bucket", "over_90"]))
         del items
-        credit_parts.append(convert_at_as_of(led, unapplied_credit(led, chunk, columns=["currency"]), ["as_of"]))
+        credit_parts.append(led.fx.convert_sums(unapplied_credit(led, chunk, columns=["currency"]), ["as_of"]))
     conv, credit = pl.concat(conv_parts), pl.concat(credit_parts)
     per_date: dict[date, dict[str, int]] = {d: {} for d in all_dates}
     for d, bucket, over, value in conv.iter_rows():

@@ -14,8 +14,9 @@ from decimal import Decimal
 
 import polars as pl
 
+from ..fx import reporting_value
 from ..ledger.model import Ledger
-from ..money import mills_to_decimal, to_money
+from ..money import converted_to_money, mills_to_decimal
 from .promises import promise_status
 
 ACTION_COLUMNS = ("collector", "calls", "emails", "meetings", "letters_in", "promises", "disputes", "notes",
@@ -103,10 +104,6 @@ def actions_by_collector(frames: JournalFrames, ledger: Ledger, first: date, las
         "total", descending=True)
 
 
-def _to_reporting(ledger: Ledger, amount_mills: int, currency: str, on: date) -> Decimal:
-    return mills_to_decimal(amount_mills) * ledger.fx.rate(currency, on)
-
-
 def week_activity(frames: JournalFrames, ledger: Ledger, as_of: date, grace_days: int = 2) -> WeekActivity:
     """The activity of the seven days ending on ``as_of``."""
     first, last = as_of - timedelta(days=6), as_of
@@ -115,9 +112,9 @@ def week_activity(frames: JournalFrames, ledger: Ledger, as_of: date, grace_days
     due = (status.filter(_in("pay_by", first, last)).join(names, on="customer_id", how="left")
            .sort("pay_by", "customer_id"))
     counts = {s: due.filter(pl.col("status") == s).height for s in ("kept", "broken", "pending")}
-    amounts = {s: to_money(sum((_to_reporting(ledger, a, c, as_of) for a, c in
-                                due.filter(pl.col("status") == s).select("amount", "currency").iter_rows()),
-                               Decimal(0)), ledger.reporting_currency) for s in counts}
+    amounts = {s: converted_to_money(sum(reporting_value(a, ledger.fx.rate_scaled(c, as_of)) for a, c in
+                                         due.filter(pl.col("status") == s).select("amount", "currency").iter_rows()),
+                                     ledger.reporting_currency) for s in counts}
     shown_due = due.select(
         "customer_id", "name", "collector", "currency",
         pl.col("amount").map_elements(lambda v: mills_to_decimal(v), return_dtype=pl.Decimal(38, 3)).alias("promised"),

@@ -155,14 +155,6 @@ def _skip_reason(row: Mapping[str, object], customer: Mapping[str, object], rule
     return ""
 
 
-def _convert(amount: Decimal, from_currency: str, to_currency: str, ledger: Ledger, on: date) -> Decimal:
-    """``amount`` in another currency through the reporting currency's rates (exact, unrounded)."""
-    if from_currency == to_currency:
-        return amount
-    reporting = amount * ledger.fx.rate(from_currency, on)
-    return reporting / ledger.fx.rate(to_currency, on)
-
-
 class _Claims:
     """Interest and compensation of claimed items, at the reference rates handed to the run."""
 
@@ -202,9 +194,9 @@ class _Claims:
     def compensation(self, jurisdiction: str, open_amount: Decimal, currency: str) -> Decimal:
         debt = open_amount
         if jurisdiction == "UK" and currency != "GBP":
-            debt = _convert(open_amount, currency, "GBP", self.ledger, self.as_of)
+            debt = self.ledger.fx.convert(open_amount, currency, "GBP", self.as_of)
         amount, comp_currency = fixed_compensation(jurisdiction, debt, "GBP" if jurisdiction == "UK" else currency)
-        return to_money(_convert(amount, comp_currency, currency, self.ledger, self.as_of), currency)
+        return self.ledger.fx.convert_money(amount, comp_currency, currency, self.as_of)
 
 
 def plan_run(ledger: Ledger, as_of: date, policy: CollectionsPolicy, state: DunningState | None = None, *,

@@ -153,9 +153,12 @@ class LocaleFormat:
         """The Babel locale used."""
         return babel_locale(self.language, self.country)
 
-    def money(self, amount: Decimal | int, currency: str) -> str:
-        """See :func:`format_money`."""
+    def format_money(self, amount: Decimal | int, currency: str) -> str:
+        """``amount`` written the way this customer's locale writes money (see the module's :func:`format_money`)."""
         return format_money(amount, currency, self.language, self.country)
+
+    #: Old name, still called by :mod:`workbench.collections.letters` (its ``money`` template filter).
+    money = format_money
 
     def date(self, d: date, style: str = "long") -> str:
         """See :func:`format_date`."""

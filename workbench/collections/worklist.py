@@ -20,7 +20,7 @@ from decimal import Decimal
 
 import polars as pl
 
-from ..aging import convert_at_as_of
+from ..fx import reporting_value
 from ..ledger.asof import open_items
 from ..ledger.model import Ledger
 from ..money import converted_to_decimal, mills_to_decimal, to_money
@@ -91,9 +91,9 @@ def _customer_figures(ledger: Ledger, as_of: date, disputed: frozenset[str]) -> 
     overdue = items.filter(pl.col("dpd") > 0)
     keys = ["as_of", "customer_id"]
     frames = [
-        convert_at_as_of(ledger, items, keys).rename({"open": "open_total"}),
-        convert_at_as_of(ledger, overdue, keys).rename({"open": "overdue"}),
-        convert_at_as_of(ledger, overdue.filter(pl.col("in_dispute")), keys).rename({"open": "disputed_overdue"}),
+        ledger.fx.convert_sums(items, keys).rename({"open": "open_total"}),
+        ledger.fx.convert_sums(overdue, keys).rename({"open": "overdue"}),
+        ledger.fx.convert_sums(overdue.filter(pl.col("in_dispute")), keys).rename({"open": "disputed_overdue"}),
         overdue.group_by(keys).agg(pl.col("dpd").max().alias("oldest_days")),
     ]
     out = frames[0]
@@ -111,7 +111,7 @@ def _courtesy(ledger: Ledger, as_of: date, rules: WorklistRules) -> dict[str, li
     out: dict[str, list[str]] = {}
     for cust, doc, cur, due, amount, rate in soon.join(rates, on="currency").sort("due_date").select(
             "customer_id", "document_id", "currency", "due_date", "open", "rate").iter_rows():
-        value = converted_to_decimal(int(amount) * int(rate))
+        value = converted_to_decimal(reporting_value(amount, rate))
         if value >= rules.courtesy_min_amount:
             out.setdefault(cust, []).append(
                 f"invoice {doc} of {_amount(mills_to_decimal(amount), cur)} falls due {due.isoformat()}")

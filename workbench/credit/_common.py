@@ -1,18 +1,16 @@
-"""Shared helpers of the credit modules: ledger subsets, calendar months, currency conversion."""
+"""Shared helpers of the credit modules: ledger subsets, calendar months, flags.
+
+Currency conversion is :class:`workbench.fx.FxTable`'s (``convert``, ``convert_money``, ``from_reporting``)."""
 
 from __future__ import annotations
 
 import calendar
 from collections.abc import Iterable
 from datetime import date
-from decimal import Decimal
 
 import polars as pl
 
-from ..fx import FxTable
 from ..ledger.model import Ledger
-from ..money import AMOUNT_DECIMALS, CONVERTED_DECIMALS
-from ._num import div
 
 
 def months_before(day: date, months: int) -> date:
@@ -38,40 +36,6 @@ def subset(ledger: Ledger, customer_ids: Iterable[str]) -> Ledger:
         docs, pays, allocs, ledger.fx, ledger.orders.filter(pl.col("customer_id").is_in(ids)),
         ledger.financials.filter(pl.col("customer_id").is_in(ids)), ledger.report,
     )
-
-
-def cross_rate(fx: FxTable, source: str, target: str, on: date) -> Decimal:
-    """Value of one unit of ``source`` in ``target`` on ``on`` (via the reporting currency, exact to 80 digits).
-
-    Raises :class:`~workbench.errors.MissingRateError` when either currency has no rate.
-    """
-    if source == target:
-        return Decimal(1)
-    value = div(fx.rate_scaled(source, on), fx.rate_scaled(target, on))
-    assert value is not None
-    return value
-
-
-def convert(amount: Decimal, source: str, target: str, fx: FxTable, on: date) -> Decimal:
-    """``amount`` of ``source`` expressed in ``target`` at the rates of ``on`` (unrounded)."""
-    if source == target:
-        return amount
-    value = div(amount * fx.rate_scaled(source, on), fx.rate_scaled(target, on))
-    assert value is not None
-    return value
-
-
-def reporting_to(value_scaled: int, target: str, fx: FxTable, on: date) -> Decimal:
-    """A converted Int128 sum (reporting currency, scale 10**15) expressed in ``target`` at ``on`` (unrounded)."""
-    reporting = Decimal(int(value_scaled)).scaleb(-CONVERTED_DECIMALS)
-    if target == fx.reporting_currency:
-        return reporting
-    return convert(reporting, fx.reporting_currency, target, fx, on)
-
-
-def mills(value: int | None) -> Decimal:
-    """Int64 mills as an exact Decimal (0 for null)."""
-    return Decimal(int(value or 0)).scaleb(-AMOUNT_DECIMALS)
 
 
 def truthy(value: object) -> bool:

@@ -1,37 +1,17 @@
-"""Exact decimal helpers shared by the credit modules (80-digit context, half-even display)."""
+"""Exact decimal helpers shared by the credit modules (80-digit context for ratios, half-even display).
+
+Amounts are parsed by :func:`workbench.money.parse_amount` and converted by :class:`workbench.fx.FxTable`."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from decimal import ROUND_FLOOR, ROUND_HALF_EVEN, Decimal, localcontext
 
 import polars as pl
 
-from ..money import minor_units
+from ..money import minor_units, to_money
 
 PREC = 80
-_SIGNED_RE = re.compile(r"^[+-]?[0-9]+(\.[0-9]+)?$")
-
-
-def parse_signed(text: object) -> tuple[Decimal | None, str | None]:
-    """Parse a statement value: ``(value, None)``, ``(None, None)`` when empty, ``(None, why)`` when invalid.
-
-    Plain decimals with an optional sign are accepted (``-1234.50``); exponents,
-    thousands separators and decimal commas are refused rather than guessed.
-    """
-    if text is None:
-        return None, None
-    if isinstance(text, Decimal):
-        return text, None
-    if isinstance(text, int) and not isinstance(text, bool):
-        return Decimal(text), None
-    s = str(text).strip()
-    if s == "":
-        return None, None
-    if not _SIGNED_RE.match(s):
-        return None, f"not a plain decimal number: {s!r}"
-    return Decimal(s), None
 
 
 def div(numerator: Decimal | int | None, denominator: Decimal | int | None) -> Decimal | None:
@@ -98,11 +78,11 @@ def f(value: Decimal | None, places: int) -> float | None:
     return None if r is None else float(r)
 
 
-def money(value: Decimal | None, currency: str | None) -> Decimal | None:
-    """An amount rounded half-even to its currency's minor units (``None`` stays ``None``)."""
+def round_money(value: Decimal | None, currency: str | None) -> Decimal | None:
+    """An amount rounded half-even to its currency's minor units (:func:`workbench.money.to_money`; ``None`` stays ``None``)."""
     if value is None:
         return None
-    return q(value, 2 if currency is None else minor_units(currency))
+    return to_money(value, currency)
 
 
 def round_to_step(value: Decimal, step: Decimal, mode: str) -> Decimal:
@@ -123,6 +103,6 @@ def fmt_amount(value: Decimal | None, currency: str | None = None) -> str:
     """``1234567.5`` -> ``'1,234,567.50 EUR'`` for messages (rounded to minor units)."""
     if value is None:
         return "n/a"
-    shown = money(value, currency)
+    shown = round_money(value, currency)
     text = f"{shown:,}"
     return f"{text} {currency}" if currency else text

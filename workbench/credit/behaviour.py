@@ -31,9 +31,9 @@ import polars as pl
 from ..aging import Buckets, aging_exact
 from ..behaviour import behaviour_sums, paydex, ratio, settled_documents
 from ..ledger.model import Ledger
-from ..money import CONVERTED_DECIMALS
+from ..money import converted_to_decimal
 from ._common import months_before
-from ._num import clip, f, interp, money, weighted
+from ._num import clip, f, interp, round_money, weighted
 from .policy import Policy, default_policy
 
 __all__ = ["BehaviourResult", "behaviour_results", "behaviour_score"]
@@ -91,7 +91,6 @@ def behaviour_results(ledger: Ledger, as_of: date, policy: Policy | None = None)
     last6 = _sums(behaviour_sums(settled, as_of, (as_of - start6).days, "customer_id"))
     prev6 = _sums(behaviour_sums(settled, start6, (start6 - start12).days, "customer_id"))
     open_amounts = _open_by_customer(ledger, as_of, policy.overdue_days)
-    scale = Decimal(1).scaleb(-CONVERTED_DECIMALS)
     out: dict[str, BehaviourResult] = {}
     for cid in ledger.customers["customer_id"].to_list():
         missing: list[str] = []
@@ -108,7 +107,7 @@ def behaviour_results(ledger: Ledger, as_of: date, policy: Policy | None = None)
         else:
             notes.append(f"PAYDEX {f(pdx, 1)} (average delay {f(apd, 1):+} d over {docs} documents)")
         gross_s, beyond_s = open_amounts.get(cid, (0, 0))
-        gross, beyond = Decimal(gross_s) * scale, Decimal(beyond_s) * scale
+        gross, beyond = converted_to_decimal(gross_s), converted_to_decimal(beyond_s)
         share: Decimal | None = None
         overdue_index: Decimal | None = None
         if gross > 0:
@@ -172,7 +171,7 @@ def behaviour_score(ledger: Ledger, as_of: date, policy: Policy | None = None) -
     rows = [{
         "customer_id": r.customer_id, "documents": r.documents, "dbt": f(r.dbt, 2),
         "average_payment_delay": f(r.average_payment_delay, 2), "paydex": f(r.paydex, 2),
-        "gross_open": money(r.gross_open, cur), "overdue_beyond": money(r.overdue_beyond, cur),
+        "gross_open": round_money(r.gross_open, cur), "overdue_beyond": round_money(r.overdue_beyond, cur),
         "overdue_share": f(r.overdue_share, 4), "delay_last_6m": f(r.delay_last_6m, 2),
         "delay_prev_6m": f(r.delay_prev_6m, 2), "delay_trend_days": f(r.trend_days, 2),
         "payment_index": f(r.payment_index, 2), "overdue_index": f(r.overdue_index, 2),

@@ -32,7 +32,7 @@ import polars as pl
 
 from ..errors import WorkbenchError
 from ..fx import FxTable
-from ._common import convert
+from ..money import parse_amount
 from ._num import fmt_amount
 from .policy import OUTCOMES, Policy, default_policy
 from .release import Decision
@@ -151,7 +151,7 @@ class DecisionLog:
         """
         policy = self.policy
         assert policy is not None
-        new = Decimal(str(new_limit))
+        new = parse_amount(new_limit)
         if new < 0:
             raise DecisionLogError(f"a credit limit cannot be negative ({new})")
         if currency == policy.currency:
@@ -161,7 +161,7 @@ class DecisionLog:
                 f"limit in {currency} but approval thresholds are in {policy.currency}: pass fx= and as_of= "
                 "to convert at the as-of rate")
         else:
-            in_policy = convert(new, currency, policy.currency, fx, as_of)
+            in_policy = fx.convert(new, currency, policy.currency, as_of)
         role = policy.approval_role(in_policy)
         if role is not None:
             threshold = max(a for a, r in policy.approval_levels if in_policy > a)
@@ -175,7 +175,7 @@ class DecisionLog:
                     f"limit change for {customer_id}: the approver must be someone other than the author ({author})")
         return self._append({
             "kind": "limit_change", "customer_id": customer_id, "as_of": as_of,
-            "old_limit": None if old_limit is None else Decimal(str(old_limit)), "new_limit": new,
+            "old_limit": None if old_limit is None else parse_amount(old_limit), "new_limit": new,
             "currency": currency, "approval_required": role, "approver": approver.strip() if approver else None,
         }, author, timestamp, reason, reason_required=True)
 

@@ -36,11 +36,12 @@ from decimal import Decimal
 
 import polars as pl
 
+from ..fx import reporting_value
 from ..ledger.asof import open_items, unapplied_credit
 from ..ledger.model import Ledger
-from ..money import CONVERTED_DECIMALS
-from ._common import convert, mills, truthy
-from ._num import div, f, fmt_amount, money, money_dtype
+from ..money import mills_to_decimal
+from ._common import truthy
+from ._num import div, f, fmt_amount, money_dtype, round_money
 from .policy import Policy, default_policy
 
 __all__ = [
@@ -141,11 +142,10 @@ def exposure_results(ledger: Ledger, as_of: date, policy: Policy | None = None) 
             if ccy == target:
                 same += value
             else:
-                total += value * rate(ccy)
-        exact = Decimal(same).scaleb(-3)
+                total += reporting_value(value, rate(ccy))
+        exact = mills_to_decimal(same)
         if total:
-            reporting = Decimal(total).scaleb(-CONVERTED_DECIMALS)
-            exact += convert(reporting, fx.reporting_currency, target, fx, as_of)
+            exact += fx.from_reporting(total, target, as_of)
         return exact
 
     by_customer: dict[str, dict[str, dict[tuple[str, str], int]]] = {}
@@ -158,14 +158,14 @@ def exposure_results(ledger: Ledger, as_of: date, policy: Policy | None = None) 
         cid = cust["customer_id"]
         ccy = cust.get("credit_limit_currency") or ledger.reporting_currency
         mine = by_customer.get(cid, {})
-        comps = {name: money(to_limit(mine.get(name, {}), cid, ccy), ccy) for name in COMPONENTS}
+        comps = {name: round_money(to_limit(mine.get(name, {}), cid, ccy), ccy) for name in COMPONENTS}
         total = sum((v for k, v in comps.items() if policy.exposure_include[k]), Decimal(0))
-        limit = None if cust.get("credit_limit") is None else money(mills(cust["credit_limit"]), ccy)
-        insured = None if cust.get("insured_limit") is None else money(mills(cust["insured_limit"]), ccy)
+        limit = None if cust.get("credit_limit") is None else round_money(mills_to_decimal(cust["credit_limit"]), ccy)
+        insured = None if cust.get("insured_limit") is None else round_money(mills_to_decimal(cust["insured_limit"]), ccy)
         out[cid] = CustomerExposure(
             cid, ccy, comps, dict(policy.exposure_include), total, limit, insured,  # type: ignore[arg-type]
-            money(to_limit(mine.get("_overdue", {}), cid, ccy), ccy),  # type: ignore[arg-type]
-            money(to_limit(mine.get("_beyond", {}), cid, ccy), ccy),  # type: ignore[arg-type]
+            round_money(to_limit(mine.get("_overdue", {}), cid, ccy), ccy),  # type: ignore[arg-type]
+            round_money(to_limit(mine.get("_beyond", {}), cid, ccy), ccy),  # type: ignore[arg-type]
             max_dpd.get(cid),
         )
     return out
@@ -217,7 +217,7 @@ def over_limit(exposures: pl.DataFrame) -> pl.DataFrame:
 
 
 def _policy_amount(amount: Decimal, currency: str, policy: Policy, ledger: Ledger, as_of: date) -> Decimal:
-    return convert(amount, currency, policy.currency, ledger.fx, as_of)
+    return ledger.fx.convert(amount, currency, policy.currency, as_of)
 
 
 def hold_reasons(e: CustomerExposure, status: str | None, dunning: int | None, ledger: Ledger, as_of: date,

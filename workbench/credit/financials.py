@@ -36,7 +36,8 @@ from decimal import Decimal
 import polars as pl
 
 from ..ledger.model import Ledger
-from ._num import div, f, interp, money, money_dtype, mul, parse_signed, weighted
+from ..money import parse_optional_amount
+from ._num import div, f, interp, money_dtype, mul, round_money, weighted
 from .policy import COMPANY_TYPES, Policy, default_policy
 
 __all__ = [
@@ -343,7 +344,7 @@ def analyse_statements(source: Ledger | pl.DataFrame, as_of: date, *, policy: Po
                 if item in ITEMS:
                     missing_items.append(item)
                 continue
-            value, problem = parse_signed(rec[item])
+            value, problem = parse_optional_amount(rec[item], plain=True)
             items[item] = value
             if value is None:
                 missing_items.append(item)
@@ -385,7 +386,7 @@ def analyse_statements(source: Ledger | pl.DataFrame, as_of: date, *, policy: Po
         row = {
             "customer_id": cid, "period_end": rec["period_end"], "currency": rec.get("currency"),
             "company_type": ctype, "company_type_source": ctype_src, "z_model": model,
-            "working_capital": money(wc, rec.get("currency")), "tangible_net_worth": money(tnw, rec.get("currency")),
+            "working_capital": round_money(wc, rec.get("currency")), "tangible_net_worth": round_money(tnw, rec.get("currency")),
             **{r: f(ratios.get(r), RATIO_PLACES) for r in DISPLAY_RATIOS},
             "altman_z": f(zs["Z"].score, Z_PLACES), "altman_z_zone": zs["Z"].zone,
             "altman_z_prime": f(zs["Z'"].score, Z_PLACES), "altman_z_prime_zone": zs["Z'"].zone,

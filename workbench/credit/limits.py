@@ -42,9 +42,11 @@ from decimal import Decimal
 
 import polars as pl
 
+from ..fx import to_reporting
 from ..ledger.model import Ledger
-from ._common import convert, mills, months_before, reporting_to
-from ._num import div, fmt_amount, money, money_dtype, mul, round_to_step
+from ..money import mills_to_decimal
+from ._common import months_before
+from ._num import div, fmt_amount, money_dtype, mul, round_money, round_to_step
 from .policy import UNRATED, Policy, default_policy
 from .scorecard import CustomerScore, score_results
 
@@ -127,7 +129,7 @@ def monthly_purchases(ledger: Ledger, as_of: date, policy: Policy | None = None)
     if per.height:
         rated = ledger.fx.rates_for(per.select("currency", "doc_date").unique(), "doc_date")
         per = per.join(rated, on=["currency", "doc_date"], how="left").with_columns(
-            (pl.col("signed").cast(pl.Int128) * pl.col("rate").cast(pl.Int128)).alias("value"))
+            to_reporting("signed").alias("value"))
         sums = per.group_by("customer_id").agg(pl.col("value").sum().alias("billings"))
     else:
         sums = pl.DataFrame(schema={"customer_id": pl.String, "billings": pl.Int128})
@@ -190,15 +192,15 @@ def recommend_limits(ledger: Ledger, as_of: date, policy: Policy | None = None, 
         if stmt is not None:
             src = stmt.currency or ccy
             if stmt.tangible_net_worth is not None:
-                tnw = convert(stmt.tangible_net_worth, src, ccy, fx, as_of)
+                tnw = fx.convert(stmt.tangible_net_worth, src, ccy, as_of)
             if stmt.working_capital is not None:
-                wc = convert(stmt.working_capital, src, ccy, fx, as_of)
+                wc = fx.convert(stmt.working_capital, src, ccy, as_of)
             if src != ccy:
                 notes.append(f"statement in {src} converted to {ccy} at the {as_of} rate")
         pr = purchases.get(cid)
         monthly = None
         if pr is not None:
-            monthly = div(reporting_to(pr["billings"], ccy, fx, as_of), pr["months"])
+            monthly = div(fx.from_reporting(pr["billings"], ccy, as_of), pr["months"])
             if pr["months"] < policy.purchase_months:
                 notes.append(f"purchases averaged over {pr['months']} month(s) of history")
         terms = cust.get("payment_terms_days")
@@ -219,20 +221,20 @@ def recommend_limits(ledger: Ledger, as_of: date, policy: Policy | None = None, 
                 if value > needs_cap:
                     value = needs_cap
                     capped.append(f"{policy.max_multiple_of_needs} x needs-based limit")
-            class_cap = convert(policy.class_cap[risk_class], policy.currency, ccy, fx, as_of)
+            class_cap = fx.convert(policy.class_cap[risk_class], policy.currency, ccy, as_of)
             if value > class_cap:
                 value = class_cap
                 capped.append(f"class {risk_class} cap {fmt_amount(policy.class_cap[risk_class], policy.currency)}")
             recommended = round_limit(value, policy)
         else:
             notes.append("no method could be computed: no recommended limit")
-        current = None if cust.get("credit_limit") is None else mills(cust["credit_limit"])
-        insured = None if cust.get("insured_limit") is None else mills(cust["insured_limit"])
+        current = None if cust.get("credit_limit") is None else mills_to_decimal(cust["credit_limit"])
+        insured = None if cust.get("insured_limit") is None else mills_to_decimal(cust["insured_limit"])
         term_rule = policy.terms[risk_class]
         rec_days = min(term_rule.max_days, terms) if terms is not None else term_rule.max_days
         approval = None
         if recommended is not None:
-            approval = policy.approval_role(convert(recommended, ccy, policy.currency, fx, as_of))
+            approval = policy.approval_role(fx.convert(recommended, ccy, policy.currency, as_of))
         rows.append({
             "customer_id": cid, "limit_currency": ccy, "current_limit": current, "insured_limit": insured,
             "risk_class": risk_class, "score": float(sc.shown_score) if sc and sc.shown_score is not None else None,
@@ -249,7 +251,7 @@ def recommend_limits(ledger: Ledger, as_of: date, policy: Policy | None = None, 
     dtype = money_dtype(r["limit_currency"] for r in rows)
     for row in rows:
         for col in _MONEY_COLS:
-            row[col] = money(row[col], row["limit_currency"])
+            row[col] = round_money(row[col], row["limit_currency"])
     schema = {
         "customer_id": pl.String, "limit_currency": pl.String, "current_limit": dtype, "insured_limit": dtype,
         "risk_class": pl.String, "score": pl.Float64, "statement_period_end": pl.Date,

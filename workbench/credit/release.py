@@ -31,8 +31,9 @@ from decimal import Decimal
 from typing import Any
 
 from ..ledger.model import Ledger
-from ._common import convert, subset
-from ._num import fmt_amount, money
+from ..money import parse_amount
+from ._common import subset
+from ._num import fmt_amount
 from .exposure import exposure_results, hold_reasons, highest_dunning_level
 from .policy import UNRATED, Policy, default_policy
 from .scorecard import score_results
@@ -110,7 +111,7 @@ def check_order(ledger: Ledger, customer_id: str, amount: Decimal | int | str, a
     Returns a :class:`Decision`; ``decision.reasons`` lists why it is not a release.
     """
     policy = policy or default_policy()
-    value = Decimal(str(amount))
+    value = parse_amount(amount)
     if value <= 0:
         raise ValueError(f"order amount must be positive, got {amount!r}")
     outcomes = policy.release_outcomes
@@ -123,8 +124,7 @@ def check_order(ledger: Ledger, customer_id: str, amount: Decimal | int | str, a
     one = subset(ledger, [customer_id])
     exp = exposure_results(one, as_of, policy)[customer_id]
     ccy = exp.currency
-    order = money(convert(value, currency or ccy, ccy, ledger.fx, as_of), ccy)
-    assert order is not None
+    order = ledger.fx.convert_money(value, currency or ccy, ccy, as_of)
     score = score_results(one, as_of, policy)[customer_id]
     after = exp.exposure + order
     findings: list[Finding] = []

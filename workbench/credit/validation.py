@@ -24,7 +24,7 @@ from pathlib import Path
 
 import polars as pl
 
-from ._num import parse_signed
+from ..money import parse_optional_amount
 from .financials import altman_z_double_prime, altman_z_prime, financial_score
 from .policy import COMPANY_TYPES, Policy, default_policy
 
@@ -103,7 +103,7 @@ def bankruptcy_validation(table: pl.DataFrame, policy: Policy | None = None) -> 
     for i in range(table.height):
         ratios: dict[str, Decimal | None] = {}
         for name, values in columns.items():
-            value, problem = parse_signed(values[i])
+            value, problem = parse_optional_amount(values[i], plain=True)
             if problem:
                 raise ValueError(f"row {i + 1}: {name}: {problem}")
             ratios[name] = value

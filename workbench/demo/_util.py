@@ -72,7 +72,7 @@ def fixed_point(expr: pl.Expr, places: int) -> pl.Expr:
     return pl.when(expr.is_null()).then(pl.lit(None, dtype=pl.String)).otherwise(text)
 
 
-def money(expr: pl.Expr) -> pl.Expr:
+def cents_text(expr: pl.Expr) -> pl.Expr:
     """Integer cents to a 2-decimal string ("1234.50")."""
     return fixed_point(expr, 2)
 

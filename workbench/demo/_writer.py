@@ -15,7 +15,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ._util import fixed_point, money
+from ._util import cents_text, fixed_point
 
 Kind = Literal["str", "date", "money", "rate", "int", "bool"]
 Format = Literal["csv", "parquet"]
@@ -58,7 +58,7 @@ _PLAIN: dict[str, pl.DataType] = {"str": pl.String(), "date": pl.Date(), "int": 
 def _column(name: str, kind: Kind, fmt: Format) -> pl.Expr:
     col = pl.col(name)
     if kind == "money":
-        text = money(col.cast(pl.Int64))
+        text = cents_text(col.cast(pl.Int64))
         return (text if fmt == "csv" else text.cast(pl.Decimal(18, 2))).alias(name)
     if kind == "rate":
         text = fixed_point(col.cast(pl.Int64), RATE_PLACES)

@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import getpass
 import json
-import re
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -28,8 +27,8 @@ import polars as pl
 from ..errors import WorkbenchError
 from ..journal import Journal, JournalError
 from ..ledger.model import Ledger
-from ..money import minor_units, to_money
-from ..render.format import money
+from ..money import AmountError, minor_units, parse_amount, to_money
+from ..render.format import money_grouped
 from ..collections.dunning import DunningError, plan_run, state_from_journal
 from ..collections.policy import CollectionsPolicy, load_policy
 from ..collections.worklist import build_worklist, inputs_from_journal
@@ -48,21 +47,19 @@ class DeskError(WorkbenchError):
     """The desk cannot do what was asked (no customer selected, unknown collector or customer)."""
 
 
-def parse_amount(value: Decimal | int | str) -> Decimal:
-    """An amount typed by a collector: ``1234.56`` or ``1,234.56``; raises :class:`JournalError` otherwise."""
-    if isinstance(value, (Decimal, int)) and not isinstance(value, bool):
-        number = Decimal(value)
-    else:
-        text = re.sub(r"[\s\u00a0]", "", str(value))
-        if re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?", text):
-            text = text.replace(",", "")
-        try:
-            number = Decimal(text)
-        except InvalidOperation:
-            raise JournalError(f"amount is not a number: {value!r} (write it like 1234.56)") from None
-    if not number.is_finite() or number <= 0:
-        raise JournalError(f"amount must be a number greater than zero (got {value!r})")
-    return number
+def promise_amount(value: Decimal | int | str) -> Decimal:
+    """The amount a collector typed for a promise: ``1234.56`` or ``1,234.56``, greater than zero.
+
+    Parsed by :func:`workbench.money.parse_amount` (``grouping=True``); raises
+    :class:`JournalError` with a message for the desk's status line otherwise.
+    """
+    typed = value if isinstance(value, (Decimal, int, str)) and not isinstance(value, bool) else str(value)
+    try:
+        return parse_amount(typed, grouping=True, sign="positive")
+    except AmountError as exc:
+        if exc.kind == "range":
+            raise JournalError(f"amount must be a number greater than zero (got {value!r})") from None
+        raise JournalError(f"amount is not a number: {value!r} (write it like 1234.56)") from None
 
 
 def _login() -> str:
@@ -265,7 +262,8 @@ class CollectorDesk:
 
     def _reset_forms(self) -> None:
         overdue = self._overdue()
-        rates = {cur: amount * self.ledger.fx.rate(cur, self.as_of) for cur, (amount, _) in overdue.items()}
+        reporting = self.ledger.reporting_currency
+        rates = {cur: self.ledger.fx.convert(amount, cur, reporting, self.as_of) for cur, (amount, _) in overdue.items()}
         main = max(rates, key=lambda cur: rates[cur]) if rates else str(self._customer.get("currency") or "")
         currencies = sorted({*self._items["currency"].to_list(), main} - {""}) or [self.ledger.reporting_currency]
         docs = self._items.filter(pl.col("status") != "unapplied")
@@ -276,7 +274,7 @@ class CollectorDesk:
             self.promise_amount.value = self._default_amount(self.promise_currency.value)
             self.promise_pay_by.value = self.as_of + timedelta(days=PROMISE_DAYS)
             self.dispute_docs.options = [
-                (f"{d} · due {due.isoformat()} · {money(amount)} {cur} · {status}", d)
+                (f"{d} · due {due.isoformat()} · {money_grouped(amount)} {cur} · {status}", d)
                 for d, due, amount, cur, status in docs.select(
                     "document_id", "due_date", "open", "currency", "status").iter_rows()]
             self.dispute_docs.value = ()
@@ -314,14 +312,14 @@ class CollectorDesk:
         """Journal a promise made today to pay ``amount`` by ``pay_by``, covering the overdue items of ``currency``."""
         cid = self._require_customer()
         try:
-            value = parse_amount(amount)
+            value = promise_amount(amount)
             if pay_by is None:
                 raise JournalError("promise: the pay-by date is required")
         except JournalError as exc:
             self._error(str(exc))
             raise
         docs = self._overdue().get(currency, (Decimal(0), []))[1]
-        shown = money(value, decimals=minor_units(str(currency)))
+        shown = money_grouped(value, decimals=minor_units(str(currency)))
         return self._write(
             lambda: self.journal.add_promise(cid, value, currency, pay_by, promised_on=self.as_of,
                                              document_ids=docs, author=self.author),

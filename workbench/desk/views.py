@@ -22,8 +22,8 @@ from ..aging import aging
 from ..behaviour import behaviour
 from ..ledger.asof import open_items, unapplied_credit
 from ..ledger.model import Ledger
-from ..money import mills_to_decimal, minor_units, to_money
-from ..render.format import money
+from ..money import mills_to_decimal, minor_units, parse_amount, to_money
+from ..render.format import money_grouped
 from ..render.tables import html_table
 from ..collections.dunning import DunningRun, DunningState, item_status
 from ..collections.model import Communication
@@ -191,7 +191,7 @@ def _amount_text(text: str | None, currency: str | None) -> str:
     if not text:
         return ""
     places = minor_units(currency) if currency else 2
-    return f"{money(Decimal(text), decimals=places)} {currency or ''}".strip()
+    return f"{money_grouped(parse_amount(text), decimals=places)} {currency or ''}".strip()
 
 
 def entry_summary(kind: str, details: Mapping[str, Any], row: Mapping[str, Any], promise_status: str = "") -> str:

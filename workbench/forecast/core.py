@@ -25,9 +25,17 @@ from decimal import Decimal
 import numpy as np
 import polars as pl
 
+from ..fx import reporting_value, to_reporting
 from ..ledger.asof import open_items
 from ..ledger.model import Ledger
-from ..money import CONVERTED_DECIMALS, RATE_SCALE, cents_to_decimal, minor_units, round_scaled
+from ..money import (
+    AMOUNT_DECIMALS,
+    CONVERTED_DECIMALS,
+    RATE_SCALE,
+    cents_to_decimal,
+    minor_units,
+    scaled_money_column,
+)
 from .model import FLAG_STATUSES, History, ModelParams, day_number, fit, prepare
 from .score import Scores, cutoffs, score_items
 from .weeks import horizon_weeks
@@ -71,10 +79,6 @@ class Forecast:
         """Expected cash (reporting currency) by the end of horizon week ``weeks``."""
         row = self.cumulative.filter(pl.col("week") == weeks)
         return row["expected"].item() if row.height else Decimal("0.00")
-
-
-def _money(expr: pl.Expr, scale: int, places: int) -> pl.Expr:
-    return cents_to_decimal(round_scaled(expr, scale, places), places)
 
 
 def _group_codes(frame: pl.DataFrame, keys: list[str]) -> tuple[np.ndarray, pl.DataFrame]:
@@ -231,10 +235,10 @@ def _assemble(led: Ledger, history: History, fitted, items: pl.DataFrame, codes:
     }, schema={"week_start": pl.Date, "entity": pl.String, "currency": pl.String, "_e": pl.Int64,
                "_lo": pl.Int64, "_hi": pl.Int64})
     weekly = weekly.join(rates, on="currency", how="left").with_columns(
-        _money(pl.col("_e"), 3, 2).alias("expected"), _money(pl.col("_lo"), 3, 2).alias("p10"),
-        _money(pl.col("_hi"), 3, 2).alias("p90"),
-        _money(pl.col("_e").cast(pl.Int128) * pl.col("rate").cast(pl.Int128), CONVERTED_DECIMALS, places).alias(
-            "expected_reporting"),
+        scaled_money_column(pl.col("_e"), AMOUNT_DECIMALS).alias("expected"),
+        scaled_money_column(pl.col("_lo"), AMOUNT_DECIMALS).alias("p10"),
+        scaled_money_column(pl.col("_hi"), AMOUNT_DECIMALS).alias("p90"),
+        scaled_money_column(to_reporting("_e"), CONVERTED_DECIMALS, places).alias("expected_reporting"),
     ).sort("week_start", "entity", "currency").select(
         "week_start", "entity", "currency", "expected", "p10", "p90", "expected_reporting")
 
@@ -259,7 +263,7 @@ def _totals(amount, item_rate, spread, week_mills, cum_mills, group, keys, rate_
     out = []
     for name, mills in (("weekly", week_mills), ("cumulative", cum_mills)):
         per_group = _exact_sums(mills, group, n_groups)
-        exact = [sum(int(per_group[g, k]) * int(group_rate[g]) for g in range(n_groups)) for k in range(weeks)]
+        exact = [sum(reporting_value(per_group[g, k], group_rate[g]) for g in range(n_groups)) for k in range(weeks)]
         var = spread.by_group(name, 1, rate_float)[0] if amount.size else np.zeros(weeks)
         cap = float((amount * item_rate).sum()) * RATE_SCALE  # all open money, at scale 10**15
         sd = np.sqrt(var) * RATE_SCALE  # reporting mills → scale 10**15
@@ -273,7 +277,7 @@ def _totals(amount, item_rate, spread, week_mills, cum_mills, group, keys, rate_
         }, schema={"week": pl.Int64, "week_start": pl.Date, "_e": pl.Int128, "_lo": pl.Int128, "_hi": pl.Int128})
         out.append(frame.select(
             "week", "week_start",
-            *[_money(pl.col(c), CONVERTED_DECIMALS, places).alias(n) for c, n in
+            *[scaled_money_column(pl.col(c), CONVERTED_DECIMALS, places).alias(n) for c, n in
               (("_e", "expected"), ("_lo", "p10"), ("_hi", "p90"))]))
     return out[0], out[1]
 
@@ -294,13 +298,12 @@ def _items_frame(history: History, items: pl.DataFrame, codes: np.ndarray, score
         pl.when(pl.Series(median >= 0)).then(expected_date).alias("expected_date"),
     )
     week_of = pl.col("expected_date") - pl.duration(days=pl.col("expected_date").dt.weekday().cast(pl.Int64) - 1)
-    rate = pl.col("rate").cast(pl.Int128)
     frame = frame.with_columns(
         pl.when(pl.col("expected_date") <= pl.lit(horizon_last, pl.Date)).then(week_of).alias("expected_week"),
-        _money(pl.col("open"), 3, 2).alias("open_document"),
-        _money(pl.col("_exp"), 3, 2).alias("expected_in_horizon"),
-        _money(pl.col("open").cast(pl.Int128) * rate, CONVERTED_DECIMALS, places).alias("open_reporting"),
-        _money(pl.col("_exp").cast(pl.Int128) * rate, CONVERTED_DECIMALS, places).alias("expected_reporting"),
+        scaled_money_column(pl.col("open"), AMOUNT_DECIMALS).alias("open_document"),
+        scaled_money_column(pl.col("_exp"), AMOUNT_DECIMALS).alias("expected_in_horizon"),
+        scaled_money_column(to_reporting("open"), CONVERTED_DECIMALS, places).alias("open_reporting"),
+        scaled_money_column(to_reporting("_exp"), CONVERTED_DECIMALS, places).alias("expected_reporting"),
     ).join(history.customers.select("customer_id", "name"), on="customer_id", how="left", maintain_order="left")
     frame = frame.with_columns(
         pl.Series(f"p_week_{k + 1}", scores.weekly[:, k], dtype=pl.Float64) for k in range(weeks))

@@ -1,6 +1,7 @@
 """Vectorised, exact parsing of amounts and dates written as text in a source file.
 
-Both parsers take a polars String series of already stripped cells ("" for an
+Both parsers work on whole columns (a single value is :func:`workbench.money.parse_amount`'s)
+and take a polars String series of already stripped cells ("" for an
 empty cell) and never guess: amounts follow the stated decimal and thousands
 separators, dates follow the stated strptime pattern (Python semantics).
 
@@ -15,6 +16,8 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import polars as pl
+
+from workbench.money import parse_amount
 
 __all__ = ["MAX_INTEGER_DIGITS", "AMOUNT_DTYPE", "parse_amounts", "parse_dates", "exact_total"]
 
@@ -91,7 +94,7 @@ def exact_total(parsed: pl.DataFrame) -> Decimal:
     total = Decimal(total) if total is not None else Decimal("0.00")
     odd = parsed.filter(pl.col("normalized").is_not_null() & pl.col("amount").is_null())
     for text in odd["normalized"].to_list():
-        total += Decimal(text)
+        total += parse_amount(text, plain=True)
     return total
 
 

@@ -8,7 +8,7 @@ float cannot carry an exact ledger amount. Missing values render as an em dash
 
 Conventions:
 
-* ``money(Decimal("-1234.5"), "EUR")`` → ``"EUR -1,234.50"`` (the currency
+* ``money_grouped(Decimal("-1234.5"), "EUR")`` → ``"EUR -1,234.50"`` (the currency
   code always leads, the sign sits on the number; deltas follow suit:
   ``"EUR +1.20m"``).
 * ``money_short`` uses ``k`` (no decimals), ``m`` and ``bn`` (two decimals).
@@ -31,7 +31,7 @@ __all__ = [
     "Direction",
     "days",
     "delta",
-    "money",
+    "money_grouped",
     "money_short",
     "pct",
 ]
@@ -120,8 +120,8 @@ def _with_currency(text: str, currency: str | None) -> str:
     return f"{currency} {text}" if currency else text
 
 
-def money(value: Decimal | int | None, currency: str | None = None, *, decimals: int = 2) -> str:
-    """Format an exact amount: ``"1,234,567.89"``, ``"EUR -1,234.50"``, ``None`` → ``"—"``."""
+def money_grouped(value: Decimal | int | None, currency: str | None = None, *, decimals: int = 2) -> str:
+    """Format an exact amount with thousands separators: ``"1,234,567.89"``, ``"EUR -1,234.50"``, ``None`` → ``"—"``."""
     if value is None:
         return MISSING
     return _with_currency(_group(_as_money(value), decimals), currency)

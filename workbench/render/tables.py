@@ -22,7 +22,7 @@ from typing import Any
 
 from workbench.frames import frame_rows
 from workbench.frames import plain_value as _plain
-from workbench.render.format import MISSING, money, pct
+from workbench.render.format import MISSING, money_grouped, pct
 
 __all__ = ["KEEP_TOGETHER_ROWS", "cell_text", "frame_rows", "html_table"]
 
@@ -63,7 +63,7 @@ def _check_columns(columns: Sequence[str], *groups: Iterable[str]) -> None:
 def _cell(value: Any, name: str, money_cols: set[str], pct_cols: set[str], int_cols: set[str]) -> tuple[str, str]:
     """(css classes, escaped text) of one body cell."""
     if name in money_cols:
-        text = money(value)
+        text = money_grouped(value)
         return ("num money neg" if value is not None and value < 0 else "num money"), escape(text)
     if name in pct_cols:
         return "num pct", escape(pct(value))
@@ -101,7 +101,7 @@ def _total_row(
             if name in money_cols:
                 total = sum((Decimal(v) for v in _exact(values, name)), Decimal(0))
                 css = "num money neg" if total < 0 else "num money"
-                cells.append(_td(css, escape(money(total))))
+                cells.append(_td(css, escape(money_grouped(total))))
             else:
                 cells.append(_td("num int", escape(f"{sum(int(v) for v in values):,}")))
         elif index == 0:
@@ -159,7 +159,7 @@ def html_table(
     """Render ``frame`` as an escaped HTML table.
 
     ``money_columns`` hold ``Decimal``/``int`` amounts and are formatted with
-    :func:`~workbench.render.format.money`; when ``currency`` is given it is
+    :func:`~workbench.render.format.money_grouped`; when ``currency`` is given it is
     shown once in those headers (``"Balance (EUR)"``) rather than in each
     cell. ``pct_columns`` hold fractions (0.25 → ``"25.0%"``). ``total_row``
     appends exact sums of the money and integer columns over *all* rows, even

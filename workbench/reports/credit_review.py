@@ -12,13 +12,11 @@ from decimal import Decimal
 
 import polars as pl
 
-from ..credit._common import convert
 from ..credit.exposure import exposure
 from ..credit.limits import REVIEW_THRESHOLD, material_change, recommend_limits
 from ..credit.policy import CLASSES, UNRATED, Policy, default_policy
 from ..credit.scorecard import score_results
 from ..ledger.model import Ledger
-from ..money import minor_units
 
 __all__ = ["REVIEW_LABELS", "Params", "Review", "build", "migration_matrix", "review_cards"]
 
@@ -159,8 +157,7 @@ def build(led: Ledger, params: Params, *, threshold: Decimal | str | None = None
         def rep(amount: Decimal | None) -> Decimal:
             if amount is None:
                 return Decimal("0.00")
-            value = amount if ccy == cur else convert(amount, ccy, cur, fx, day)
-            return value.quantize(Decimal(1).scaleb(-minor_units(cur)))
+            return fx.convert_money(amount, ccy, cur, day)
 
         excess = max(Decimal(0), (r["exposure"] or 0) - r["credit_limit"]) if r["credit_limit"] is not None else Decimal(0)
         over_insured = (max(Decimal(0), (r["exposure"] or 0) - r["insured_limit"])

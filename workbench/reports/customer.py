@@ -28,10 +28,11 @@ from ..credit.limits import REVIEW_THRESHOLD, material_change, recommend_limits
 from ..credit.policy import UNRATED, Policy, default_policy
 from ..credit.scorecard import CustomerScore, score_results
 from ..forecast import forecast
+from ..fx import to_reporting
 from ..ledger.asof import unapplied_credit
 from ..ledger.model import Ledger
-from ..money import CONVERTED_DECIMALS, cents_to_decimal, minor_units, round_scaled
-from ..render.format import money as fmt_money
+from ..money import AMOUNT_DECIMALS, converted_money_column, scaled_money_column
+from ..render.format import money_grouped
 from .weekly import open_item_view
 
 __all__ = ["Investigation", "Params", "UnknownCustomerError", "build", "investigation_cards", "write_json"]
@@ -50,12 +51,6 @@ def _day(value: date | str) -> date:
 
 def _dec(value: Decimal | None) -> str | None:
     return None if value is None else str(value)
-
-
-def _scaled_to_money(frame: pl.DataFrame, columns: list[str], currency: str) -> pl.DataFrame:
-    places = minor_units(currency)
-    return frame.with_columns(
-        cents_to_decimal(round_scaled(pl.col(c), CONVERTED_DECIMALS, places), places).alias(c) for c in columns)
 
 
 # --------------------------------------------------------------------------- investigation
@@ -196,9 +191,8 @@ def unapplied_view(ledger: Ledger, customer_id: str, as_of: date) -> pl.DataFram
         return pl.DataFrame(schema=schema)
     rates = ledger.fx.rates_on(credit["currency"].unique().to_list(), as_of)
     credit = credit.join(rates, on="currency", how="left").with_columns(
-        (pl.col("open").cast(pl.Int128) * pl.col("rate").cast(pl.Int128)).alias("open_reporting"),
-        cents_to_decimal(round_scaled(pl.col("open"), 3, 2), 2).alias("open_document"))
-    credit = _scaled_to_money(credit, ["open_reporting"], ledger.reporting_currency)
+        converted_money_column(to_reporting("open"), ledger.reporting_currency).alias("open_reporting"),
+        scaled_money_column(pl.col("open"), AMOUNT_DECIMALS).alias("open_document"))
     return credit.sort("date", "source_id").select(*schema)
 
 
@@ -207,7 +201,7 @@ def payment_history(ledger: Ledger, customer_id: str, as_of: date, months: int =
     start = months_before(as_of, months)
     settled = settled_documents(ledger).filter(
         (pl.col("customer_id") == customer_id) & (pl.col("consumed") > start) & (pl.col("consumed") <= as_of))
-    settled = _scaled_to_money(settled, ["weight"], ledger.reporting_currency)
+    settled = settled.with_columns(converted_money_column(pl.col("weight"), ledger.reporting_currency))
     return settled.sort("consumed", "document_id").select(
         "document_id", pl.col("consumed").alias("settled"), "days_to_pay", "delay",
         pl.col("weight").alias("amount"))
@@ -315,8 +309,8 @@ def build(full: Ledger, params: Params, *, decisions: pl.DataFrame | None = None
         [{"component": k, "included": k in expo["included"], "amount": expo[k]} for k in COMPONENTS],  # type: ignore[operator]
         schema={"component": pl.String, "included": pl.Boolean, "amount": pl.Decimal(38, 3)})
 
-    limit_text = "" if limits["current_limit"] is None else fmt_money(limits["current_limit"], ccy)  # type: ignore[arg-type]
-    insured_text = "none" if limits["insured_limit"] is None else fmt_money(limits["insured_limit"], ccy)  # type: ignore[arg-type]
+    limit_text = "" if limits["current_limit"] is None else money_grouped(limits["current_limit"], ccy)  # type: ignore[arg-type]
+    insured_text = "none" if limits["insured_limit"] is None else money_grouped(limits["insured_limit"], ccy)  # type: ignore[arg-type]
 
     items = statement_of_account(led, cid, day)
     ag = aging(led, day, by="customer").filter(pl.col("customer_id") == cid)

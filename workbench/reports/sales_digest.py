@@ -23,11 +23,10 @@ from pathlib import Path
 import jinja2
 import polars as pl
 
-from ..aging import convert_at_as_of
 from ..ledger.asof import open_items
 from ..ledger.model import Ledger
 from ..money import converted_to_decimal, mills_to_decimal, to_money
-from ..render.format import money
+from ..render.format import money_grouped
 from ..render.files import safe_name
 
 BROKEN_PROMISE_DAYS = 30
@@ -63,8 +62,8 @@ def build_digests(ledger: Ledger, as_of: date, *, disputes: pl.DataFrame | None 
              .with_columns((pl.lit(as_of) - pl.col("due_date")).dt.total_days().alias("days_overdue"),
                            pl.lit(as_of).alias("as_of"))
              .join(customers.select("customer_id", "name", "sales_rep"), on="customer_id", how="left"))
-    per_rep = convert_at_as_of(ledger, items, ["as_of", "sales_rep"]).rename({"open": "overdue"})
-    per_rep_90 = convert_at_as_of(ledger, items.filter(pl.col("days_overdue") > 90), ["as_of", "sales_rep"])
+    per_rep = ledger.fx.convert_sums(items, ["as_of", "sales_rep"]).rename({"open": "overdue"})
+    per_rep_90 = ledger.fx.convert_sums(items.filter(pl.col("days_overdue") > 90), ["as_of", "sales_rep"])
     overdue = {r: converted_to_decimal(v) for _, r, v in per_rep.select("as_of", "sales_rep", "overdue").iter_rows()}
     over_90 = {r: converted_to_decimal(v) for _, r, v in per_rep_90.select("as_of", "sales_rep", "open").iter_rows()}
 
@@ -88,7 +87,7 @@ def build_digests(ledger: Ledger, as_of: date, *, disputes: pl.DataFrame | None 
         broken = (promises.filter((pl.col("status") == "broken") & (pl.col("deadline") >= window))
                   .sort("pay_by").unique(subset="customer_id", keep="last", maintain_order=True))
         for row in broken.iter_rows(named=True):  # the latest broken promise of each customer
-            ask(row["customer_id"], f"Promise of {money(mills_to_decimal(row['amount']))} {row['currency']} due "
+            ask(row["customer_id"], f"Promise of {money_grouped(mills_to_decimal(row['amount']))} {row['currency']} due "
                                     f"{row['pay_by'].isoformat()} was broken: please support collection")
     if escalations is not None:
         handed = escalations.filter(pl.col("action").is_in(["agency", "lawyer"]) & (pl.col("event_date") <= as_of))
@@ -119,7 +118,7 @@ def _environment() -> jinja2.Environment:
 
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(DEFAULT_TEMPLATES_DIR / "report"),
                              autoescape=True, undefined=jinja2.StrictUndefined)
-    env.filters["money"] = money
+    env.filters["money"] = money_grouped
     return env
 
 

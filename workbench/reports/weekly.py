@@ -15,12 +15,13 @@ from pathlib import Path
 
 import polars as pl
 
-from ..aging import DEFAULT_BUCKETS, age_expr, aging, aging_history, convert_at_as_of
+from ..aging import DEFAULT_BUCKETS, age_expr, aging, aging_history
 from ..collections.activity import JournalFrames, WeekActivity, week_activity
+from ..fx import to_reporting
 from ..kpis import Kpis, kpi_frame, kpi_history, month_end_dates, weekly_dates
 from ..ledger.asof import open_items
 from ..ledger.model import Ledger
-from ..money import CONVERTED_DECIMALS, cents_to_decimal, round_scaled
+from ..money import AMOUNT_DECIMALS, converted_money_column, scaled_money_column
 
 ON_HOLD_STATUSES = ("hold", "suspended", "litigation")
 
@@ -57,15 +58,6 @@ class Headline:
         }
 
 
-def _exact_to_money(frame: pl.DataFrame, columns: list[str], currency: str = "EUR") -> pl.DataFrame:
-    from ..money import minor_units
-
-    places = minor_units(currency)
-    return frame.with_columns(
-        cents_to_decimal(round_scaled(pl.col(c), CONVERTED_DECIMALS, places), places).alias(c) for c in columns
-    )
-
-
 def cash_received(ledger: Ledger, first: date, last: date, by: str | None = None) -> pl.DataFrame:
     """Payments received with ``first <= value_date <= last``, at value-date rates.
 
@@ -80,10 +72,10 @@ def cash_received(ledger: Ledger, first: date, last: date, by: str | None = None
     rated = ledger.fx.rates_for(per_day.select("currency", "value_date").unique(), "value_date")
     exact = (
         per_day.join(rated, on=["currency", "value_date"], how="left")
-        .with_columns((pl.col("amount").cast(pl.Int128) * pl.col("rate").cast(pl.Int128)).alias("cash"))
+        .with_columns(to_reporting("amount").alias("cash"))
     )
     exact = exact.group_by(keys).agg(pl.col("cash").sum()) if keys else exact.select(pl.col("cash").sum())
-    out = _exact_to_money(exact, ["cash"], ledger.reporting_currency)
+    out = exact.with_columns(converted_money_column(pl.col("cash"), ledger.reporting_currency))
     return out.sort(by) if by else out
 
 
@@ -137,10 +129,9 @@ def open_item_view(ledger: Ledger, as_of: date) -> pl.DataFrame:
         return items.with_columns(pl.lit(None, pl.Decimal(38, 2)).alias("open_reporting"))
     rates = ledger.fx.rates_on(items["currency"].unique().to_list(), as_of)
     items = items.join(rates, on="currency", how="left").with_columns(
-        (pl.col("open").cast(pl.Int128) * pl.col("rate").cast(pl.Int128)).alias("open_reporting")
+        converted_money_column(to_reporting("open"), ledger.reporting_currency).alias("open_reporting")
     )
-    items = _exact_to_money(items, ["open_reporting"], ledger.reporting_currency)
-    return items.with_columns(cents_to_decimal(round_scaled(pl.col("open"), 3, 2), 2).alias("open_document"))
+    return items.with_columns(scaled_money_column(pl.col("open"), AMOUNT_DECIMALS).alias("open_document"))
 
 
 def over_90_items(ledger: Ledger, as_of: date, n: int | None = 50) -> pl.DataFrame:
@@ -175,7 +166,7 @@ def disputes(ledger: Ledger, as_of: date) -> pl.DataFrame:
     if items.height == 0:
         return pl.DataFrame(schema={"reason": pl.String, "items": pl.UInt32, **{b: pl.Decimal(38, 2) for b in DEFAULT_BUCKETS.labels}, "total": pl.Decimal(38, 2)})
     counts = items.group_by("reason").agg(pl.len().alias("items"))
-    exact = convert_at_as_of(ledger, items, ["as_of", "reason", "bucket"])
+    exact = ledger.fx.convert_sums(items, ["as_of", "reason", "bucket"])
     wide = exact.pivot(on="bucket", index="reason", values="open", aggregate_function="sum")
     labels = DEFAULT_BUCKETS.labels
     for b in labels:
@@ -183,7 +174,8 @@ def disputes(ledger: Ledger, as_of: date) -> pl.DataFrame:
             wide = wide.with_columns(pl.lit(0, pl.Int128).alias(b))
     wide = wide.with_columns(pl.col(b).fill_null(0).cast(pl.Int128) for b in labels)
     wide = wide.with_columns(pl.sum_horizontal(labels).alias("total"))
-    wide = _exact_to_money(wide, [*labels, "total"], ledger.reporting_currency)
+    wide = wide.with_columns(
+        converted_money_column(pl.col(c), ledger.reporting_currency) for c in [*labels, "total"])
     return counts.join(wide, on="reason").select("reason", "items", *labels, "total").sort("total", descending=True)
 
 
