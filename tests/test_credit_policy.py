@@ -58,7 +58,7 @@ def test_unknown_keys_wrong_types_and_inconsistencies_are_all_reported(tmp_path:
         load_policy(_write(tmp_path, text))
     problems = err.value.problems
     assert "scorecard.weigths: unknown key (did you mean 'weights'?)" in problems
-    assert "scorecard.neutral: must be a number, not text" in problems
+    assert "scorecard.neutral: must be a number, not text ('fifty')" in problems
     assert any(p.startswith("release.over_limit: must be one of 'release', 'refer', 'hold'") for p in problems)
     # thresholds are checked only once the shape is right
     with pytest.raises(PolicyError, match="thresholds must decrease strictly from A to E"):

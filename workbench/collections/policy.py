@@ -4,33 +4,39 @@ The default ships as ``workbench/data/collections/policy.toml``. A file of
 your own is merged over it (tables key by key, lists replaced whole); every
 problem of the merged result is reported at once in one :class:`PolicyError`
 whose lines name the dotted path of the bad key.
+
+Reading, merging and checking are the shared policy loader's
+(:mod:`workbench.policy`); this module declares the shape (:data:`SHAPE`) and
+builds the typed :class:`CollectionsPolicy`. The ``[sender]``, ``[dunning]``,
+``[worklist]`` tables and the variants are *open*: keys they do not know are
+kept and ignored, as they always were; unknown keys at the top and in a level
+are refused with the closest known name.
 """
 
 from __future__ import annotations
 
-import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from ..errors import WorkbenchError
+from ..policy import (
+    ListOf, MapOf, PolicyError, PolicyKind, Table, anything, boolean, currency_code, integer, merge, number, text,
+    texts,
+)
 from .model import CHANNELS, Sender
+
+__all__ = [
+    "CollectionsPolicy", "DunningRules", "Level", "PolicyError", "WorklistRules", "default_policy_path",
+    "load_policy",
+]
 
 MODES = ("days_after_due", "end_of_month", "days_after_previous")
 ACTIONS = ("suspend", "agency")
 JURISDICTION_CHOICES = ("auto", "none", "EU", "FR", "DE", "UK")
 TEMPLATES = ("reminder", "second_reminder", "formal_notice", "final_demand")
-
-
-class PolicyError(WorkbenchError):
-    """A collections policy file is unreadable or invalid (all problems listed)."""
-
-    def __init__(self, source: str, problems: list[str]) -> None:
-        self.problems = problems
-        super().__init__(f"invalid collections policy {source}:\n" + "\n".join(f"  - {p}" for p in problems))
+_STATUSES = ("active", "hold", "suspended", "litigation", "closed")
 
 
 @dataclass(frozen=True)
@@ -127,201 +133,143 @@ class CollectionsPolicy:
                       iban=str(s.get("iban", "")), bic=str(s.get("bic", "")))
 
 
-def _merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
-    merged = dict(base)
-    for key, value in over.items():
-        if isinstance(value, Mapping) and isinstance(merged.get(key), dict):
-            merged[key] = _merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
+# --------------------------------------------------------------------------- shape
+
+def _bound(key: str) -> str | None:
+    return None if key.lstrip("-").isascii() and key.lstrip("-").isdigit() else f"must be a whole number (is {key!r})"
 
 
-def _read(path: Path) -> dict[str, Any]:
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"), parse_float=Decimal)
-    except FileNotFoundError:
-        raise PolicyError(str(path), ["file not found"]) from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise PolicyError(str(path), [f"not valid TOML: {exc}"]) from None
+def _level_template(level: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    """An e-mail or a letter needs a template to write it from."""
+    if level["channel"] in ("email", "letter") and level["template"] not in TEMPLATES:
+        yield "template", f"an {level['channel']} level needs one of {', '.join(TEMPLATES)}"
 
 
-class _Checker:
-    """Reads typed values out of the raw TOML, collecting problems with their dotted paths."""
-
-    def __init__(self) -> None:
-        self.problems: list[str] = []
-
-    def fail(self, path: str, message: str) -> None:
-        self.problems.append(f"{path}: {message}")
-
-    def integer(self, raw: Mapping[str, Any], key: str, path: str, lo: int | None = None) -> int:
-        value = raw.get(key)
-        if isinstance(value, bool) or not isinstance(value, int):
-            self.fail(f"{path}.{key}", f"must be a whole number, got {value!r}")
-            return 0
-        if lo is not None and value < lo:
-            self.fail(f"{path}.{key}", f"must be at least {lo}, got {value}")
-        return value
-
-    def decimal(self, value: Any, path: str) -> Decimal:
-        try:
-            number = Decimal(str(value)) if not isinstance(value, bool) else None
-        except ArithmeticError:
-            number = None
-        if number is None or not number.is_finite():
-            self.fail(path, f"must be a number, got {value!r}")
-            return Decimal(0)
-        return number
-
-    def text(self, raw: Mapping[str, Any], key: str, path: str, choices: tuple[str, ...] | None = None,
-             default: str | None = None) -> str:
-        value = raw.get(key, default)
-        if not isinstance(value, str):
-            self.fail(f"{path}.{key}", f"must be text, got {value!r}")
-            return ""
-        if choices is not None and value not in choices:
-            self.fail(f"{path}.{key}", f"must be one of {', '.join(choices)}, got {value!r}")
-        return value
-
-    def texts(self, raw: Mapping[str, Any], key: str, path: str, choices: tuple[str, ...] | None = None) -> tuple[str, ...]:
-        value = raw.get(key, [])
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            self.fail(f"{path}.{key}", f"must be a list of text, got {value!r}")
-            return ()
-        for v in value:
-            if choices is not None and v not in choices:
-                self.fail(f"{path}.{key}", f"unknown value {v!r} (known: {', '.join(choices)})")
-        return tuple(value)
-
-    def amounts(self, raw: Any, path: str) -> dict[str, Decimal]:
-        if not isinstance(raw, Mapping):
-            self.fail(path, "must be a table of currency = amount")
-            return {}
-        out = {}
-        for currency, value in raw.items():
-            if len(currency) != 3 or not currency.isupper():
-                self.fail(f"{path}.{currency}", "key must be an ISO 4217 currency code")
-            amount = self.decimal(value, f"{path}.{currency}")
-            if amount < 0:
-                self.fail(f"{path}.{currency}", "must not be negative")
-            out[currency] = amount
-        return out
-
-    def bounds(self, raw: Any, path: str) -> tuple[tuple[int, int], ...]:
-        if not isinstance(raw, Mapping):
-            self.fail(path, "must be a table of bound = points")
-            return ()
-        pairs = []
-        for bound, points in raw.items():
-            if not bound.lstrip("-").isdigit() or isinstance(points, bool) or not isinstance(points, int):
-                self.fail(f"{path}.{bound}", "bounds and points must be whole numbers")
-                continue
-            pairs.append((int(bound), points))
-        return tuple(sorted(pairs))
-
-    def levels(self, raw: Any, path: str) -> tuple[Level, ...]:
-        if not isinstance(raw, list) or not raw:
-            self.fail(path, "must be a non-empty list of levels")
-            return ()
-        levels = []
-        for i, item in enumerate(raw):
-            where = f"{path}[{i}]"
-            if not isinstance(item, Mapping):
-                self.fail(where, "must be a table")
-                continue
-            known = {"level", "name", "mode", "days", "channel", "template", "interest", "compensation", "fee", "actions"}
-            for key in sorted(set(item) - known):
-                self.fail(f"{where}.{key}", "unknown key")
-            number = self.integer(item, "level", where, lo=1)
-            if number != i + 1:
-                self.fail(f"{where}.level", f"levels must be numbered 1, 2, 3... in order; expected {i + 1}")
-            channel = self.text(item, "channel", where, CHANNELS)
-            template = self.text(item, "template", where, default="")
-            if channel in ("email", "letter") and template not in TEMPLATES:
-                self.fail(f"{where}.template", f"an {channel} level needs one of {', '.join(TEMPLATES)}")
-            flags = {}
-            for flag in ("interest", "compensation"):
-                flags[flag] = item.get(flag, False)
-                if not isinstance(flags[flag], bool):
-                    self.fail(f"{where}.{flag}", "must be true or false")
-            levels.append(Level(
-                level=number, name=self.text(item, "name", where), mode=self.text(item, "mode", where, MODES),
-                days=self.integer(item, "days", where, lo=0), channel=channel, template=template,
-                interest=bool(flags["interest"]), compensation=bool(flags["compensation"]),
-                fee=self.amounts(item.get("fee", {}), f"{where}.fee"),
-                actions=self.texts(item, "actions", where, ACTIONS),
-            ))
-        return tuple(levels)
+def _numbered(levels: list[dict[str, Any]]) -> Iterator[tuple[str, str]]:
+    """Levels are numbered 1, 2, 3... in their order."""
+    for i, level in enumerate(levels):
+        if level["level"] != i + 1:
+            yield f"[{i}].level", f"levels must be numbered 1, 2, 3... in order; expected {i + 1}"
 
 
-def _rules(check: _Checker, raw: Mapping[str, Any], path: str, name: str,
-           segments: tuple[str, ...] = (), countries: tuple[str, ...] = ()) -> DunningRules:
-    return DunningRules(
-        name=name,
-        levels=check.levels(raw.get("levels"), f"{path}.levels"),
-        skip_statuses=check.texts(raw, "skip_statuses", path,
-                                  ("active", "hold", "suspended", "litigation", "closed")),
-        interest=check.text(raw, "interest", path, JURISDICTION_CHOICES),
-        minimum_amount=check.amounts(raw.get("minimum_amount", {}), f"{path}.minimum_amount"),
-        promise_grace_days=check.integer(raw, "promise_grace_days", path, lo=0),
-        agency=check.text(raw, "agency", path, default=""),
-        segments=segments, countries=countries,
+def _positive_per(worklist: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    if Decimal(str(worklist["overdue_points_per"])) <= 0:
+        yield "overdue_points_per", "must be positive"
+
+
+_AMOUNTS = MapOf(number(0, text=True), key=currency_code, what="a table of currency = amount")
+_BOUNDS = MapOf(integer(), key=_bound, what="a table of bound = points")
+_LEVEL = Table(
+    {
+        "level": integer(1), "name": text(), "mode": text(MODES), "days": integer(0), "channel": text(CHANNELS),
+        "template": text(), "interest": boolean, "compensation": boolean, "fee": _AMOUNTS, "actions": texts(ACTIONS),
+    },
+    defaults={"template": "", "interest": False, "compensation": False, "fee": {}, "actions": []},
+    rule=_level_template,
+)
+#: The keys a variant may replace in the default dunning rules.
+_RULES: dict[str, Any] = {
+    "levels": ListOf(_LEVEL, min_items=1, what="a non-empty list of levels", rule=_numbered),
+    "skip_statuses": texts(_STATUSES),
+    "interest": text(JURISDICTION_CHOICES),
+    "minimum_amount": _AMOUNTS,
+    "promise_grace_days": integer(0),
+    "agency": text(),
+}
+_RULES_TABLE = Table(_RULES, open=True)
+_VARIANT = Table(
+    {"name": text(), "segments": texts(), "countries": texts(), **_RULES},
+    defaults={"segments": [], "countries": []}, optional=frozenset(_RULES), open=True,
+)
+_WORKLIST_INTEGERS = (
+    "overdue_points_cap", "broken_promise_points", "broken_promise_days", "promise_due_points",
+    "promise_due_window_days", "follow_up_points", "dispute_points", "recent_contact_points",
+    "recent_contact_days", "courtesy_points", "courtesy_window_days",
+)
+
+#: The declared shape of a collections policy.
+SHAPE = Table({
+    "name": text(),
+    "version": anything,
+    "sender": Table({}, open=True),
+    "dunning": Table({**_RULES, "variants": ListOf(_VARIANT)}, defaults={"variants": []}, open=True),
+    "worklist": Table(
+        {
+            "overdue_points_per": number(text=True),
+            **{k: integer() for k in _WORKLIST_INTEGERS},
+            "age_points": _BOUNDS, "risk_points": _BOUNDS,
+            "status_points": MapOf(integer(), what="a table of status = points"),
+            "courtesy_min_amount": number(text=True),
+        },
+        open=True, rule=_positive_per,
+    ),
+})
+#: The collections policy kind: its shape and its default, ``workbench/data/collections/policy.toml``.
+KIND = PolicyKind("collections", SHAPE, "data/collections/policy.toml", default_source="default")
+
+
+# --------------------------------------------------------------------------- build
+
+def _amounts(raw: Mapping[str, Any]) -> dict[str, Decimal]:
+    return {currency: Decimal(str(value)) for currency, value in raw.items()}
+
+
+def _level(raw: Mapping[str, Any]) -> Level:
+    return Level(
+        level=raw["level"], name=raw["name"], mode=raw["mode"], days=raw["days"], channel=raw["channel"],
+        template=raw["template"], interest=bool(raw["interest"]), compensation=bool(raw["compensation"]),
+        fee=_amounts(raw["fee"]), actions=tuple(raw["actions"]),
     )
 
 
-def _worklist(check: _Checker, raw: Mapping[str, Any]) -> WorklistRules:
-    p = "worklist"
-    ints = {k: check.integer(raw, k, p) for k in (
-        "overdue_points_cap", "broken_promise_points", "broken_promise_days", "promise_due_points",
-        "promise_due_window_days", "follow_up_points", "dispute_points", "recent_contact_points",
-        "recent_contact_days", "courtesy_points", "courtesy_window_days")}
-    per = check.decimal(raw.get("overdue_points_per"), f"{p}.overdue_points_per")
-    if per <= 0:
-        check.fail(f"{p}.overdue_points_per", "must be positive")
-        per = Decimal(1)
-    status = raw.get("status_points", {})
-    if not isinstance(status, Mapping) or not all(isinstance(v, int) for v in status.values()):
-        check.fail(f"{p}.status_points", "must be a table of status = points")
-        status = {}
+def _rules(raw: Mapping[str, Any], name: str, segments: tuple[str, ...] = (),
+           countries: tuple[str, ...] = ()) -> DunningRules:
+    return DunningRules(
+        name=name, levels=tuple(_level(item) for item in raw["levels"]),
+        skip_statuses=tuple(raw["skip_statuses"]), interest=raw["interest"],
+        minimum_amount=_amounts(raw["minimum_amount"]), promise_grace_days=raw["promise_grace_days"],
+        agency=raw["agency"], segments=segments, countries=countries,
+    )
+
+
+def _variant(dunning: Mapping[str, Any], variant: Mapping[str, Any]) -> DunningRules:
+    """A variant: the default dunning rules with the keys the variant sets replaced (tables merged)."""
+    base = {k: v for k, v in dunning.items() if k != "variants"}
+    own = {k: v for k, v in variant.items() if k not in ("name", "segments", "countries")}
+    return _rules(merge(base, own, _RULES_TABLE), variant["name"],
+                  tuple(variant["segments"]), tuple(variant["countries"]))
+
+
+def _worklist(raw: Mapping[str, Any]) -> WorklistRules:
+    def bounds(table: Mapping[str, int]) -> tuple[tuple[int, int], ...]:
+        return tuple(sorted((int(bound), points) for bound, points in table.items()))
+
     return WorklistRules(
-        overdue_points_per=per, age_points=check.bounds(raw.get("age_points", {}), f"{p}.age_points"),
-        risk_points=check.bounds(raw.get("risk_points", {}), f"{p}.risk_points"), status_points=dict(status),
-        courtesy_min_amount=check.decimal(raw.get("courtesy_min_amount"), f"{p}.courtesy_min_amount"),
-        **ints,
+        overdue_points_per=Decimal(str(raw["overdue_points_per"])),
+        age_points=bounds(raw["age_points"]), risk_points=bounds(raw["risk_points"]),
+        status_points=dict(raw["status_points"]),
+        courtesy_min_amount=Decimal(str(raw["courtesy_min_amount"])),
+        **{k: raw[k] for k in _WORKLIST_INTEGERS},
     )
 
 
 def default_policy_path() -> Path:
     """The shipped default policy file."""
-    return Path(str(resources.files("workbench") / "data" / "collections" / "policy.toml"))
+    return KIND.default_path()
 
 
 def load_policy(path: str | Path | None = None) -> CollectionsPolicy:
-    """The default policy, or ``path`` merged over it, validated as a whole."""
-    raw = _read(default_policy_path())
-    source = "default"
-    if path is not None:
-        source = str(path)
-        raw = _merge(raw, _read(Path(path)))
-    check = _Checker()
-    known_top = {"name", "version", "sender", "dunning", "worklist"}
-    for key in sorted(set(raw) - known_top):
-        check.fail(key, "unknown key")
-    dunning = raw.get("dunning", {})
-    default = _rules(check, dunning, "dunning", "default")
-    variants = []
-    for i, var in enumerate(dunning.get("variants", [])):
-        where = f"dunning.variants[{i}]"
-        merged = _merge({k: v for k, v in dunning.items() if k != "variants"},
-                        {k: v for k, v in var.items() if k not in ("name", "segments", "countries")})
-        variants.append(_rules(check, merged, where, check.text(var, "name", where),
-                               check.texts(var, "segments", where), check.texts(var, "countries", where)))
-    policy = CollectionsPolicy(
-        source=source, name=check.text(raw, "name", "policy"), version=str(raw.get("version", "")),
-        sender=raw.get("sender", {}), default=default, variants=tuple(variants),
-        worklist=_worklist(check, raw.get("worklist", {})),
+    """The default policy, or ``path`` merged over it, validated as a whole.
+
+    Every problem raises one :class:`PolicyError` (the same class as the credit
+    policy's) listing each bad key by its dotted path.
+    """
+    loaded = KIND.load(path)
+    raw = loaded.values
+    dunning = raw["dunning"]
+    return CollectionsPolicy(
+        source=loaded.source, name=raw["name"], version=str(raw["version"]), sender=raw["sender"],
+        default=_rules(dunning, "default"),
+        variants=tuple(_variant(dunning, variant) for variant in dunning["variants"]),
+        worklist=_worklist(raw["worklist"]),
     )
-    if check.problems:
-        raise PolicyError(source, check.problems)
-    return policy

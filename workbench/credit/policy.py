@@ -7,21 +7,21 @@ against the declared shape, unknown keys are refused with the closest known
 name, and the merged result is validated as a whole. Numbers are read as
 exact decimals (``tomllib`` with ``parse_float=Decimal``).
 
-All problems of a file are reported at once in one :class:`PolicyError`.
+Reading, merging and checking are the shared policy loader's
+(:mod:`workbench.policy`); this module declares the shape (:data:`SHAPE`), the
+rules across keys, and builds the typed :class:`Policy`. All problems of a file
+are reported at once in one :class:`PolicyError`.
 """
 
 from __future__ import annotations
 
-import difflib
-import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from ..errors import WorkbenchError
+from ..policy import PolicyError, PolicyKind, Table, boolean, currency_code, number, text, texts
 
 __all__ = [
     "CLASSES", "COMPANY_TYPES", "FACTORS", "Policy", "PolicyError", "Terms", "default_policy", "load_policy",
@@ -41,16 +41,6 @@ COMPANY_TYPES: dict[str, str] = {
 }
 OUTCOMES: tuple[str, ...] = ("release", "refer", "hold")
 _STATUSES = ("active", "hold", "suspended", "litigation", "closed")
-
-
-class PolicyError(WorkbenchError):
-    """A policy file is missing, unreadable, or breaks the declared shape (all problems listed)."""
-
-    def __init__(self, source: str, problems: list[str]) -> None:
-        self.source = source
-        self.problems = problems
-        lines = "\n".join(f"  - {p}" for p in problems)
-        super().__init__(f"invalid credit policy {source}:\n{lines}")
 
 
 Points = tuple[tuple[Decimal, Decimal], ...]
@@ -156,52 +146,6 @@ class Policy:
 
 # --------------------------------------------------------------------------- shape
 
-Check = Callable[[Any], str | None]
-
-
-def _num(lo: Decimal | int | None = None, hi: Decimal | int | None = None, integer: bool = False) -> Check:
-    def check(v: Any) -> str | None:
-        if isinstance(v, bool) or not isinstance(v, (int, Decimal)):
-            return f"must be a number, not {_kind(v)}"
-        if integer and int(v) != v:
-            return "must be a whole number"
-        if lo is not None and v < lo:
-            return f"must be >= {lo} (is {v})"
-        if hi is not None and v > hi:
-            return f"must be <= {hi} (is {v})"
-        return None
-    return check
-
-
-def _str(choices: tuple[str, ...] | None = None) -> Check:
-    def check(v: Any) -> str | None:
-        if not isinstance(v, str):
-            return f"must be text, not {_kind(v)}"
-        if choices is not None and v not in choices:
-            return f"must be one of {', '.join(repr(c) for c in choices)} (is {v!r})"
-        return None
-    return check
-
-
-def _bool(v: Any) -> str | None:
-    return None if isinstance(v, bool) else f"must be true or false, not {_kind(v)}"
-
-
-def _currency(v: Any) -> str | None:
-    if not isinstance(v, str) or len(v) != 3 or not v.isalpha() or not v.isupper():
-        return f"must be an ISO 4217 code such as \"EUR\" (is {v!r})"
-    return None
-
-
-def _str_list(choices: tuple[str, ...] | None = None) -> Check:
-    def check(v: Any) -> str | None:
-        if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
-            return "must be a list of texts"
-        bad = [x for x in v if choices is not None and x not in choices]
-        return f"unknown value(s) {', '.join(map(repr, bad))}; allowed: {', '.join(choices or ())}" if bad else None
-    return check
-
-
 def _points(v: Any) -> str | None:
     if not isinstance(v, list) or len(v) < 2:
         return "must be a list of at least two [value, points] pairs"
@@ -264,152 +208,106 @@ def _segment_map(v: Any) -> str | None:
     return None
 
 
-def _kind(v: Any) -> str:
-    return {bool: "a boolean", str: "text", list: "a list", dict: "a table"}.get(type(v), type(v).__name__)
+_CLASS_KEYS = {c: number(0, 100) for c in CLASSES}
+_TERMS = {"max_days": number(0, 366, whole=True), "text": text()}
+_OUTCOME = text(OUTCOMES)
 
-
-_CLASS_KEYS = {c: _num(0, 100) for c in CLASSES}
-_TERMS = {"max_days": _num(0, 366, integer=True), "text": _str()}
-_OUTCOME = _str(OUTCOMES)
-
-#: The declared shape of a policy: nested tables of checks. A dict value is a table
-#: whose keys are all required; a callable validates a value.
-SHAPE: dict[str, Any] = {
-    "policy": {"name": _str(), "version": _str(), "currency": _currency},
+#: The keys of a credit policy: nested tables of checks (a dict is a table whose keys
+#: are all required; a callable checks a value, see :mod:`workbench.policy`).
+_KEYS: dict[str, Any] = {
+    "policy": {"name": text(), "version": text(), "currency": currency_code},
     "scorecard": {
-        "neutral": _num(0, 100),
-        "min_weight_share": _num(0, 1),
-        "weights": {f: _num(0) for f in FACTORS},
+        "neutral": number(0, 100),
+        "min_weight_share": number(0, 1),
+        "weights": {f: number(0) for f in FACTORS},
         "classes": _CLASS_KEYS,
     },
     "financial": {
-        "default_company_type": _str(tuple(COMPANY_TYPES)),
-        "max_statement_age_days": _num(1, integer=True),
-        "trend_threshold": _num(0),
+        "default_company_type": text(tuple(COMPANY_TYPES)),
+        "max_statement_age_days": number(1, whole=True),
+        "trend_threshold": number(0),
         "company_type_by_segment": _segment_map,
-        "weights": {k: _num(0) for k in ("altman", "profitability", "leverage", "liquidity")},
+        "weights": {k: number(0) for k in ("altman", "profitability", "leverage", "liquidity")},
         "points": {
-            "altman_distress": _num(0, 100), "altman_safe": _num(0, 100),
+            "altman_distress": number(0, 100), "altman_safe": number(0, 100),
             "profitability": _points, "leverage": _points, "liquidity": _points,
         },
     },
     "behaviour": {
-        "window_days": _num(1, integer=True),
-        "min_documents": _num(1, integer=True),
-        "overdue_days": _num(0, integer=True),
-        "payment_weight": _num(0),
-        "overdue_weight": _num(0),
+        "window_days": number(1, whole=True),
+        "min_documents": number(1, whole=True),
+        "overdue_days": number(0, whole=True),
+        "payment_weight": number(0),
+        "overdue_weight": number(0),
         "overdue_points": _points,
-        "trend_points_per_day": _num(0),
-        "trend_max_points": _num(0, 100),
-        "trend_min_documents": _num(1, integer=True),
+        "trend_points_per_day": number(0),
+        "trend_max_points": number(0, 100),
+        "trend_min_documents": number(1, whole=True),
     },
     "country": {"class_points": _class_points},
     "limits": {
-        "tnw_pct": _num(0, 100),
-        "working_capital_pct": _num(0, 100),
-        "grace_days": _num(0, integer=True),
-        "purchase_months": _num(1, 36, integer=True),
-        "max_pct_of_tnw": _num(0, 100),
-        "max_multiple_of_needs": _num(0),
-        "rounding": _str(("down", "nearest")),
+        "tnw_pct": number(0, 100),
+        "working_capital_pct": number(0, 100),
+        "grace_days": number(0, whole=True),
+        "purchase_months": number(1, 36, whole=True),
+        "max_pct_of_tnw": number(0, 100),
+        "max_multiple_of_needs": number(0),
+        "rounding": text(("down", "nearest")),
         "rounding_steps": _steps,
-        "class_factor": {**{c: _num(0, 1) for c in CLASSES}, UNRATED: _num(0, 1)},
-        "class_cap": {**{c: _num(0) for c in CLASSES}, UNRATED: _num(0)},
+        "class_factor": {**{c: number(0, 1) for c in CLASSES}, UNRATED: number(0, 1)},
+        "class_cap": {**{c: number(0) for c in CLASSES}, UNRATED: number(0)},
     },
     "terms": {**{c: dict(_TERMS) for c in CLASSES}, UNRATED: dict(_TERMS)},
     "exposure": {
-        "include_open_ar": _bool, "include_unapplied_credit": _bool, "include_open_orders": _bool,
-        "include_delivered_not_invoiced": _bool, "delivered_column": _str(),
+        "include_open_ar": boolean, "include_unapplied_credit": boolean, "include_open_orders": boolean,
+        "include_delivered_not_invoiced": boolean, "delivered_column": text(),
     },
     "holds": {
-        "statuses": _str_list(_STATUSES),
-        "max_days_past_due": _num(0, integer=True),
-        "min_overdue_amount": _num(0),
-        "max_overdue_amount": _num(0),
-        "over_limit": _bool,
-        "max_dunning_level": _num(1, integer=True),
+        "statuses": texts(_STATUSES),
+        "max_days_past_due": number(0, whole=True),
+        "min_overdue_amount": number(0),
+        "max_overdue_amount": number(0),
+        "over_limit": boolean,
+        "max_dunning_level": number(1, whole=True),
     },
     "release": {
         "status": _OUTCOME, "overdue": _OUTCOME, "class_e": _OUTCOME, "over_limit": _OUTCOME,
-        "over_insured_limit": _OUTCOME, "missing_data": _OUTCOME, "over_limit_tolerance_pct": _num(0, 100),
+        "over_insured_limit": _OUTCOME, "missing_data": _OUTCOME, "over_limit_tolerance_pct": number(0, 100),
     },
     "approval": {"levels": _levels},
     "onboarding": {
-        "required": _str_list(),
-        "name_similarity": _num(Decimal("0.5"), 1),
-        "legal_forms": _str_list(),
+        "required": texts(),
+        "name_similarity": number(Decimal("0.5"), 1),
+        "legal_forms": texts(),
     },
 }
 
 
-def _walk(value: Any, shape: Any, path: str, problems: list[str]) -> None:
-    if callable(shape):
-        problem = shape(value)
-        if problem:
-            problems.append(f"{path}: {problem}")
-        return
-    if not isinstance(value, dict):
-        problems.append(f"{path}: must be a table, not {_kind(value)}")
-        return
-    for key in value:
-        if key not in shape:
-            close = difflib.get_close_matches(key, list(shape), n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else f" (known keys: {', '.join(shape)})"
-            problems.append(f"{_join(path, key)}: unknown key{hint}")
-    for key, sub in shape.items():
-        if key not in value:
-            problems.append(f"{_join(path, key)}: missing")
-        else:
-            _walk(value[key], sub, _join(path, key), problems)
-
-
-def _join(path: str, key: str) -> str:
-    return f"{path}.{key}" if path else key
-
-
-def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
-    out = dict(base)
-    for key, value in over.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict) and key != "company_type_by_segment":
-            out[key] = _merge(out[key], value)
-        else:
-            out[key] = value
-    return out
-
-
-def _semantic(raw: dict[str, Any], problems: list[str]) -> None:
-    """Rules across keys (run only when the shape is right)."""
-    weights = raw["scorecard"]["weights"]
-    if sum(weights.values()) <= 0:
-        problems.append("scorecard.weights: at least one weight must be positive")
+def _consistency(raw: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    """Rules across keys (run by the loader only once every key is right)."""
+    if sum(raw["scorecard"]["weights"].values()) <= 0:
+        yield "scorecard.weights", "at least one weight must be positive"
     if sum(raw["financial"]["weights"].values()) <= 0:
-        problems.append("financial.weights: at least one weight must be positive")
+        yield "financial.weights", "at least one weight must be positive"
     classes = [raw["scorecard"]["classes"][c] for c in CLASSES]
     if any(b >= a for a, b in zip(classes, classes[1:])):
-        problems.append("scorecard.classes: thresholds must decrease strictly from A to E "
-                        f"(are {', '.join(f'{c}={v}' for c, v in zip(CLASSES, classes))})")
+        yield ("scorecard.classes", "thresholds must decrease strictly from A to E "
+               f"(are {', '.join(f'{c}={v}' for c, v in zip(CLASSES, classes))})")
     pts = raw["financial"]["points"]
     if pts["altman_distress"] >= pts["altman_safe"]:
-        problems.append("financial.points: altman_distress must be below altman_safe")
+        yield "financial.points", "altman_distress must be below altman_safe"
     beh = raw["behaviour"]
     if beh["payment_weight"] + beh["overdue_weight"] <= 0:
-        problems.append("behaviour: payment_weight + overdue_weight must be positive")
-    terms = raw["terms"]
-    days = [terms[c]["max_days"] for c in CLASSES]
+        yield "behaviour", "payment_weight + overdue_weight must be positive"
+    days = [raw["terms"][c]["max_days"] for c in CLASSES]
     if any(b > a for a, b in zip(days, days[1:])):
-        problems.append("terms: max_days must not increase from class A to E")
+        yield "terms", "max_days must not increase from class A to E"
 
 
-def _exact(value: Any) -> Any:
-    """Python floats of a mapping as exact decimals of their shortest text (0.1 -> Decimal('0.1'))."""
-    if isinstance(value, float):
-        return Decimal(repr(value))
-    if isinstance(value, dict):
-        return {k: _exact(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_exact(v) for v in value]
-    return value
+#: The declared shape of a credit policy.
+SHAPE = Table(_KEYS, rule=_consistency)
+#: The credit policy kind: its shape and its default, ``workbench/data/credit/policy.toml``.
+KIND = PolicyKind("credit", SHAPE, "data/credit/policy.toml")
 
 
 def _points_of(pairs: list[list[Any]]) -> Points:
@@ -468,31 +366,12 @@ def _build(raw: dict[str, Any], source: str) -> Policy:
     )
 
 
-def _read_toml(text: str, source: str) -> dict[str, Any]:
-    try:
-        return tomllib.loads(text, parse_float=Decimal)
-    except tomllib.TOMLDecodeError as exc:
-        raise PolicyError(source, [f"not valid TOML: {exc}"]) from exc
-
-
-def _default_raw() -> dict[str, Any]:
-    text = resources.files("workbench.data.credit").joinpath("policy.toml").read_text(encoding="utf-8")
-    return _read_toml(text, "default policy (workbench/data/credit/policy.toml)")
-
-
 def policy_from_mapping(overrides: Mapping[str, Any], source: str = "<mapping>") -> Policy:
     """A policy from the default with ``overrides`` merged over it (same rules as a file).
 
     Python floats are read through their shortest text (``0.1`` is exactly ``Decimal("0.1")``).
     """
-    raw = _merge(_default_raw(), _exact(dict(overrides)))
-    problems: list[str] = []
-    _walk(raw, SHAPE, "", problems)
-    if not problems:
-        _semantic(raw, problems)
-    if problems:
-        raise PolicyError(source, problems)
-    return _build(raw, source)
+    return _build(KIND.from_mapping(overrides, source).values, source)
 
 
 def load_policy(path: str | Path | None = None) -> Policy:
@@ -509,13 +388,7 @@ def load_policy(path: str | Path | None = None) -> Policy:
     """
     if path is None:
         return default_policy()
-    file = Path(path)
-    try:
-        text = file.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise PolicyError(str(file), [f"cannot read the file: {exc.strerror or exc}"]) from exc
-    return policy_from_mapping(_read_toml(text, str(file)), str(file))
-
+    return _build(KIND.load(path).values, str(path))
 
 _DEFAULT: Policy | None = None
 
@@ -524,5 +397,5 @@ def default_policy() -> Policy:
     """The default policy (loaded and validated once per process)."""
     global _DEFAULT
     if _DEFAULT is None:
-        _DEFAULT = policy_from_mapping({}, "default policy (workbench/data/credit/policy.toml)")
+        _DEFAULT = policy_from_mapping({}, KIND.default_label)
     return _DEFAULT
