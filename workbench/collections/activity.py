@@ -14,6 +14,7 @@ from decimal import Decimal
 
 import polars as pl
 
+from ..journal.reader import JournalReader
 from ..ledger.model import Ledger
 from ..money import mills_to_decimal, to_money
 from .promises import promise_status
@@ -62,7 +63,7 @@ class WeekActivity:
         }
 
 
-def read_activity(journal: object) -> JournalFrames:
+def read_activity(journal: JournalReader) -> JournalFrames:
     """Read the views once from an open journal."""
     return JournalFrames(journal.contacts(), journal.promises(), journal.disputes(), journal.escalations(),
                          journal.notes(), journal.dunning_letters())

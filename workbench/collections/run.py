@@ -17,10 +17,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
 from ..exports import write_csv
+from ..journal.reader import JournalWriter
 from ..ledger.model import Ledger
 from ..money import mills_to_decimal, to_money
 from .dunning import DunningRun, DunningState, plan_run, state_from_journal
@@ -92,7 +94,7 @@ td,th{{border-bottom:1px solid #ddd;padding:4px 8px;text-align:left}} .n{{text-a
 </body></html>"""
 
 
-def carry_out(ledger: Ledger, as_of: date, policy: CollectionsPolicy, out_dir: Path, *, journal: object | None = None,
+def carry_out(ledger: Ledger, as_of: date, policy: CollectionsPolicy, out_dir: Path, *, journal: JournalWriter | None = None,
               dry_run: bool = False, company: str = "", author: str = "dunning run", smtp: object | None = None,
               renderer: object | None = None, progress: Callable[[int, int], None] | None = None) -> RunOutcome:
     """Plan the run of ``as_of`` from the journal's state, write its files, and (unless dry) record and send it.
@@ -136,7 +138,7 @@ def carry_out(ledger: Ledger, as_of: date, policy: CollectionsPolicy, out_dir: P
     return outcome
 
 
-def record(journal: object, run: DunningRun, policy: CollectionsPolicy, files: dict[tuple[str, str], str],
+def record(journal: JournalWriter, run: DunningRun, policy: CollectionsPolicy, files: dict[tuple[str, str], str],
            author: str, recorded_at: datetime | None = None) -> int:
     """Record the run, one letter entry per communication and the escalations its levels ask for.
 
@@ -146,9 +148,9 @@ def record(journal: object, run: DunningRun, policy: CollectionsPolicy, files: d
         return _record(journal, run, policy, files, author, recorded_at)
 
 
-def _record(journal: object, run: DunningRun, policy: CollectionsPolicy, files: dict[tuple[str, str], str],
+def _record(journal: JournalWriter, run: DunningRun, policy: CollectionsPolicy, files: dict[tuple[str, str], str],
             author: str, recorded_at: datetime | None) -> int:
-    stamp = {"recorded_at": recorded_at} if recorded_at is not None else {}
+    stamp: dict[str, Any] = {"recorded_at": recorded_at} if recorded_at is not None else {}
     run_id = journal.record_run(run.as_of, policy=policy.name, communications=len(run.communications),
                                 author=author, **stamp)
     for c in run.communications:
