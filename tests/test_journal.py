@@ -583,3 +583,19 @@ def test_a_closed_journal_cannot_be_used(tmp_path) -> None:
     journal.close()
     with pytest.raises(Exception, match="closed"):
         journal.add_note("C1", "x", on=NOV[1])
+
+
+def test_journal_satisfies_the_reader_and_writer_protocols() -> None:
+    """Every method of JournalReader/JournalWriter exists on Journal with the same parameters."""
+    import inspect
+
+    from workbench.journal import JournalReader, JournalWriter
+
+    for protocol in (JournalReader, JournalWriter):
+        for name, member in vars(protocol).items():
+            if name.startswith("_") or not callable(member):
+                continue
+            expected = list(inspect.signature(member).parameters)
+            assert list(inspect.signature(getattr(Journal, name)).parameters) == expected, name
+    writer_methods = {name for name in vars(JournalWriter) if not name.startswith("_")}
+    assert writer_methods == {"batch", "record_run", "record_letter", "escalate"}

@@ -15,6 +15,7 @@ from decimal import Decimal
 import polars as pl
 
 from ..fx import reporting_value
+from ..journal.reader import JournalReader
 from ..ledger.model import Ledger
 from ..money import converted_to_money, mills_to_decimal
 from .promises import promise_status
@@ -63,7 +64,7 @@ class WeekActivity:
         }
 
 
-def read_activity(journal: object) -> JournalFrames:
+def read_activity(journal: JournalReader) -> JournalFrames:
     """Read the views once from an open journal."""
     return JournalFrames(journal.contacts(), journal.promises(), journal.disputes(), journal.escalations(),
                          journal.notes(), journal.dunning_letters())

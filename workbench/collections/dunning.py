@@ -33,6 +33,7 @@ from decimal import Decimal
 import polars as pl
 
 from ..errors import WorkbenchError
+from ..journal.reader import JournalReader
 from ..ledger.asof import open_items, unapplied_credit
 from ..ledger.model import Ledger
 from ..money import mills_to_decimal, to_money
@@ -333,7 +334,7 @@ def _statements(ledger: Ledger, as_of: date, state: DunningState,
     return {key: tuple(value) for key, value in out.items()}
 
 
-def state_from_journal(journal: object, ledger: Ledger, as_of: date, policy: CollectionsPolicy) -> DunningState:
+def state_from_journal(journal: JournalReader, ledger: Ledger, as_of: date, policy: CollectionsPolicy) -> DunningState:
     """The :class:`DunningState` of ``journal`` at ``as_of`` (journal entries dated after it are ignored)."""
     letters = journal.dunning_letters().filter(pl.col("event_date") <= as_of)
     levels: dict[str, tuple[int, date]] = {}

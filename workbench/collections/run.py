@@ -10,14 +10,16 @@ files, sending the e-mails) is :mod:`workbench.letters.run`, which calls
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
+from ..journal.reader import JournalWriter
 from .dunning import DunningRun
 from .policy import CollectionsPolicy
 
 __all__ = ["record"]
 
 
-def record(journal: object, run: DunningRun, policy: CollectionsPolicy, files: dict[tuple[str, str], str],
+def record(journal: JournalWriter, run: DunningRun, policy: CollectionsPolicy, files: dict[tuple[str, str], str],
            author: str, recorded_at: datetime | None = None) -> int:
     """Record the run, one letter entry per communication and the escalations its levels ask for.
 
@@ -27,9 +29,9 @@ def record(journal: object, run: DunningRun, policy: CollectionsPolicy, files: d
         return _record(journal, run, policy, files, author, recorded_at)
 
 
-def _record(journal: object, run: DunningRun, policy: CollectionsPolicy, files: dict[tuple[str, str], str],
+def _record(journal: JournalWriter, run: DunningRun, policy: CollectionsPolicy, files: dict[tuple[str, str], str],
             author: str, recorded_at: datetime | None) -> int:
-    stamp = {"recorded_at": recorded_at} if recorded_at is not None else {}
+    stamp: dict[str, Any] = {"recorded_at": recorded_at} if recorded_at is not None else {}
     run_id = journal.record_run(run.as_of, policy=policy.name, communications=len(run.communications),
                                 author=author, **stamp)
     for c in run.communications:

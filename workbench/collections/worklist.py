@@ -21,6 +21,7 @@ from decimal import Decimal
 import polars as pl
 
 from ..fx import reporting_value
+from ..journal.reader import JournalReader
 from ..ledger.asof import open_items
 from ..ledger.model import Ledger
 from ..money import converted_to_decimal, mills_to_decimal, to_money
@@ -212,7 +213,7 @@ def build_worklist(ledger: Ledger, as_of: date, rules: WorklistRules, inputs: Wo
     return frame.select(WORKLIST_COLUMNS)
 
 
-def inputs_from_journal(journal: object, ledger: Ledger, as_of: date, grace_days: int) -> WorklistInputs:
+def inputs_from_journal(journal: JournalReader, ledger: Ledger, as_of: date, grace_days: int) -> WorklistInputs:
     """Read what the worklist needs from the journal (entries dated after ``as_of`` ignored)."""
     from .promises import promise_status
 

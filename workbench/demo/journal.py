@@ -22,6 +22,7 @@ from ..collections.dunning import plan_run, state_from_journal
 from ..collections.policy import CollectionsPolicy, load_policy
 from ..collections.run import record
 from ..collections.worklist import build_worklist, inputs_from_journal
+from ..journal import Journal
 from ..reference_rates import load_reference_rates
 from ..ledger.asof import open_items
 from ..ledger.model import Ledger
@@ -39,7 +40,7 @@ def _moment(day: date, hour: int) -> datetime:
 
 
 class _Seeder:
-    def __init__(self, ledger: Ledger, journal: object, policy: CollectionsPolicy, seed: int) -> None:
+    def __init__(self, ledger: Ledger, journal: Journal, policy: CollectionsPolicy, seed: int) -> None:
         self.ledger, self.journal, self.policy = ledger, journal, policy
         self.rng = np.random.default_rng(seed)
         self.customers = {r["customer_id"]: r for r in ledger.customers.iter_rows(named=True)}
@@ -143,7 +144,7 @@ class _Seeder:
                           author="Credit Manager", recorded_at=_moment(start, 9))
 
 
-def seed_journal(ledger: Ledger, journal: object, as_of: date, *, seed: int = 42,
+def seed_journal(ledger: Ledger, journal: Journal, as_of: date, *, seed: int = 42,
                  policy: CollectionsPolicy | None = None, weeks: int = WEEKS) -> dict[str, int]:
     """Fill an empty journal with ``weeks`` weeks of activity ending before ``as_of``; return counts by kind."""
     policy = policy or load_policy()

@@ -2,17 +2,18 @@
 
 Open it with :meth:`Journal.open` on a file path (SQLite, the default) or a
 ``postgresql://`` URL (a team server). See ``docs/journal.md``.
+
+Modules: :mod:`~workbench.journal.entries` (kinds, coercion, per-kind rules),
+:mod:`~workbench.journal.chain` (hash chain), :mod:`~workbench.journal.views`
+(frames), :mod:`~workbench.journal.store` (the :class:`Journal`),
+:mod:`~workbench.journal.reader` (typed protocols for callers),
+:mod:`~workbench.journal.schema` and :mod:`~workbench.journal.backends`.
 """
 
+from workbench.journal.entries import CONTACT_CHANNELS, DISPUTE_STATUSES, ESCALATION_ACTIONS, KINDS, JournalError
+from workbench.journal.reader import JournalReader, JournalWriter
 from workbench.journal.schema import ENTRY_SCHEMA, HISTORY_SCHEMA, LATEST_VERSION, MIGRATIONS, VIEW_SCHEMAS
-from workbench.journal.store import (
-    CONTACT_CHANNELS,
-    DISPUTE_STATUSES,
-    ESCALATION_ACTIONS,
-    KINDS,
-    Journal,
-    JournalError,
-)
+from workbench.journal.store import Journal
 
 __all__ = [
     "CONTACT_CHANNELS",
@@ -26,4 +27,6 @@ __all__ = [
     "VIEW_SCHEMAS",
     "Journal",
     "JournalError",
+    "JournalReader",
+    "JournalWriter",
 ]

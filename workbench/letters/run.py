@@ -30,6 +30,7 @@ from ..collections.dunning import DunningRun, DunningState, plan_run, state_from
 from ..collections.policy import CollectionsPolicy
 from ..collections.run import record
 from ..exports import write_csv
+from ..journal.reader import JournalWriter
 from ..ledger.model import Ledger
 from ..money import mills_to_decimal, to_money
 from ..reference_rates import ReferenceRates
@@ -104,7 +105,7 @@ td,th{{border-bottom:1px solid #ddd;padding:4px 8px;text-align:left}} .n{{text-a
 </body></html>"""
 
 
-def carry_out(ledger: Ledger, as_of: date, policy: CollectionsPolicy, out_dir: Path, *, journal: object | None = None,
+def carry_out(ledger: Ledger, as_of: date, policy: CollectionsPolicy, out_dir: Path, *, journal: JournalWriter | None = None,
               dry_run: bool = False, company: str = "", author: str = "dunning run",
               smtp: SmtpSettings | None = None, renderer: LetterRenderer | None = None,
               progress: Callable[[int, int], None] | None = None,
