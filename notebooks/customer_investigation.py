@@ -25,7 +25,7 @@
 customer_id: str = "C000004"  # customer to investigate (a demo customer with financial statements)
 as_of: str = "2026-11-20"  # ISO date of the investigation
 ledger: str = ""  # canonical ledger folder; empty means the built-in demo company
-decisions: str = ""  # folder holding decisions.jsonl; empty means no journal is configured
+journal: str = ""  # journal file or postgresql URL; empty means journal.sqlite beside the ledger
 output_dir: str = "reports"  # folder for the machine-readable summary
 company: str = ""  # company name for the header; empty means the name in ledger.toml
 
@@ -39,7 +39,7 @@ from workbench.reports.customer import BEHAVIOUR_LABELS, IDENTITY_LABELS, SCORE_
 from workbench.render import display, tables
 
 inv = customer.build(sources.open_ledger(ledger), customer.Params.of(as_of, customer_id),
-                     decisions=sources.credit_decisions(decisions))
+                     decisions=sources.credit_decisions(ledger, journal))
 cur, lcy = inv.currency, inv.limit_currency
 display.report_header(subtitle=f"{inv.customer_id} · {inv.name}")
 display.note(f"{inv.ledger.company} · customer {inv.customer_id} · amounts in {cur} at the closing rate of "
@@ -145,16 +145,16 @@ else:
     display.note("No financial statements on file for this customer.")
 
 # %%
-display.section("Journal and credit decisions", "Collections journal and the credit decisions log")
-display.note("The collections journal does not exist yet: contacts, promises and dunning levels cannot be shown.")
+display.section("Journal and credit decisions", "Order decisions, overrides and limit changes from the journal")
 if inv.decisions is None:
-    display.note("No credit decisions log is configured for this report (parameter decisions is empty).")
+    display.note("No journal found beside the ledger (parameter journal is empty): no credit decisions to show.")
 elif inv.decisions.height:
     display.show_table(tables.html_table(
-        inv.decisions, labels={"seq": "#", "timestamp": "When", "kind": "Kind", "author": "Author",
-                               "outcome": "Outcome", "new_limit": "New limit", "approver": "Approver"}))
+        inv.decisions, labels={"id": "Entry", "timestamp": "When", "kind": "Kind", "author": "Author",
+                               "outcome": "Outcome", "amount_text": "Order / new limit", "currency": "Currency",
+                               "approver": "Approver", "reason": "Reason"}))
 else:
-    display.note("The credit decisions log has no entry for this customer.")
+    display.note("The journal has no credit decision for this customer.")
 
 # %%
 display.section("Open disputes and expected payments", "Disputed open items; forecast payment date per open item")

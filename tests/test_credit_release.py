@@ -21,6 +21,7 @@ from workbench.credit import (
 )
 from workbench.credit.policy import policy_from_mapping
 from workbench.errors import MissingRateError
+from workbench.journal import Journal, JournalError
 
 from .test_credit_support import CUSTOMERS, ORDER_HEADER, ORDERS, credit_ledger
 
@@ -123,57 +124,76 @@ def test_refer_for_missing_data(led) -> None:
         check_order(led, "C1", 0, AS_OF)
 
 
+def _log(tmp_path: Path) -> tuple[Journal, DecisionLog]:
+    book = Journal.open(tmp_path / "journal.sqlite")
+    return book, DecisionLog(book)
+
+
 def test_decision_log_records_with_author_timestamp_reason(led, tmp_path: Path) -> None:
-    log = DecisionLog(tmp_path / "log")
+    book, log = _log(tmp_path)
     decision = check_order(led, "C1", 5000, AS_OF)
-    log.record_decision(decision, author="ana", timestamp=T0, order_ref="SO-1")
+    first = log.record_decision(decision, author="ana", timestamp=T0, order_ref="SO-1")
     log.record_override(decision, "release", author="ben", timestamp=T0 + timedelta(minutes=5),
                         reason="customer prepaid 2,000 EUR", order_ref="SO-1")
     log.record_limit_change("C1", "12000", "EUR", author="ana", timestamp=T0 + timedelta(hours=1),
                             reason="annual review", old_limit="10000")
-    entries = log.entries()
-    assert [e["kind"] for e in entries] == ["order_decision", "override", "limit_change"]
-    assert entries[0]["timestamp"] == "2026-06-30T09:30:00+02:00" and entries[0]["outcome"] == "refer"
-    assert entries[1]["original_outcome"] == "refer" and entries[1]["outcome"] == "release"
-    assert entries[2]["new_limit"] == "12000" and entries[2]["approval_required"] is None
-    assert log.verify() == 3
-    assert log.frame()["author"].to_list() == ["ana", "ben", "ana"]
+    rows = log.frame().to_dicts()
+    assert [r["kind"] for r in rows] == ["credit_decision", "credit_override", "limit_change"]
+    assert rows[0]["id"] == first and rows[0]["order_ref"] == "SO-1"
+    assert rows[0]["timestamp"] == "2026-06-30T09:30:00+02:00" and rows[0]["outcome"] == "refer"
+    assert rows[0]["recorded_at"] == datetime(2026, 6, 30, 7, 30, tzinfo=timezone.utc)
+    assert (rows[0]["amount_text"], rows[0]["amount"], rows[0]["as_of"]) == ("5000.00", 5_000_000, AS_OF)
+    assert json.loads(rows[0]["details"])["findings"][0]["outcome"] in ("release", "refer", "hold")
+    assert rows[1]["original_outcome"] == "refer" and rows[1]["outcome"] == "release"
+    assert rows[1]["reason"] == "customer prepaid 2,000 EUR"
+    assert (rows[2]["amount_text"], rows[2]["old_limit"], rows[2]["approval_required"]) == ("12000", "10000",
+                                                                                            None)
+    assert rows[2]["as_of"] == date(2026, 6, 30)  # no as_of given: the decision's own (local) date
+    assert [r["author"] for r in rows] == ["ana", "ben", "ana"]
+    assert book.verify() == []
     with pytest.raises(DecisionLogError, match="timezone-aware"):
         log.record_decision(decision, author="ana", timestamp=datetime(2026, 6, 30, 9, 30))
     with pytest.raises(DecisionLogError, match="a reason is required"):
         log.record_override(decision, "release", author="ana", timestamp=T0, reason=" ")
     with pytest.raises(DecisionLogError, match="an author is required"):
         log.record_decision(decision, author="", timestamp=T0)
-    assert log.verify() == 3  # refused entries wrote nothing
+    with pytest.raises(DecisionLogError, match="override outcome must be one of"):
+        log.record_override(decision, "approve", author="ana", timestamp=T0, reason="x")
+    assert book.history().height == 3  # refused entries wrote nothing
+    # the decisions are ordinary journal entries: listed, exported and chained with the rest
+    assert book.entries(kind="limit_change")["customer_id"].to_list() == ["C1"]
 
 
 def test_large_limit_needs_an_approver(led, tmp_path: Path) -> None:
-    log = DecisionLog(tmp_path / "log")
+    book, log = _log(tmp_path)
     with pytest.raises(ApprovalRequiredError, match=r"above 100,000.00 EUR: it needs approval by a credit manager"):
         log.record_limit_change("C1", "150000", "EUR", author="ana", timestamp=T0, reason="growth")
     with pytest.raises(ApprovalRequiredError, match="other than the author"):
         log.record_limit_change("C1", "150000", "EUR", author="ana", approver="ana", timestamp=T0, reason="growth")
     with pytest.raises(ApprovalRequiredError, match="finance director"):
         log.record_limit_change("C1", "600000", "EUR", author="ana", timestamp=T0, reason="growth")
-    assert not log.path.exists()
-    entry = log.record_limit_change("C1", "150000", "EUR", author="ana", approver="carla", timestamp=T0,
-                                    reason="growth")
-    assert (entry["approval_required"], entry["approver"]) == ("credit manager", "carla")
+    assert book.history().height == 0
+    log.record_limit_change("C1", "150000", "EUR", author="ana", approver="carla", timestamp=T0, reason="growth")
     # a USD limit is compared with the EUR thresholds at the as-of rate: 120,000 USD = 96,000 EUR
     with pytest.raises(DecisionLogError, match="pass fx= and as_of="):
         log.record_limit_change("C2", "120000", "USD", author="ana", timestamp=T0, reason="review")
-    entry = log.record_limit_change("C2", "120000", "USD", author="ana", timestamp=T0, reason="review",
-                                    fx=led.fx, as_of=AS_OF)
-    assert entry["approval_required"] is None
+    log.record_limit_change("C2", "120000", "USD", author="ana", timestamp=T0, reason="review", fx=led.fx, as_of=AS_OF)
+    rows = log.frame().to_dicts()
+    assert [(r["customer_id"], r["approval_required"], r["approver"]) for r in rows] == [
+        ("C1", "credit manager", "carla"), ("C2", None, None)]
 
 
-def test_tampering_is_detected(led, tmp_path: Path) -> None:
-    log = DecisionLog(tmp_path / "log")
-    for n in range(3):
-        log.record_limit_change("C1", str(1000 * (n + 1)), "EUR", author="ana", timestamp=T0, reason=f"step {n}")
-    lines = log.path.read_text(encoding="utf-8").splitlines()
-    edited = json.loads(lines[1])
-    edited["new_limit"] = "99000"
-    log.path.write_text("\n".join([lines[0], json.dumps(edited), lines[2]]) + "\n", encoding="utf-8")
-    with pytest.raises(DecisionLogError, match=":3: the log was edited"):
-        log.verify()
+def test_journal_refuses_a_credit_entry_without_its_fields(tmp_path: Path) -> None:
+    book, _ = _log(tmp_path)
+    with pytest.raises(JournalError, match="limit_change: details.reason is required"):
+        book.add("limit_change", author="ana", customer_id="C1", event_date=AS_OF, amount="1000", currency="EUR",
+                 details={"timestamp": T0.isoformat()})
+    with pytest.raises(JournalError, match="details.timestamp must carry a UTC offset"):
+        book.add("credit_override", author="ana", customer_id="C1", event_date=AS_OF,
+                 details={"timestamp": "2026-06-30T09:30:00", "outcome": "release", "original_outcome": "hold",
+                          "reason": "paid"})
+    with pytest.raises(JournalError, match="limit_change: details.approver must not be empty"):
+        book.add("limit_change", author="ana", customer_id="C1", event_date=AS_OF, amount="1000", currency="EUR",
+                 details={"timestamp": T0.isoformat(), "reason": "x", "approval_required": "credit manager",
+                          "approver": " "})
+    assert book.history().height == 0

@@ -56,10 +56,36 @@ def test_customer_report_shows_every_section_and_a_pdf(investigation) -> None:
                     "Limit recommendation", "Exposure", "Financial statements", "Journal and credit decisions",
                     "Open disputes and expected payments"):
         assert heading in html, heading
-    assert "No credit decisions log is configured" in html
+    assert "No journal found beside the ledger" in html
     assert html.count("data:image/png;base64") >= 2  # payment history and Z trend
     assert "build_investigation(" not in html
     assert result.pdf is not None and result.pdf.read_bytes().startswith(b"%PDF")
+
+
+def test_customer_report_shows_the_journal_credit_decisions(small_demo, tmp_path) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    from workbench.credit import DecisionLog, check_order
+    from workbench.journal import Journal
+
+    led = load_ledger(small_demo)
+    moment = datetime(2026, 11, 19, 16, 5, tzinfo=timezone(timedelta(hours=1)))
+    with Journal.open(tmp_path / "journal.sqlite") as book:
+        log = DecisionLog(book)
+        decision = check_order(led, CUSTOMER, Decimal("2500"), SMALL_AS_OF)
+        log.record_decision(decision, author="ana", timestamp=moment, order_ref="SO-77")
+        log.record_override(decision, "release", author="ben", timestamp=moment + timedelta(minutes=9),
+                            reason="prepayment <b>received</b>")
+        log.record_limit_change("C000003", "9000", "EUR", author="ana", timestamp=moment, reason="other customer")
+    result = registry.run("customer", ledger=small_demo, customer_id=CUSTOMER, as_of=SMALL_AS_OF, out_dir=tmp_path,
+                          pdf=False, journal=str(tmp_path / "journal.sqlite"))
+    html = result.html.read_text(encoding="utf-8")
+    section = html[html.index("Journal and credit decisions"):html.index("Open disputes and expected payments")]
+    assert "2026-11-19T16:05:00+01:00" in section and "2026-11-19T16:14:00+01:00" in section
+    assert section.count("credit_decision") == 1 and section.count("credit_override") == 1
+    assert "limit_change" not in section and "other customer" not in section  # only this customer's rows
+    assert "prepayment &lt;b&gt;received&lt;/b&gt;" in section and "<b>received" not in section
+    assert decision.outcome in section
 
 
 def test_hostile_customer_name_is_escaped(small_demo, tmp_path) -> None:

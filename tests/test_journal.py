@@ -454,6 +454,8 @@ PUBLIC_COLUMNS = {
     "dunning_letters": "id customer_id event_date currency amount document_ids level channel levels run_id file",
     "dunning_runs": "id as_of policy communications author recorded_at",
     "next_actions": "customer_id next_action_date source_kind entry_id",
+    "credit_decisions": "id timestamp kind customer_id as_of author outcome original_outcome amount amount_text "
+                        "currency old_limit approval_required approver order_ref reason recorded_at details",
 }
 
 
@@ -485,6 +487,8 @@ def test_views_keep_their_schema_with_rows(journal) -> None:
     run = journal.record_run(NOV[20], policy="p", communications=1)
     journal.record_letter("C1", on=NOV[20], currency="EUR", amount="1", document_ids=["I"], level=1,
                           channel="letter", levels={"I": 1}, run_id=run)
+    journal.add("limit_change", customer_id="C1", event_date=NOV[1], amount="5000", currency="EUR",
+                details={"timestamp": "2026-11-01T10:00:00+01:00", "reason": "review", "old_limit": "4000"})
     assert journal.entries().schema == pl.Schema(ENTRY_SCHEMA)
     for name, schema in VIEW_SCHEMAS.items():
         frame = getattr(journal, name)()

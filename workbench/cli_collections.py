@@ -263,6 +263,24 @@ def journal_export(
     typer.echo(f"{count} entries written to {path}")
 
 
+@journal_app.command("import-decisions")
+def journal_import_decisions(
+    source: Annotated[Path, typer.Option("--from", help="A decisions.jsonl written by an earlier release.",
+                                         dir_okay=False)],
+    journal: JournalOpt = None,
+    ledger: Annotated[Optional[Path], typer.Option("--ledger", help="Ledger folder (locates the default journal).")] = None,
+) -> None:
+    """Carry a legacy credit decisions log into the journal: chain checked first, all entries or none, idempotent."""
+    from .credit.decisions import import_decisions
+
+    if not source.is_file():
+        _fail(f"{source}: no such decisions log")
+    with _journal(journal, ledger) as book:
+        result = import_decisions(source, book)
+    typer.echo(f"{result.source}: {result.read} entries read, {result.added} added, "
+               f"{result.already_present} already in the journal")
+
+
 @journal_app.command("verify")
 def journal_verify(
     journal: JournalOpt = None,

@@ -18,7 +18,7 @@ Public API:
 - :func:`recommend_limits`, :func:`three_method_limit`: §7 limits, recommended limit and terms;
 - :func:`exposure`, :func:`over_limit`, :func:`hold_recommendations`;
 - :func:`check_order` -> :class:`Decision`: release / hold / refer with reasons;
-- :class:`DecisionLog`: append-only decisions, overrides and limit changes;
+- :class:`DecisionLog`: decisions, overrides and limit changes recorded in the journal;
 - :func:`onboarding_check`: VAT, IBAN, duplicates, missing data;
 - :func:`roc_auc`, :func:`bankruptcy_validation`: validation on outcomes;
 - :func:`load_policy`, :class:`Policy`, :class:`PolicyError`.

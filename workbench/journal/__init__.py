@@ -10,13 +10,21 @@ Modules: :mod:`~workbench.journal.entries` (kinds, coercion, per-kind rules),
 :mod:`~workbench.journal.schema` and :mod:`~workbench.journal.backends`.
 """
 
-from workbench.journal.entries import CONTACT_CHANNELS, DISPUTE_STATUSES, ESCALATION_ACTIONS, KINDS, JournalError
-from workbench.journal.reader import JournalReader, JournalWriter
+from workbench.journal.entries import (
+    CONTACT_CHANNELS,
+    CREDIT_KINDS,
+    DISPUTE_STATUSES,
+    ESCALATION_ACTIONS,
+    KINDS,
+    JournalError,
+)
+from workbench.journal.reader import CreditJournal, JournalReader, JournalWriter
 from workbench.journal.schema import ENTRY_SCHEMA, HISTORY_SCHEMA, LATEST_VERSION, MIGRATIONS, VIEW_SCHEMAS
 from workbench.journal.store import Journal
 
 __all__ = [
     "CONTACT_CHANNELS",
+    "CREDIT_KINDS",
     "DISPUTE_STATUSES",
     "ENTRY_SCHEMA",
     "ESCALATION_ACTIONS",
@@ -25,6 +33,7 @@ __all__ = [
     "LATEST_VERSION",
     "MIGRATIONS",
     "VIEW_SCHEMAS",
+    "CreditJournal",
     "Journal",
     "JournalError",
     "JournalReader",

@@ -24,7 +24,7 @@ from workbench.errors import WorkbenchError
 from workbench.money import AMOUNT_DECIMALS
 
 __all__ = [
-    "AMENDMENTS", "CONTACT_CHANNELS", "CORRECTABLE_FIELDS", "DISPUTE_STATUSES", "ESCALATION_ACTIONS",
+    "AMENDMENTS", "CONTACT_CHANNELS", "CORRECTABLE_FIELDS", "CREDIT_KINDS", "CREDIT_OUTCOMES", "DISPUTE_STATUSES", "ESCALATION_ACTIONS",
     "FIELD_NORMALISERS", "KINDS", "Entry", "JournalError", "amount_text", "check_entry", "date_text", "fail",
     "new_entry", "normalise_changes", "timestamp_text",
 ]
@@ -36,9 +36,15 @@ class JournalError(WorkbenchError):
 
 KINDS: tuple[str, ...] = (
     "contact", "promise", "dispute", "dispute_update", "escalation", "note", "flag",
-    "dunning_letter", "dunning_run", "correction", "void",
+    "dunning_letter", "dunning_run", "credit_decision", "credit_override", "limit_change", "correction", "void",
 )
 """Every kind of entry, in the order error messages list them."""
+
+CREDIT_KINDS: tuple[str, ...] = ("credit_decision", "credit_override", "limit_change")
+"""The credit audit trail: order decisions, overrides of them, and credit-limit changes."""
+
+CREDIT_OUTCOMES: tuple[str, ...] = ("release", "refer", "hold")
+"""Outcomes of an order release decision (the same as :data:`workbench.credit.policy.OUTCOMES`)."""
 
 CONTACT_CHANNELS: tuple[str, ...] = ("call", "email", "letter", "meeting")
 DISPUTE_STATUSES: tuple[str, ...] = ("open", "in_review", "resolved", "rejected")
@@ -295,6 +301,52 @@ def _check_dunning_run(entry: Entry) -> None:
         raise fail(entry, "details.dry_run", "must be false: dry runs are not journaled")
 
 
+def _check_credit_common(entry: Entry) -> None:
+    _need(entry, "customer_id", "event_date")
+    moment = entry["details"].get("timestamp")
+    if not isinstance(moment, str):
+        raise fail(entry, "details.timestamp", f"must be the decision's ISO-8601 time with its offset (got {moment!r})")
+    try:
+        parsed = datetime.fromisoformat(moment)
+    except ValueError:
+        raise fail(entry, "details.timestamp", f"is not an ISO-8601 time: {moment!r}") from None
+    if parsed.utcoffset() is None:
+        raise fail(entry, "details.timestamp", f"must carry a UTC offset (got {moment!r})")
+    for key in ("order_ref", "policy", "approver", "approval_required", "reason"):
+        _text(entry, key, required=False)
+
+
+def _check_credit_decision(entry: Entry) -> None:
+    _check_credit_common(entry)
+    _need(entry, "amount")
+    _choice(entry, "outcome", CREDIT_OUTCOMES)
+    findings = entry["details"].get("findings")
+    if not isinstance(findings, list) or not all(
+        isinstance(f, dict) and f.get("outcome") in CREDIT_OUTCOMES for f in findings
+    ):
+        raise fail(entry, "details.findings", f"must list findings with an outcome (got {findings!r})")
+
+
+def _check_credit_override(entry: Entry) -> None:
+    _check_credit_common(entry)
+    _choice(entry, "outcome", CREDIT_OUTCOMES)
+    _choice(entry, "original_outcome", CREDIT_OUTCOMES)
+    _text(entry, "reason", non_empty=True)
+
+
+def _check_limit_change(entry: Entry) -> None:
+    _check_credit_common(entry)
+    _need(entry, "amount", "currency")
+    _text(entry, "reason", non_empty=True)
+    old = entry["details"].get("old_limit")
+    if old is not None:
+        if not isinstance(old, str):
+            raise fail(entry, "details.old_limit", f"must be decimal text (got {old!r})")
+        _decimal(old, "limit_change: details.old_limit")
+    if entry["details"].get("approval_required"):
+        _text(entry, "approver", non_empty=True)
+
+
 def _check_correction(entry: Entry) -> None:
     _need(entry, "refers_to")
     _text(entry, "reason", non_empty=True)
@@ -313,7 +365,8 @@ _RULES: dict[str, Callable[[Entry], None]] = {
     "contact": _check_contact, "promise": _check_promise, "dispute": _check_dispute,
     "dispute_update": _check_dispute_update, "escalation": _check_escalation, "note": _check_note,
     "flag": _check_flag, "dunning_letter": _check_dunning_letter, "dunning_run": _check_dunning_run,
-    "correction": _check_correction, "void": _check_void,
+    "credit_decision": _check_credit_decision, "credit_override": _check_credit_override,
+    "limit_change": _check_limit_change, "correction": _check_correction, "void": _check_void,
 }
 
 

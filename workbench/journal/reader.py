@@ -3,8 +3,8 @@
 Calculations (dunning state, worklist inputs, activity frames) take a
 :class:`JournalReader`: the views they read and nothing else, so a test can pass
 any object with those methods and the type checker knows what comes back.
-Recording a dunning run takes a :class:`JournalWriter`. :class:`Journal`
-satisfies both.
+Recording a dunning run takes a :class:`JournalWriter`; the credit decisions
+log takes a :class:`CreditJournal`. :class:`Journal` satisfies all three.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 import polars as pl
 
-__all__ = ["JournalReader", "JournalWriter"]
+__all__ = ["CreditJournal", "JournalReader", "JournalWriter"]
 
 
 class JournalReader(Protocol):
@@ -85,4 +85,32 @@ class JournalWriter(JournalReader, Protocol):
                  fees: Decimal | int | str | None = None, note: str = "", author: str | None = None,
                  uid: str | None = None, recorded_at: datetime | None = None) -> int:
         """Record an escalation step; return its entry id."""
+        ...
+
+
+class CreditJournal(Protocol):
+    """A journal the credit decisions log writes to and reads from."""
+
+    def batch(self) -> AbstractContextManager[object]:
+        """A block whose entries are all written or none."""
+        ...
+
+    def add(self, kind: str, *, author: str | None = None, customer_id: str | None = None,
+            event_date: date | str | None = None, amount: Decimal | int | str | None = None,
+            currency: str | None = None, document_ids: Iterable[str] = (), next_action_date: date | str | None = None,
+            refers_to: int | None = None, details: Mapping[str, Any] | None = None, uid: str | None = None,
+            recorded_at: datetime | None = None) -> int:
+        """Validate and append one entry; return its id (the existing id when ``uid`` is already stored)."""
+        ...
+
+    def has_entry(self, uid: str) -> bool:
+        """Whether an entry with this ``uid`` is stored."""
+        ...
+
+    def credit_decisions(self) -> pl.DataFrame:
+        """Credit decisions, overrides and limit changes; columns ``VIEW_SCHEMAS['credit_decisions']``."""
+        ...
+
+    def verify(self) -> list[str]:
+        """The hash-chain problems found (empty when intact)."""
         ...

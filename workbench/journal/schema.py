@@ -166,5 +166,9 @@ VIEW_SCHEMAS: dict[str, dict[str, pl.DataType]] = {
                         "document_ids": _IDS, "level": _I, "channel": _S, "levels": _S, "run_id": _I, "file": _S},
     "dunning_runs": {"id": _I, "as_of": _D, "policy": _S, "communications": _I, "author": _S, "recorded_at": _TS},
     "next_actions": {"customer_id": _S, "next_action_date": _D, "source_kind": _S, "entry_id": _I},
+    "credit_decisions": {"id": _I, "timestamp": _S, "kind": _S, "customer_id": _S, "as_of": _D, "author": _S,
+                         "outcome": _S, "original_outcome": _S, "amount": _I, "amount_text": _S, "currency": _S,
+                         "old_limit": _S, "approval_required": _S, "approver": _S, "order_ref": _S, "reason": _S,
+                         "recorded_at": _TS, "details": _S},
 }
 """Columns and types of each view, by method name."""

@@ -42,6 +42,7 @@ from workbench.journal.backends import Backend, connect, is_postgres_url
 from workbench.journal.chain import chain_problems, linked_row
 from workbench.journal.entries import (
     AMENDMENTS,
+    CREDIT_KINDS,
     KINDS,
     Entry,
     JournalError,
@@ -218,6 +219,10 @@ class Journal:
         if self._in_batch:
             return self._append(self._db, entry)
         return self._db.locked(lambda db: self._append(db, entry))
+
+    def has_entry(self, uid: str) -> bool:
+        """Whether an entry with this ``uid`` is stored (the key of idempotent retries and imports)."""
+        return bool(self._db.query("SELECT 1 FROM journal_entries WHERE uid = ?", (uid,)))
 
     def _append(self, db: Backend, entry: Entry) -> int:
         """Inside the locked transaction: idempotency, references, chain link, insert."""
@@ -427,6 +432,10 @@ class Journal:
     def dunning_runs(self) -> pl.DataFrame:
         """Dunning runs; see ``VIEW_SCHEMAS['dunning_runs']``."""
         return views.dunning_runs(self._states("dunning_run"))
+
+    def credit_decisions(self) -> pl.DataFrame:
+        """Credit decisions, overrides and limit changes; see ``VIEW_SCHEMAS['credit_decisions']``."""
+        return views.credit_decisions(self._states(*CREDIT_KINDS))
 
     def last_run_date(self) -> date | None:
         """The latest controlling date of a (not voided) dunning run, or None."""

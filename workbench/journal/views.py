@@ -25,7 +25,7 @@ from workbench.journal.schema import ENTRY_COLUMNS, ENTRY_SCHEMA, HISTORY_SCHEMA
 from workbench.money import AMOUNT_DECIMALS
 
 __all__ = [
-    "contacts", "decode", "disputes", "dunning_letters", "dunning_runs", "entries", "escalations", "flags",
+    "contacts", "credit_decisions", "decode", "disputes", "dunning_letters", "dunning_runs", "entries", "escalations", "flags",
     "fold", "history", "last_run_date", "next_actions", "notes", "promises",
 ]
 
@@ -221,3 +221,18 @@ def next_actions(states: Iterable[Entry]) -> pl.DataFrame:
              "source_kind": s["kind"], "entry_id": s["id"]}
             for s in sorted(latest.values(), key=lambda s: (s["next_action_date"], s["customer_id"]))]
     return frame(rows, VIEW_SCHEMAS["next_actions"])
+
+
+def credit_decisions(states: Iterable[Entry]) -> pl.DataFrame:
+    """Credit decisions, overrides and limit changes in id order; see ``VIEW_SCHEMAS['credit_decisions']``.
+
+    ``timestamp`` is the decision's own time with the offset it was given in;
+    ``amount`` is the order amount (decisions, overrides) or the new limit
+    (limit changes), in mills and as exact text; ``details`` keeps every field
+    as canonical JSON.
+    """
+    rows = [{**s["details"], **s, "as_of": _day(s["event_date"]), "amount": _mills(s["amount"]),
+             "amount_text": s["amount"], "recorded_at": _moment(s["recorded_at"]),
+             "details": canonical_json(s["details"])}
+            for s in states]
+    return frame(rows, VIEW_SCHEMAS["credit_decisions"])

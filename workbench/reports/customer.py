@@ -287,8 +287,9 @@ def build(full: Ledger, params: Params, *, decisions: pl.DataFrame | None = None
     """Every block of the customer investigation report.
 
     Raises :class:`UnknownCustomerError` naming the customer when the ledger
-    has no such customer. ``decisions`` is the credit decisions log as a
-    frame (``None`` when none is configured); only this customer's rows are shown.
+    has no such customer. ``decisions`` is the journal's credit decisions
+    view (:meth:`workbench.journal.Journal.credit_decisions`; ``None`` when
+    there is no journal); only this customer's rows are shown.
     """
     day, cid = params.as_of, params.customer_id
     policy = policy or default_policy()
@@ -319,7 +320,7 @@ def build(full: Ledger, params: Params, *, decisions: pl.DataFrame | None = None
     log_frame = None
     if decisions is not None:
         log_frame = decisions.filter(pl.col("customer_id") == cid).select(
-            "seq", "timestamp", "kind", "author", "outcome", "new_limit", "currency", "approver", "reason")
+            "id", "timestamp", "kind", "author", "outcome", "amount_text", "currency", "approver", "reason")
 
     fc = forecast(full, day)
     expected = fc.items.filter(pl.col("customer_id") == cid).sort("expected_date", "document_id").select(

@@ -108,7 +108,7 @@ REPORTS: dict[str, ReportSpec] = {spec.name: spec for spec in (
         summary="The customer investigation report (HTML and PDF) and customer_summary.json.",
         notebook="customer_investigation",
         options=(Option("customer_id", "--customer", "Customer id to investigate.", required=True),
-                 Option("decisions", "--decisions", "Folder holding decisions.jsonl.", kind="path")),
+                 JOURNAL),
         stem=lambda day, v: f"customer_{safe_name(v['customer_id'], 'customer')}_{day.isoformat()}",
         outputs=("customer_summary.json",),
     ),

@@ -88,14 +88,13 @@ def journal_target(ledger_path: str | Path | None, journal: str | None) -> str |
     return str(candidate) if candidate.is_file() else None
 
 
-def credit_decisions(folder: str | Path | None) -> pl.DataFrame | None:
-    """The credit decisions log kept in ``folder`` as a frame, or ``None`` when no folder is given."""
-    if not folder:
+def credit_decisions(ledger_path: str | Path | None, journal: str | None) -> pl.DataFrame | None:
+    """The credit decisions, overrides and limit changes in the journal, or ``None`` when there is no journal."""
+    target = journal_target(ledger_path, journal)
+    if target is None:
         return None
-    from ..credit.decisions import DecisionLog
-    from ..credit.policy import default_policy
-
-    return DecisionLog(Path(folder), default_policy()).frame()
+    with Journal.open(target) as book:
+        return book.credit_decisions()
 
 
 def journal_frames(ledger_path: str | Path | None, journal: str | None) -> JournalFrames | None:
