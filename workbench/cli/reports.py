@@ -14,10 +14,10 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from .cli_common import _date
-from .reports.registry import REPORTS, Option, ReportSpec
+from .common import parse_date
+from ..reports.registry import REPORTS, Option, ReportSpec
 
-__all__ = ["register_reports"]
+__all__ = ["register"]
 
 _TYPES: dict[str, Any] = {"text": str, "date": str, "int": int, "path": Path}
 
@@ -42,15 +42,15 @@ def _command(report: ReportSpec) -> Any:
     """A typer command function for ``report`` with the common and the report's own options."""
 
     def command(**values: Any) -> None:
-        from .reports.registry import run
+        from ..reports.registry import run
 
         ledger: Path = values.pop("ledger")
-        day = _date(values.pop("as_of"))
+        day = parse_date(values.pop("as_of"))
         out: Path = values.pop("out")
         pdf = bool(values.pop("pdf", False))
         for option in report.options:
             if option.kind == "date" and values.get(option.name):
-                values[option.name] = _date(values[option.name])
+                values[option.name] = parse_date(values[option.name], option.flag)
         typer.echo(f"running the {report.title.lower()} as of {day.isoformat()} ...", err=True)
         result = run(report.name, ledger=ledger, as_of=day, out_dir=out, pdf=pdf, **values)
         if isinstance(result, list):
@@ -80,8 +80,10 @@ def _command(report: ReportSpec) -> Any:
     return command
 
 
-def register_reports(report_app: typer.Typer) -> None:
+def register(app: typer.Typer) -> None:
     """Add ``workbench report NAME`` for every report of the catalogue."""
+    report_app = typer.Typer(help="Run a report notebook and export it to HTML and PDF.", no_args_is_help=True)
     for report in REPORTS.values():
         report_app.command(report.name, help=report.summary)(_command(report))
+    app.add_typer(report_app, name="report")
 

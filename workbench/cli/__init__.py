@@ -1,0 +1,40 @@
+"""The ``workbench`` command line: a thin layer over the package, one module per domain noun.
+
+``demo`` (the demo company), ``ledger`` (import, validate), ``aging`` (kpis,
+aging), ``forecast``, ``credit``, ``dunning``, ``worklist``, ``journal`` and
+``reports`` (``workbench report NAME``, built from the report registry) each
+add their commands through ``register(app)``; ``common`` holds what they
+share (option types, ``--format``, date parsing, ledger and journal opening).
+
+Exit codes: 0 success; 1 the work was done but rows were quarantined
+(``validate``, ``import``); 2 the input could not be read or the run failed
+(the message on stderr says which file, line or notebook cell and why).
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from ..errors import WorkbenchError
+from . import aging, credit, demo, dunning, forecast, journal, ledger, reports, worklist
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    help="Credit & collections workbench: load ledgers, compute exact KPIs, produce reports.",
+    no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+)
+
+for _module in (demo, ledger, aging, reports, forecast, credit, dunning, journal, worklist):
+    _module.register(app)
+
+
+def main() -> None:
+    """Entry point: run the app and turn workbench errors into exit code 2 with a message."""
+    try:
+        app()
+    except WorkbenchError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(2)

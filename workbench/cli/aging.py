@@ -1,0 +1,78 @@
+"""``workbench kpis`` and ``workbench aging``: the receivables at a date."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Literal, Optional
+
+import typer
+
+from .common import AsOfOpt, EntityOpt, LedgerOpt, fail, format_option, load, parse_date, stdout_csv
+
+By = Literal["customer", "entity", "country", "collector", "currency"]
+Basis = Literal["due_date", "doc_date"]
+
+
+def kpis(ledger: LedgerOpt, as_of: AsOfOpt, entity: EntityOpt = None,
+         as_json: Annotated[bool, typer.Option("--json", help="Print JSON (the default output).")] = True) -> None:
+    """Headline KPIs at a date: aging, AR, DSO family, CEI, behaviour."""
+    from ..kpis import kpis as compute
+
+    result = compute(load(ledger), parse_date(as_of), entity=entity).as_json()
+    typer.echo(json.dumps(result, indent=2))
+
+
+
+def aging(
+    ledger: LedgerOpt, as_of: AsOfOpt,
+    by: Annotated[By, typer.Option("--by", help="Grouping of the rows.")] = "customer",
+    fmt: Annotated[Literal["csv", "json", "xlsx"], format_option()] = "csv",
+    out: Annotated[Optional[Path], typer.Option("--out", help="File to write (required for xlsx; else stdout).")] = None,
+    entity: EntityOpt = None,
+    basis: Annotated[Optional[Basis], typer.Option("--basis", help="Age by days past due or days since the invoice.")] = None,
+    edges: Annotated[Optional[str], typer.Option("--edges", help="Bucket edges in days, e.g. 0,30,60,90,120.")] = None,
+) -> None:
+    """Aging by customer, entity, country, collector or currency, in the reporting currency."""
+    from ..aging import DEFAULT_BUCKETS, DOC_DATE_BUCKETS, Buckets
+    from ..aging import aging as compute
+    from ..exports import write_csv, write_xlsx
+
+    led = load(ledger).filter_entity(entity)
+    day = parse_date(as_of)
+    basis_value = basis or "due_date"
+    if edges:
+        try:
+            buckets = Buckets(tuple(int(e) for e in edges.split(",")))
+        except ValueError as exc:
+            fail(f"--edges {edges!r}: {exc}")
+    else:
+        buckets = DOC_DATE_BUCKETS if basis_value == "doc_date" else DEFAULT_BUCKETS
+    frame = compute(led, day, by=by, buckets=buckets, basis=basis_value).drop("gross_open")
+    money = [c for c in frame.columns if c not in ("customer_id", by)]
+    if fmt == "xlsx":
+        target = out or Path(f"aging-{by}-{day.isoformat()}.xlsx")
+        write_xlsx(frame, target, sheet="Aging", money_columns=money,
+                   title=f"Aging by {by} as of {day.isoformat()} ({led.reporting_currency})")
+        typer.echo(str(target))
+        return
+    if fmt == "json":
+        rows = [{k: (str(v) if k in money else v) for k, v in row.items()} for row in frame.iter_rows(named=True)]
+        text = json.dumps({"as_of": day.isoformat(), "reporting_currency": led.reporting_currency,
+                           "by": by, "rows": rows}, indent=2)
+        if out:
+            out.write_text(text + "\n", encoding="utf-8")
+        else:
+            typer.echo(text)
+        return
+    if out is not None:
+        write_csv(frame, out)
+        return
+    stdout_csv(frame, "aging")
+
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``workbench kpis`` and ``workbench aging``."""
+    app.command()(kpis)
+    app.command()(aging)
