@@ -86,3 +86,11 @@ def test_ruff_lint_is_clean_on_the_package_and_the_tests() -> None:
     result = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", "workbench", "tests"], cwd=ROOT,
                             capture_output=True, text=True, check=False, timeout=300)
     assert result.returncode == 0, result.stdout[-4000:]
+
+
+def test_mypy_is_clean_on_the_package() -> None:
+    """The type-checking level stated in pyproject.toml ([tool.mypy]) holds on workbench/."""
+    result = subprocess.run([sys.executable, "-m", "mypy", "--no-incremental", "--cache-dir", "/dev/null"], cwd=ROOT,
+                            capture_output=True, text=True, check=False, timeout=900)
+    assert result.returncode == 0, result.stdout[-4000:]
+    assert "Success: no issues found" in result.stdout

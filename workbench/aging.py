@@ -10,13 +10,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import polars as pl
 
 from .ledger.asof import open_items, unapplied_credit
 from .ledger.model import Ledger
 from .money import converted_money_column
+
+if TYPE_CHECKING:
+    from polars.expr.whenthen import ChainedThen, Then
 
 Basis = Literal["due_date", "doc_date"]
 GROUPINGS = ("customer", "entity", "country", "collector", "currency", "segment", "sales_rep")
@@ -47,7 +50,7 @@ class Buckets:
     def expr(self, age: pl.Expr) -> pl.Expr:
         """Bucket label of an age in days."""
         labels = self.labels
-        out = pl.when(age <= self.edges[0]).then(pl.lit(labels[0]))
+        out: Then | ChainedThen = pl.when(age <= self.edges[0]).then(pl.lit(labels[0]))
         for edge, label in zip(self.edges[1:], labels[1:-1]):
             out = out.when(age <= edge).then(pl.lit(label))
         return out.otherwise(pl.lit(labels[-1]))
@@ -135,8 +138,8 @@ def shape_aging(long: pl.DataFrame, buckets: Buckets, currency: str, by: str | N
     money_cols = [*labels, "gross_open", "unapplied_credit", "total"]
     wide = wide.filter(pl.any_horizontal(pl.col(c) != 0 for c in money_cols))
     wide = wide.with_columns(converted_money_column(pl.col(c), currency).alias(c) for c in money_cols)
-    name = {"customer": "customer_id"}.get(by or "", by)
     wide = wide.sort(keys)
     if by is None:
         return wide.select("as_of", *money_cols)
+    name = {"customer": "customer_id"}.get(by, by)
     return wide.select("as_of", pl.col("group").alias(name), *money_cols)

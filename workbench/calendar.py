@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, timedelta
 from functools import lru_cache
+from typing import cast
 
 import numpy as np
 import polars as pl
@@ -159,7 +160,8 @@ def roll_forward(frame: pl.DataFrame, date_col: str, country_col: str, out: str 
     dates = frame[date_col].drop_nulls()
     if dates.len() == 0:
         return frame.with_columns(pl.col(date_col).alias(out))
-    table = business_day_table(frame[country_col].unique().to_list(), dates.min(), dates.max()).select(
+    table = business_day_table(frame[country_col].unique().to_list(), cast(date, dates.min()),
+                               cast(date, dates.max())).select(
         "country", "date", "next_business_day")
     keyed = frame.with_columns(
         pl.col(country_col).fill_null("").str.strip_chars().str.to_uppercase().alias("_cal_country"))

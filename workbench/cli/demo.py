@@ -23,13 +23,13 @@ def demo(
              "(replacing the demo journal there).")] = True,
 ) -> None:
     """Generate the demo company's ledger (deterministic by seed), and its collections journal."""
-    from rich.progress import Progress
+    from rich.progress import Progress, TaskID
 
     from ..demo import DEFAULT_AS_OF, generate_demo
 
     day = parse_date(as_of) if as_of else DEFAULT_AS_OF
     with Progress(transient=True) as progress:
-        tasks: dict[str, int] = {}
+        tasks: dict[str, TaskID] = {}
 
         def tick(stage: str, done: int, total: int) -> None:
             if stage not in tasks:

@@ -11,7 +11,7 @@ import typer
 from .common import AsOfOpt, JournalOpt, LedgerOpt, fail, load, open_journal, parse_date
 
 if TYPE_CHECKING:
-    from ..collections.policy import Policy as CollectionsPolicy
+    from ..collections.policy import CollectionsPolicy
 
 dunning_app = typer.Typer(help="Dunning: reminder letters and e-mails by policy level.", no_args_is_help=True)
 

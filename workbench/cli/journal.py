@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Literal, Optional
+from typing import Annotated, Any, Literal, Optional, TypeVar
 
 import typer
 
@@ -17,8 +17,11 @@ from .common import (
     open_journal,
     opt_date,
     parse_amount_option,
+    parse_date,
     stdout_csv,
 )
+
+T = TypeVar("T")
 
 journal_app = typer.Typer(help="The journal of contacts, promises, disputes, escalations, letters and credit decisions.",
                           no_args_is_help=True)
@@ -52,33 +55,43 @@ def journal_add(
     ledger: JournalLedgerOpt = None,
 ) -> None:
     """Add one entry; prints its id. Corrections replace --amount/--on/--text of the entry --refers-to."""
-    day = opt_date(on, "--on")
+    day = parse_date(on, "--on")
     docs = [d.strip() for d in (documents or "").split(",") if d.strip()]
     money = parse_amount_option(amount)
     follow = opt_date(next_action, "--next-action")
+
+    def need(value: T | None, flag: str) -> T:
+        if value is None:
+            fail(f"journal add {kind} needs {flag}")
+        return value
+
     with open_journal(journal, ledger, author) as book:
         if kind == "contact":
-            entry = book.log_contact(customer, channel, text, on=day, next_action_date=follow, document_ids=docs)
+            entry = book.log_contact(need(customer, "--customer"), channel, text, on=day, next_action_date=follow,
+                                     document_ids=docs)
         elif kind == "promise":
-            entry = book.add_promise(customer, money, currency, day, document_ids=docs, note=text,
+            entry = book.add_promise(need(customer, "--customer"), need(money, "--amount"),
+                                     need(currency, "--currency"), day, document_ids=docs, note=text,
                                      promised_on=opt_date(promised_on, "--promised-on"))
         elif kind == "dispute":
-            entry = book.open_dispute(customer, docs, text, owner=owner, on=day)
+            entry = book.open_dispute(need(customer, "--customer"), docs, text, owner=owner, on=day)
         elif kind == "dispute_update":
-            entry = book.update_dispute(refers_to, status, on=day, resolution=text, credit_amount=money)
+            entry = book.update_dispute(need(refers_to, "--refers-to"), status, on=day, resolution=text,
+                                        credit_amount=money)
         elif kind == "escalation":
-            entry = book.escalate(customer, action, on=day, partner=partner, amount=money, currency=currency, note=text)
+            entry = book.escalate(need(customer, "--customer"), action, on=day, partner=partner, amount=money,
+                                  currency=currency, note=text)
         elif kind == "note":
-            entry = book.add_note(customer, text, on=day, next_action_date=follow)
+            entry = book.add_note(need(customer, "--customer"), text, on=day, next_action_date=follow)
         elif kind == "flag":
-            entry = book.set_flag(customer, flag, value, on=day, reason=text)
+            entry = book.set_flag(need(customer, "--customer"), flag, value, on=day, reason=text)
         elif kind == "void":
-            entry = book.void(refers_to, text)
+            entry = book.void(need(refers_to, "--refers-to"), text)
         else:
-            changes: dict[str, object] = {"event_date": day}
+            changes: dict[str, Any] = {"event_date": day}
             if money is not None:
                 changes["amount"] = money
-            entry = book.correct(refers_to, reason=text or "correction", **changes)
+            entry = book.correct(need(refers_to, "--refers-to"), reason=text or "correction", **changes)
     typer.echo(str(entry))
 
 

@@ -162,7 +162,9 @@ def litigation_files(escalations: pl.DataFrame) -> pl.DataFrame:
                          "currency": handover["currency"] or "",
                          "handed_over": mills_to_decimal(handover["amount"] or 0),
                          "recovered": mills_to_decimal(recovered), "fees": mills_to_decimal(fees)})
-    schema = {"customer_id": pl.String, "name": pl.String, "file": pl.String, "partner": pl.String, "since": pl.Date,
-              "currency": pl.String, "handed_over": pl.Decimal(38, 3), "recovered": pl.Decimal(38, 3),
-              "fees": pl.Decimal(38, 3)}
+    schema: dict[str, pl.DataType | type[pl.DataType]] = {
+        "customer_id": pl.String, "name": pl.String, "file": pl.String, "partner": pl.String, "since": pl.Date,
+        "currency": pl.String, "handed_over": pl.Decimal(38, 3), "recovered": pl.Decimal(38, 3),
+        "fees": pl.Decimal(38, 3),
+    }
     return pl.DataFrame(rows, schema=schema)

@@ -29,6 +29,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 import polars as pl
 
@@ -117,13 +118,13 @@ def level_reached(level: Level, due_date: date, last_letter: date | None, as_of:
     return (as_of - since).days >= level.days
 
 
-def _customers(ledger: Ledger) -> dict[str, dict[str, object]]:
+def _customers(ledger: Ledger) -> dict[str, dict[str, Any]]:
     cols = ["customer_id", "name", "country", "language", "email", "phone", "collector", "segment", "status"]
     frame = ledger.customers.select([c for c in cols if c in ledger.customers.columns])
     return {row["customer_id"]: row for row in frame.iter_rows(named=True)}
 
 
-def _language(customer: Mapping[str, object]) -> str:
+def _language(customer: Mapping[str, Any]) -> str:
     """The customer's letter language (the loader fills a missing one from the country)."""
     return str(customer.get("language") or "en").strip().lower()
 
@@ -139,7 +140,7 @@ def item_status(customer_id: str, document_id: str, currency: str, disputed: boo
     return "overdue" if due_date < as_of else "not due"
 
 
-def _skip_reason(row: Mapping[str, object], customer: Mapping[str, object], rules: DunningRules,
+def _skip_reason(row: Mapping[str, Any], customer: Mapping[str, Any], rules: DunningRules,
                  state: DunningState) -> str:
     cust, doc = row["customer_id"], row["document_id"]
     status = str(customer.get("status") or "active")
@@ -173,7 +174,7 @@ class _Claims:
             return jurisdiction_for_country(country)
         return rules.interest
 
-    def interest(self, jurisdiction: str, item: Mapping[str, object], allocations: list[tuple[date, int]],
+    def interest(self, jurisdiction: str, item: Mapping[str, Any], allocations: list[tuple[date, int]],
                  key: tuple[str, str]) -> Decimal:
         due, currency = item["due_date"], str(item["currency"])
         balance = int(item["amount"]) - sum(a for d, a in allocations if d <= due)
@@ -225,7 +226,7 @@ def plan_run(ledger: Ledger, as_of: date, policy: CollectionsPolicy, state: Dunn
         alloc_map.setdefault(doc, []).append((day, amount))
 
     line_rows: list[tuple] = []
-    claimed: dict[tuple[str, str], list[dict[str, object]]] = {}
+    claimed: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for row in items.sort("customer_id", "currency", "due_date", "document_id").iter_rows(named=True):
         cust = row["customer_id"]
         customer = customers.get(cust, {})
@@ -279,8 +280,8 @@ def plan_run(ledger: Ledger, as_of: date, policy: CollectionsPolicy, state: Dunn
     return DunningRun(as_of, policy.name, tuple(comms), lines, skipped_frame, tuple(sorted(claims.warnings)))
 
 
-def _communication(as_of: date, customer: Mapping[str, object], cust: str, currency: str, level: Level,
-                   rules: DunningRules, rows: list[dict[str, object]], credits: tuple[CreditLine, ...],
+def _communication(as_of: date, customer: Mapping[str, Any], cust: str, currency: str, level: Level,
+                   rules: DunningRules, rows: list[dict[str, Any]], credits: tuple[CreditLine, ...],
                    statement: tuple[StatementLine, ...], claims: _Claims,
                    alloc_map: Mapping[str, list[tuple[date, int]]]) -> Communication:
     jurisdiction = claims.jurisdiction(rules, str(customer.get("country") or ""))

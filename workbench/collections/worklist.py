@@ -202,11 +202,13 @@ def build_worklist(ledger: Ledger, as_of: date, rules: WorklistRules, inputs: Wo
             "country": customer["country"], "language": customer.get("language") or "", "status": status,
             "email": customer.get("email") or "", "phone": customer.get("phone") or "",
         })
-    schema = {"collector": pl.String, "customer_id": pl.String, "name": pl.String, "score": pl.Int64,
-              "reasons": pl.String, "next_action": pl.String, "overdue": pl.Decimal(38, 2),
-              "oldest_days": pl.Int64, "open_total": pl.Decimal(38, 2), "disputed_overdue": pl.Decimal(38, 2),
-              "dunning_level": pl.Int64, "last_contact": pl.Date, "country": pl.String, "language": pl.String,
-              "status": pl.String, "email": pl.String, "phone": pl.String}
+    schema: dict[str, pl.DataType | type[pl.DataType]] = {
+        "collector": pl.String, "customer_id": pl.String, "name": pl.String, "score": pl.Int64,
+        "reasons": pl.String, "next_action": pl.String, "overdue": pl.Decimal(38, 2),
+        "oldest_days": pl.Int64, "open_total": pl.Decimal(38, 2), "disputed_overdue": pl.Decimal(38, 2),
+        "dunning_level": pl.Int64, "last_contact": pl.Date, "country": pl.String, "language": pl.String,
+        "status": pl.String, "email": pl.String, "phone": pl.String,
+    }
     frame = pl.DataFrame(rows, schema=schema)
     frame = frame.sort(["collector", "score", "overdue", "customer_id"], descending=[False, True, True, False])
     frame = frame.with_columns(pl.int_range(1, pl.len() + 1).over("collector").cast(pl.Int64).alias("rank"))

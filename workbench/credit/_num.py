@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from decimal import ROUND_FLOOR, ROUND_HALF_EVEN, Decimal, localcontext
+from typing import overload
 
 import polars as pl
 
@@ -78,6 +79,12 @@ def f(value: Decimal | None, places: int) -> float | None:
     return None if r is None else float(r)
 
 
+@overload
+def round_money(value: Decimal, currency: str | None) -> Decimal: ...
+@overload
+def round_money(value: None, currency: str | None) -> None: ...
+@overload
+def round_money(value: Decimal | None, currency: str | None) -> Decimal | None: ...
 def round_money(value: Decimal | None, currency: str | None) -> Decimal | None:
     """An amount rounded half-even to its currency's minor units (:func:`workbench.money.to_money`; ``None`` stays ``None``)."""
     if value is None:

@@ -25,6 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import cast
 
 import polars as pl
 
@@ -111,9 +112,9 @@ def behaviour_results(ledger: Ledger, as_of: date, policy: Policy | None = None)
         share: Decimal | None = None
         overdue_index: Decimal | None = None
         if gross > 0:
-            share = ratio(beyond_s, gross_s)
-            overdue_index = interp(share, policy.overdue_points)  # type: ignore[arg-type]
-            notes.append(f"{f(share * 100, 1)} % of open more than {policy.overdue_days} days past due")  # type: ignore[operator]
+            share = cast(Decimal, ratio(beyond_s, gross_s))  # not None: gross_s != 0
+            overdue_index = interp(share, policy.overdue_points)
+            notes.append(f"{f(share * 100, 1)} % of open more than {policy.overdue_days} days past due")
         elif payment_index is not None:
             share, overdue_index = Decimal(0), Decimal(100)
             notes.append("nothing open")
@@ -145,7 +146,7 @@ def behaviour_results(ledger: Ledger, as_of: date, policy: Policy | None = None)
     return out
 
 
-_SCHEMA = {
+_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "customer_id": pl.String, "documents": pl.Int64, "dbt": pl.Float64, "average_payment_delay": pl.Float64,
     "paydex": pl.Float64, "gross_open": pl.Decimal(38, 2), "overdue_beyond": pl.Decimal(38, 2),
     "overdue_share": pl.Float64, "delay_last_6m": pl.Float64, "delay_prev_6m": pl.Float64,

@@ -33,6 +33,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import polars as pl
 
@@ -163,9 +164,9 @@ def exposure_results(ledger: Ledger, as_of: date, policy: Policy | None = None) 
         limit = None if cust.get("credit_limit") is None else round_money(mills_to_decimal(cust["credit_limit"]), ccy)
         insured = None if cust.get("insured_limit") is None else round_money(mills_to_decimal(cust["insured_limit"]), ccy)
         out[cid] = CustomerExposure(
-            cid, ccy, comps, dict(policy.exposure_include), total, limit, insured,  # type: ignore[arg-type]
-            round_money(to_limit(mine.get("_overdue", {}), cid, ccy), ccy),  # type: ignore[arg-type]
-            round_money(to_limit(mine.get("_beyond", {}), cid, ccy), ccy),  # type: ignore[arg-type]
+            cid, ccy, comps, dict(policy.exposure_include), total, limit, insured,
+            round_money(to_limit(mine.get("_overdue", {}), cid, ccy), ccy),
+            round_money(to_limit(mine.get("_beyond", {}), cid, ccy), ccy),
             max_dpd.get(cid),
         )
     return out
@@ -186,7 +187,7 @@ def exposure(ledger: Ledger, as_of: date, policy: Policy | None = None) -> pl.Da
     """
     policy = policy or default_policy()
     res = exposure_results(ledger, as_of, policy)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for e in res.values():
         uninsured = e.exposure if e.insured_limit is None else max(Decimal(0), e.exposure - e.insured_limit)
         rows.append({
@@ -200,7 +201,7 @@ def exposure(ledger: Ledger, as_of: date, policy: Policy | None = None) -> pl.Da
             "overdue": e.overdue, "overdue_beyond": e.overdue_beyond, "max_days_past_due": e.max_days_past_due,
         })
     dtype = money_dtype(r["limit_currency"] for r in rows)
-    schema = {
+    schema: dict[str, pl.DataType | type[pl.DataType]] = {
         "customer_id": pl.String, "limit_currency": pl.String, **{c: dtype for c in COMPONENTS},
         "included": pl.List(pl.String), "exposure": dtype, "credit_limit": dtype, "headroom": dtype,
         "utilisation": pl.Float64, "over_limit": pl.Boolean, "insured_limit": dtype, "insured_headroom": dtype,
@@ -261,7 +262,7 @@ def hold_recommendations(ledger: Ledger, as_of: date, policy: Policy | None = No
                         ledger.customers["status"].to_list() if "status" in ledger.customers.columns
                         else [None] * ledger.customers.height))
     dunning = highest_dunning_level(ledger, list(res), as_of)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for cid, e in res.items():
         reasons = hold_reasons(e, statuses.get(cid), dunning.get(cid), ledger, as_of, policy)
         rows.append({
@@ -271,7 +272,7 @@ def hold_recommendations(ledger: Ledger, as_of: date, policy: Policy | None = No
             "max_days_past_due": e.max_days_past_due, "dunning_level": dunning.get(cid), "limit_currency": e.currency,
         })
     dtype = money_dtype(r["limit_currency"] for r in rows)
-    schema = {
+    schema: dict[str, pl.DataType | type[pl.DataType]] = {
         "customer_id": pl.String, "status": pl.String, "recommend_hold": pl.Boolean, "reasons": pl.List(pl.String),
         "reason_codes": pl.List(pl.String), "exposure": dtype, "credit_limit": dtype, "overdue_beyond": dtype,
         "max_days_past_due": pl.Int64, "dunning_level": pl.Int64, "limit_currency": pl.String,

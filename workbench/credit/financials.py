@@ -32,6 +32,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import cast
 
 import polars as pl
 
@@ -198,7 +199,7 @@ def ratios_from_items(items: Mapping[str, Decimal | None]) -> tuple[dict[str, De
         if den == "total_assets" and ta is not None and ta <= 0:
             ratios[name], missing[name] = None, ("total_assets is not positive",)
             continue
-        values = [items[i] for i in nums]
+        values = cast("list[Decimal]", [items[i] for i in nums])  # none is null: `lack` is empty
         numerator = values[0] - values[1] if len(values) == 2 else values[0]
         value = div(numerator, items[den])
         if value is None:
@@ -272,7 +273,7 @@ def _company_types(customers: pl.DataFrame | None, policy: Policy) -> dict[str, 
     return out
 
 
-_SCHEMA: dict[str, pl.DataType] = {
+_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "customer_id": pl.String, "period_end": pl.Date, "currency": pl.String,
     "company_type": pl.String, "company_type_source": pl.String, "z_model": pl.String,
     "working_capital": pl.Decimal(38, 2), "tangible_net_worth": pl.Decimal(38, 2),

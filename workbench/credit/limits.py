@@ -252,7 +252,7 @@ def recommend_limits(ledger: Ledger, as_of: date, policy: Policy | None = None, 
     for row in rows:
         for col in _MONEY_COLS:
             row[col] = round_money(row[col], row["limit_currency"])
-    schema = {
+    schema: dict[str, pl.DataType | type[pl.DataType]] = {
         "customer_id": pl.String, "limit_currency": pl.String, "current_limit": dtype, "insured_limit": dtype,
         "risk_class": pl.String, "score": pl.Float64, "statement_period_end": pl.Date,
         "tangible_net_worth": dtype, "working_capital": dtype, "monthly_purchases": dtype, "terms_days": pl.Int64,

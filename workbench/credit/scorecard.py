@@ -88,6 +88,7 @@ def score_results(ledger: Ledger, as_of: date, policy: Policy | None = None, *,
     """Exact scorecard results per customer (see :func:`score_customers`)."""
     policy = policy or default_policy()
     latest: dict[str, StatementResult] = {}
+    stmt: StatementResult | None
     for stmt, _ in analyse_statements(ledger, as_of, policy=policy):
         latest[stmt.customer_id] = stmt  # sorted by period_end: the last one wins
     behaviour = behaviour_results(ledger, as_of, policy)
@@ -131,7 +132,7 @@ def score_results(ledger: Ledger, as_of: date, policy: Policy | None = None, *,
         context = {"statement": stmt, "behaviour": beh, "external": ext, "oecd_class": oecd, "country": country}
         parts = [
             f"{k} {f(points[k], 2):+.2f} ({_describe(k, factors[k], context)})"  # type: ignore[arg-type]
-            for k in sorted(present, key=lambda k: -abs(points[k] or 0))
+            for k in sorted(present, key=lambda k: -abs(points[k] or Decimal(0)))
             if points[k] is not None
         ]
         if score is None:
@@ -148,7 +149,7 @@ def score_results(ledger: Ledger, as_of: date, policy: Policy | None = None, *,
     return out
 
 
-_SCHEMA = {
+_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "customer_id": pl.String, "name": pl.String, "score": pl.Float64, "risk_class": pl.String,
     **{f"{k}_score": pl.Float64 for k in FACTORS},
     **{f"{k}_points": pl.Float64 for k in FACTORS},

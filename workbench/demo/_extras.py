@@ -85,7 +85,7 @@ def financials(seed: int, plan: CustomerPlan, as_of: date) -> pl.DataFrame:
     frame = pl.DataFrame(
         {
             "customer_id": plan.ids.gather(owner),
-            "period_end": pl.select(pl.date(pl.Series(latest - back), 12, 31)).to_series(),
+            "period_end": pl.select(pl.date(pl.Series(latest - back), 12, 31)).to_series(),  # type: ignore[arg-type]
             "currency": pl.Series(plan.currency).gather(owner),
             "revenue": units(revenue),
             "ebit": ebit,

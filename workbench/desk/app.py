@@ -21,7 +21,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-import ipywidgets as w
+import ipywidgets as w  # type: ignore[import-untyped]
 import polars as pl
 
 from ..errors import WorkbenchError

@@ -32,9 +32,11 @@ from ..letters import LetterError, LetterRenderer
 ERROR_STYLE = "color:#b00020"
 ITEM_COLUMNS = ("document_id", "doc_type", "doc_date", "due_date", "days_overdue", "currency", "open", "status")
 _BUCKETS = ["current", "1-30", "31-60", "61-90", "91-120", "120+", "gross_open", "unapplied_credit", "total"]
-_ITEM_SCHEMA = {"document_id": pl.String, "doc_type": pl.String, "doc_date": pl.Date, "due_date": pl.Date,
-                "days_overdue": pl.Int64, "currency": pl.String, "open": pl.Decimal(38, 3), "status": pl.String,
-                "overdue": pl.Boolean, "disputed": pl.Boolean}
+_ITEM_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
+    "document_id": pl.String, "doc_type": pl.String, "doc_date": pl.Date, "due_date": pl.Date,
+    "days_overdue": pl.Int64, "currency": pl.String, "open": pl.Decimal(38, 3), "status": pl.String,
+    "overdue": pl.Boolean, "disputed": pl.Boolean,
+}
 
 
 def error_html(message: str) -> str:

@@ -16,6 +16,7 @@ undated snapshots of the file date and would tell the past about its future.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import cast
 
 import numpy as np
 import polars as pl
@@ -48,10 +49,10 @@ def as_of_dates(start: date, end: date, step_days: int = 7) -> list[date]:
 
 def data_end(ledger: Ledger) -> date | None:
     """The last date the ledger knows anything about (documents, payments, allocations)."""
-    candidates = [
+    candidates = cast("list[date | None]", [
         ledger.documents["doc_date"].max(), ledger.payments["value_date"].max(),
         ledger.allocations["allocation_date"].max(),
-    ]
+    ])
     known = [d for d in candidates if d is not None]
     return max(known) if known else None
 

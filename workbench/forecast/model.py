@@ -52,6 +52,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import cast
 
 import numpy as np
 import polars as pl
@@ -198,8 +199,9 @@ def prepare(ledger: Ledger, levels: Sequence[str] = ModelParams().levels) -> His
         rec.select("document_id", "_item", "amount"), on="document_id", how="inner")
     countries = sorted(set(cust["country"].to_list()))
     country_of = np.asarray([countries.index(c) for c in cust["country"].to_list()], dtype=np.int64)
-    first = rec["doc_date"].min() or date(2000, 1, 1)
-    last = max(d for d in (rec["due_date"].max(), rec["consumed"].max(), first) if d is not None)
+    first = cast("date | None", rec["doc_date"].min()) or date(2000, 1, 1)
+    last = max(d for d in (cast("date | None", rec["due_date"].max()), cast("date | None", rec["consumed"].max()),
+                           first) if d is not None)
     counter = BusinessDayCounter(countries, first - timedelta(days=400), last)
     doc = arrays["doc"].to_numpy().astype(np.int64)
     due = arrays["due"].to_numpy().astype(np.int64)

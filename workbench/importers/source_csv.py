@@ -139,8 +139,8 @@ def _read_fast(text: str, delimiter: str) -> SourceTable | None:
     header = [h.strip() for h in parsed.row(0)] if parsed.height else []
     parsed = parsed.with_columns(records[LINE]).slice(1)
     # blank records: a whitespace-only line, or a row of empty fields
-    blank = pl.concat_str([pl.col(str(i)) for i in range(width)]).str.strip_chars() == ""
-    return SourceTable(header, parsed.filter(~blank), fast=True)
+    blank_record = pl.concat_str([pl.col(str(i)) for i in range(width)]).str.strip_chars() == ""
+    return SourceTable(header, parsed.filter(~blank_record), fast=True)
 
 
 # --------------------------------------------------------------------------- exact path

@@ -135,7 +135,7 @@ def steps_after(version: int, target: int | None = None) -> list[Migration]:
 
 _TS = pl.Datetime("us", "UTC")
 _IDS = pl.List(pl.Utf8)
-_S, _I, _D, _B = pl.Utf8, pl.Int64, pl.Date, pl.Boolean
+_S, _I, _D, _B = pl.Utf8(), pl.Int64(), pl.Date(), pl.Boolean()
 
 HISTORY_SCHEMA: dict[str, pl.DataType] = {
     name: (_I if name in ("id", "refers_to") else _S) for name in ENTRY_COLUMNS

@@ -137,7 +137,7 @@ class Journal:
 
         ``author`` is the default author of entries added through this object.
         """
-        shown = _safe_url(target) if is_postgres_url(target) else str(target)
+        shown = _safe_url(target) if isinstance(target, str) and is_postgres_url(target) else str(target)
         try:
             backend = connect(target)
         except Exception as exc:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import tomllib
 from decimal import Decimal
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import polars as pl
@@ -166,11 +167,12 @@ class _Loader:
         def total(frame: pl.DataFrame) -> Decimal | None:
             if not has_amount:
                 return None
-            return mills_to_decimal(frame["amount"].sum() or 0).quantize(Decimal("0.001")).normalize() + Decimal("0.00")
+            mills = cast(int, frame["amount"].sum())
+            return mills_to_decimal(mills or 0).quantize(Decimal("0.001")).normalize() + Decimal("0.00")
         loaded, quarantined = total(good), total(bad)
         self.files[file] = FileReport(
             file, good.height + bad.height + len(broken), good.height, bad.height + len(broken),
-            None if loaded is None else loaded + quarantined, loaded, quarantined,
+            None if loaded is None or quarantined is None else loaded + quarantined, loaded, quarantined,
         )
         self.bad[stem] = bad  # good rows are returned, not kept: the caller's frame is the only copy
         return good

@@ -178,7 +178,7 @@ def read_parquet_text(path: Path) -> RawTable:
         frame = pl.read_parquet(path)
     except Exception as exc:  # polars raises several types for corrupt files
         raise LedgerReadError(f"{path.name}: cannot be read as Parquet: {exc}") from exc
-    keep = {c for c, t in frame.schema.items() if t == pl.Date or (t.is_decimal() and t.scale <= 3)}
+    keep = {c for c, t in frame.schema.items() if t == pl.Date or (isinstance(t, pl.Decimal) and t.scale <= 3)}
     frame = frame.with_columns(pl.col(c).cast(pl.String) for c in frame.columns if c not in keep)
     frame = frame.with_columns(pl.Series(LINE, np.arange(1, frame.height + 1), dtype=pl.Int64))
     return RawTable(path.name, frame, encoding="parquet")

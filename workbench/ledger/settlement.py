@@ -8,6 +8,8 @@ its allocations reach its amount (CONVENTIONS §1 and its fine points).
 
 from __future__ import annotations
 
+from typing import cast
+
 import polars as pl
 
 __all__ = ["RECEIVABLE_COLUMNS", "build_credit_sources", "build_receivables", "consumed_dates"]
@@ -45,7 +47,8 @@ def consumed_dates(items: pl.DataFrame, allocations: pl.DataFrame, key: str, all
 def build_receivables(documents: pl.DataFrame, allocations: pl.DataFrame) -> pl.DataFrame:
     """Invoices and debit notes with their settlement date (``consumed``)."""
     kept = documents.select(pl.col("doc_type").is_in(_RECEIVABLE))[:, 0]
-    first_note = kept.arg_min() if not kept.all() else documents.height  # first row that is not a receivable
+    # first row that is not a receivable (never None: ``kept`` has a False somewhere)
+    first_note = cast(int, kept.arg_min()) if not kept.all() else documents.height
     if not kept.slice(first_note).any():
         documents = documents.head(first_note)  # the loader puts credit notes last: a zero-copy slice
     else:

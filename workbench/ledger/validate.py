@@ -94,7 +94,7 @@ def _checks(column: Column, dtype: pl.DataType | None = None) -> tuple[list[Chec
     elif kind == "date":
         typed = _date(name)
         reasons.append(Check(present & typed.is_null(), _msg(name, "is not a valid date (YYYY-MM-DD)")))
-    elif kind == "amount" and dtype is not None and dtype.is_decimal() and dtype.scale <= AMOUNT_DECIMALS:
+    elif kind == "amount" and isinstance(dtype, pl.Decimal) and dtype.scale <= AMOUNT_DECIMALS:
         # typed input (Parquet Decimal): exact, only the sign needs checking
         typed = (col.cast(pl.Decimal(38, AMOUNT_DECIMALS)) * 10**AMOUNT_DECIMALS).cast(pl.Int64)
         reasons.append(Check(present & (typed <= 0), pl.when(typed < 0).then(
@@ -193,7 +193,7 @@ def check_table(frame: pl.DataFrame, columns: tuple[Column, ...]) -> pl.DataFram
         frame = frame.with_columns(pl.col(c).str.strip_chars().replace("", None) for c in text_cols if needs[c])
     missing = [c.name for c in columns if c.name not in frame.columns]
     frame = frame.with_columns(pl.lit(None, pl.String).alias(m) for m in missing)
-    reasons: list[pl.Expr] = []
+    reasons: list[Check] = []
     typed: list[pl.Expr] = []
     for column in columns:
         col_reasons, value = _checks(column, frame.schema.get(column.name))

@@ -12,7 +12,7 @@ import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 from ..collections.model import CHANNELS, Communication
 from .email import parse_addresses
@@ -21,6 +21,11 @@ from .text import LetterError
 
 if TYPE_CHECKING:
     from .render import LetterRenderer
+
+    class _Common(TypedDict):
+        customer_id: str
+        currency: str
+        level: int
 
 __all__ = ["WrittenFile", "atomic_write", "write_communications"]
 
@@ -85,7 +90,7 @@ def write_communications(renderer: LetterRenderer, comms: Iterable[Communication
             raise LetterError(f"customers {seen[stem]!r} and {comm.customer_id!r}: two communications "
                               f"would be written as {stem} (same customer, currency and level?)")
         seen[stem] = comm.customer_id
-        common = {"customer_id": comm.customer_id, "currency": comm.currency, "level": comm.level}
+        common: _Common = {"customer_id": comm.customer_id, "currency": comm.currency, "level": comm.level}
         note = ""
         if channel == "email":
             problem, _ = parse_addresses(comm.email)

@@ -31,7 +31,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import jinja2
 from markupsafe import Markup, escape
@@ -53,6 +53,14 @@ from .text import (
 )
 
 __all__ = ["DUNNING_TEMPLATES_DIR", "LAYOUTS", "LetterRenderer", "text_table"]
+
+if TYPE_CHECKING:
+    class _Wrap(TypedDict):
+        """Keyword arguments of :func:`textwrap.fill` shared by the text paragraphs."""
+
+        width: int
+        break_long_words: bool
+        break_on_hyphens: bool
 
 #: The repository's dunning templates (``templates/dunning``).
 DUNNING_TEMPLATES_DIR = DEFAULT_TEMPLATES_DIR / "dunning"
@@ -99,7 +107,7 @@ def _html_paragraphs(value: Any) -> Markup:
 
 def _text_paragraphs(value: Any) -> str:
     """Block text → paragraphs wrapped at 72 columns; ``- `` lines stay a list with hanging indents."""
-    wrap = {"width": _TEXT_WIDTH, "break_long_words": False, "break_on_hyphens": False}
+    wrap: _Wrap = {"width": _TEXT_WIDTH, "break_long_words": False, "break_on_hyphens": False}
     parts = []
     for lines in _split_paragraphs(str(value)):
         if _is_list(lines):

@@ -67,11 +67,13 @@ def communications_frame(run: DunningRun, files: dict[tuple[str, str], str]) -> 
         "compensation": c.compensation_total, "fee": c.fee, "amount_due": c.amount_due,
         "actions": ",".join(c.actions), "file": files.get((c.customer_id, c.currency), ""),
     } for c in run.communications]
-    schema = {"customer_id": pl.String, "customer_name": pl.String, "collector": pl.String, "currency": pl.String,
-              "level": pl.Int64, "level_name": pl.String, "channel": pl.String, "language": pl.String,
-              "email": pl.String, "phone": pl.String, "items": pl.Int64, "overdue": pl.Decimal(38, 2),
-              "credits": pl.Decimal(38, 2), "interest": pl.Decimal(38, 2), "compensation": pl.Decimal(38, 2),
-              "fee": pl.Decimal(38, 2), "amount_due": pl.Decimal(38, 2), "actions": pl.String, "file": pl.String}
+    schema: dict[str, pl.DataType | type[pl.DataType]] = {
+        "customer_id": pl.String, "customer_name": pl.String, "collector": pl.String, "currency": pl.String,
+        "level": pl.Int64, "level_name": pl.String, "channel": pl.String, "language": pl.String,
+        "email": pl.String, "phone": pl.String, "items": pl.Int64, "overdue": pl.Decimal(38, 2),
+        "credits": pl.Decimal(38, 2), "interest": pl.Decimal(38, 2), "compensation": pl.Decimal(38, 2),
+        "fee": pl.Decimal(38, 2), "amount_due": pl.Decimal(38, 2), "actions": pl.String, "file": pl.String,
+    }
     return pl.DataFrame(rows, schema=schema)
 
 
@@ -136,6 +138,7 @@ def carry_out(ledger: Ledger, as_of: date, policy: CollectionsPolicy, out_dir: P
              write_csv(run.skipped, out_dir / "skipped.csv"),
              write_csv(comms.filter(pl.col("channel") == "phone"), out_dir / "phone_tasks.csv")]
     (out_dir / "index.html").write_text(_preview(run, comms, dry_run, company), encoding="utf-8")
+    sent: tuple[str, ...]
     run_id, sent = None, ()
     if not dry_run and journal is not None:
         run_id = record(journal, run, policy, files, author)

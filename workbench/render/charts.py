@@ -21,7 +21,7 @@ import re
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import matplotlib
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -31,6 +31,9 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from workbench.render.format import money_short
 from workbench.render.tables import cell_text, frame_rows
+
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
 
 __all__ = [
     "AGING_COLOURS",
@@ -54,7 +57,7 @@ AGING_COLOURS: tuple[str, ...] = ("#3f8f63", "#9bbf62", "#e2c05b", "#e08a45", "#
 
 _AGING_MAP = LinearSegmentedColormap.from_list("workbench_aging", AGING_COLOURS)
 
-_STYLE: dict[str, Any] = {
+_STYLE: dict[RcKeyType, Any] = {
     "font.family": "sans-serif",
     "font.sans-serif": ["Inter", "Segoe UI", "Helvetica Neue", "Arial", "Liberation Sans", "DejaVu Sans"],
     "font.size": 11,

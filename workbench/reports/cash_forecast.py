@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import cast
 
 import polars as pl
 
@@ -207,7 +208,8 @@ def build(ledger: Ledger, params: Params, model: ModelParams | None = None) -> F
     now = forecast(led, as_of, horizon, params=model, history=history)
     before = forecast(led, as_of - timedelta(days=7), horizon, params=model, history=history)
     start, end = accuracy_span(as_of, horizon)
-    accuracy = backtest(led, start, end, horizon, params=model) if end > (led.documents["doc_date"].min() or end) \
+    first_doc = cast("date | None", led.documents["doc_date"].min())
+    accuracy = backtest(led, start, end, horizon, params=model) if end > (first_doc or end) \
         else pl.DataFrame(schema={"horizon": pl.String, "method": pl.String, "wape": pl.Float64,
                                   "bias": pl.Float64, "weeks": pl.Int64})
     return ForecastReportData(
@@ -232,7 +234,7 @@ def summary(data: ForecastReportData) -> dict[str, object]:
     expected = whole["expected"].item() if whole.height else ZERO
     overlap = comparable_weeks(data)
     acc = {(r["horizon"], r["method"]): r for r in data.accuracy.iter_rows(named=True)}
-    beats = {}
+    beats: dict[str, bool | None] = {}
     for group in ("1", "2-4", "5-13"):
         model = acc.get((group, "model"))
         others = [acc.get((group, m)) for m in ("due_date", "average_delay")]

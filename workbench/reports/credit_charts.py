@@ -44,14 +44,14 @@ def payment_history_chart(frame: Any, *, settled: str = "settled", delay: str = 
         if not points:
             return _empty(figure, title)
         axes = figure.add_subplot()
-        xs = [p[0] for p in points]
+        xs: list[Any] = [p[0] for p in points]  # dates: matplotlib converts them (its stubs say numbers)
         ys = [p[1] for p in points]
         colours = [LATE if y > 0 else ON_TIME for y in ys]
         axes.scatter(xs, ys, c=colours, s=22, alpha=0.8, edgecolors="white", linewidths=0.4, zorder=3)
         months: dict[date, list[float]] = {}
         for x, y in points:
             months.setdefault(date(x.year, x.month, 15), []).append(y)
-        keys = sorted(months)
+        keys: list[Any] = sorted(months)
         if len(keys) >= 2:
             axes.plot(keys, [sum(months[k]) / len(months[k]) for k in keys], color=PRIMARY, linewidth=1.8,
                       label="Monthly average", zorder=4)

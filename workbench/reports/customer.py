@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import cast
 
 import polars as pl
 
@@ -185,8 +186,9 @@ def statement_of_account(ledger: Ledger, customer_id: str, as_of: date) -> pl.Da
 def unapplied_view(ledger: Ledger, customer_id: str, as_of: date) -> pl.DataFrame:
     """Unapplied payments and credit notes of the customer (document and reporting currency)."""
     credit = unapplied_credit(ledger, as_of).filter(pl.col("customer_id") == customer_id)
-    schema = {"source_id": pl.String, "source_kind": pl.String, "date": pl.Date, "currency": pl.String,
-              "open_document": pl.Decimal(38, 2), "open_reporting": pl.Decimal(38, 2)}
+    schema: dict[str, pl.DataType | type[pl.DataType]] = {
+        "source_id": pl.String, "source_kind": pl.String, "date": pl.Date, "currency": pl.String,
+        "open_document": pl.Decimal(38, 2), "open_reporting": pl.Decimal(38, 2)}
     if credit.height == 0:
         return pl.DataFrame(schema=schema)
     rates = ledger.fx.rates_on(credit["currency"].unique().to_list(), as_of)
@@ -334,7 +336,7 @@ def build(full: Ledger, params: Params, *, decisions: pl.DataFrame | None = None
         payment_history=payment_history(led, cid, day), behaviour_trend=behaviour_trend(led, cid, day),
         score=sc, score_factors=score_factor_frame(sc, policy), limits=limits,
         limit_methods=limit_method_frame(limits), exposure=expo, exposure_components=components,
-        hold_reasons=list(holds.get("reasons") or []), financials=fin, decisions=log_frame,
+        hold_reasons=list(cast("list[str]", holds.get("reasons") or [])), financials=fin, decisions=log_frame,
         disputes=items.filter(pl.col("disputed")), expected_payments=expected,
     )
 
@@ -354,7 +356,7 @@ def investigation_cards(inv: Investigation) -> list:
         Card("Overdue", money_short(inv.overdue(), cur)),
         Card("Score (class)", score),
         Card("Exposure", money_short(inv.exposure.get("exposure"), ccy),  # type: ignore[arg-type]
-             note=None if util is None else f"{pct(util)} of the limit"),
+             note=None if util is None else f"{pct(cast('float | Decimal', util))} of the limit"),
         Card("Credit limit", "none" if limit is None else money_short(limit, ccy)),  # type: ignore[arg-type]
         Card("Recommended limit", "none" if rec is None else money_short(rec, ccy)),  # type: ignore[arg-type]
     ]

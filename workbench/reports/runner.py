@@ -383,10 +383,10 @@ def run_report(
     (naming the cell, the exception and the kept partial notebook), when the
     page would load a remote resource, or when the template is missing.
     """
-    import papermill
+    import papermill  # type: ignore[import-untyped]  # no stubs, no py.typed
     from jupyter_client.kernelspec import NoSuchKernel
     from nbclient.exceptions import CellControlSignal, DeadKernelError
-    from papermill.exceptions import PapermillException
+    from papermill.exceptions import PapermillException  # type: ignore[import-untyped]
 
     started = time.perf_counter()
     notebook = Path(notebook)

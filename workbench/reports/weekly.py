@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Literal
 
 import polars as pl
 
@@ -299,11 +300,12 @@ def build(full: Ledger, params: Params) -> WeeklyData:
 def headline_cards(head: Headline) -> list:
     """The KPI cards of the report's first row, each with its change vs last week."""
     from ..render.display import Card
-    from ..render.format import days, delta, money_short, pct
+    from ..render.format import DeltaKind, days, delta, money_short, pct
 
     now, last, cur = head.now, head.last_week, head.now.reporting_currency
 
-    def card(label: str, value_now, value_last, kind: str, good_when: str, text: str) -> Card:
+    def card(label: str, value_now, value_last, kind: DeltaKind, good_when: Literal["up", "down"],
+             text: str) -> Card:
         change = delta(value_now, value_last, kind, decimals=1 if kind == "days" else None)
         return Card(label, text, change.text, change.direction, good_when, "vs last week")
 
