@@ -10,8 +10,18 @@ from workbench.ledger import Ledger, load_ledger
 
 HEADERS = {
     "customers": ["customer_id", "name", "country", "currency", "entity", "collector", "status"],
-    "documents": ["document_id", "customer_id", "doc_type", "doc_date", "due_date", "currency", "amount",
-                  "entity", "disputed", "dispute_reason"],
+    "documents": [
+        "document_id",
+        "customer_id",
+        "doc_type",
+        "doc_date",
+        "due_date",
+        "currency",
+        "amount",
+        "entity",
+        "disputed",
+        "dispute_reason",
+    ],
     "payments": ["payment_id", "customer_id", "value_date", "currency", "amount", "entity"],
     "allocations": ["source_id", "document_id", "amount", "allocation_date"],
     "fx_rates": ["date", "currency", "rate"],
@@ -32,15 +42,22 @@ def write_table(folder: Path, name: str, rows: list[dict[str, Any]], header: lis
     return path
 
 
-def write_ledger(folder: Path, *, customers: list[dict[str, Any]] | None = None,
-                 documents: list[dict[str, Any]] | None = None, payments: list[dict[str, Any]] | None = None,
-                 allocations: list[dict[str, Any]] | None = None, fx: list[dict[str, Any]] | None = None,
-                 reporting_currency: str = "EUR") -> Path:
+def write_ledger(
+    folder: Path,
+    *,
+    customers: list[dict[str, Any]] | None = None,
+    documents: list[dict[str, Any]] | None = None,
+    payments: list[dict[str, Any]] | None = None,
+    allocations: list[dict[str, Any]] | None = None,
+    fx: list[dict[str, Any]] | None = None,
+    reporting_currency: str = "EUR",
+) -> Path:
     """Write a small ledger folder; customers default to one EUR customer ``C1``."""
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "ledger.toml").write_text(f'company = "Test Co"\nreporting_currency = "{reporting_currency}"\n')
-    write_table(folder, "customers", customers or [
-        {"customer_id": "C1", "name": "Alpha", "country": "FR", "currency": "EUR"}])
+    write_table(
+        folder, "customers", customers or [{"customer_id": "C1", "name": "Alpha", "country": "FR", "currency": "EUR"}]
+    )
     write_table(folder, "documents", documents or [])
     write_table(folder, "payments", payments or [])
     write_table(folder, "allocations", allocations or [])
@@ -56,18 +73,34 @@ def ledger(folder: Path, **tables: Any) -> Ledger:
     return led
 
 
-def inv(doc_id: str, doc_date: str, due: str, amount: str, customer: str = "C1", currency: str = "EUR",
-        **extra: Any) -> dict[str, Any]:
+def inv(
+    doc_id: str, doc_date: str, due: str, amount: str, customer: str = "C1", currency: str = "EUR", **extra: Any
+) -> dict[str, Any]:
     """An invoice row."""
-    return {"document_id": doc_id, "customer_id": customer, "doc_type": "invoice", "doc_date": doc_date,
-            "due_date": due, "currency": currency, "amount": amount, **extra}
+    return {
+        "document_id": doc_id,
+        "customer_id": customer,
+        "doc_type": "invoice",
+        "doc_date": doc_date,
+        "due_date": due,
+        "currency": currency,
+        "amount": amount,
+        **extra,
+    }
 
 
-def pay(pid: str, value_date: str, amount: str, customer: str | None = "C1", currency: str = "EUR",
-        **extra: Any) -> dict[str, Any]:
+def pay(
+    pid: str, value_date: str, amount: str, customer: str | None = "C1", currency: str = "EUR", **extra: Any
+) -> dict[str, Any]:
     """A payment row."""
-    return {"payment_id": pid, "customer_id": customer, "value_date": value_date, "currency": currency,
-            "amount": amount, **extra}
+    return {
+        "payment_id": pid,
+        "customer_id": customer,
+        "value_date": value_date,
+        "currency": currency,
+        "amount": amount,
+        **extra,
+    }
 
 
 def alloc(source: str, doc: str, amount: str, on: str) -> dict[str, Any]:

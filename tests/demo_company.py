@@ -40,7 +40,6 @@ def ensure_demo_ledger(target: Path) -> Path:
     return target
 
 
-
 def ensure_demo_journal(ledger_dir: Path, target: Path) -> Path:
     """Return the demo journal (SQLite), seeding it from the demo ledger first if it is missing."""
     if target.is_file():

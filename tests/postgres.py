@@ -72,8 +72,14 @@ def _as_server_user(command: list[str]) -> list[str]:
 
 
 def _run(command: list[str], *, timeout: float = 60) -> None:
-    result = subprocess.run(_as_server_user(command), capture_output=True, text=True, timeout=timeout,
-                            env={**os.environ, "LC_ALL": "C", "LANG": "C"}, check=False)
+    result = subprocess.run(
+        _as_server_user(command),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "LC_ALL": "C", "LANG": "C"},
+        check=False,
+    )
     if result.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} failed ({result.returncode}): {result.stderr or result.stdout}")
 
@@ -94,23 +100,52 @@ def _local_server() -> Iterator[str]:
         try:
             owner = pwd.getpwnam("postgres")
         except KeyError:
-            pytest.skip("PostgreSQL server not available: running as root and there is no 'postgres' "
-                        "system user to run the server as")
+            pytest.skip(
+                "PostgreSQL server not available: running as root and there is no 'postgres' "
+                "system user to run the server as"
+            )
     # as root the server user must reach the folder: use /tmp, not a root-only TMPDIR
     base = Path(tempfile.mkdtemp(prefix="wb-pg-", dir="/tmp" if owner is not None else None))
     data = base / "data"
     try:
         if owner is not None:
             os.chown(base, owner.pw_uid, owner.pw_gid)
-        _run([str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", USER, "--no-sync",
-              "-E", "UTF8", "--locale=C"])
+        _run(
+            [
+                str(bin_dir / "initdb"),
+                "-D",
+                str(data),
+                "-A",
+                "trust",
+                "-U",
+                USER,
+                "--no-sync",
+                "-E",
+                "UTF8",
+                "--locale=C",
+            ]
+        )
         started = None
         for _attempt in range(3):
             port = free_port()
             options = f"-k {base} -p {port} -c listen_addresses=127.0.0.1 -c fsync=off"
             try:
-                _run([str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(base / "server.log"), "-w",
-                      "-t", "60", "-o", options, "start"], timeout=90)
+                _run(
+                    [
+                        str(bin_dir / "pg_ctl"),
+                        "-D",
+                        str(data),
+                        "-l",
+                        str(base / "server.log"),
+                        "-w",
+                        "-t",
+                        "60",
+                        "-o",
+                        options,
+                        "start",
+                    ],
+                    timeout=90,
+                )
             except RuntimeError:
                 continue
             started = port

@@ -14,8 +14,9 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_import_linter_contracts_are_kept() -> None:
     """The layers and the demo contract of pyproject.toml, as ``lint-imports`` checks them."""
     tool = Path(sys.executable).with_name("lint-imports")
-    result = subprocess.run([str(tool), "--no-cache"], cwd=ROOT, capture_output=True, text=True, check=False,
-                            timeout=300)
+    result = subprocess.run(
+        [str(tool), "--no-cache"], cwd=ROOT, capture_output=True, text=True, check=False, timeout=300
+    )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     assert "0 broken" in result.stdout and "2 kept" in result.stdout
 
@@ -72,8 +73,9 @@ def test_cycle_finder_finds_a_circle() -> None:
 
 def test_no_module_import_circle_counting_imports_inside_functions() -> None:
     """grimp reads every import statement, those inside functions included (not `if TYPE_CHECKING:` ones)."""
-    built = grimp.build_graph("workbench", include_external_packages=False, exclude_type_checking_imports=True,
-                              cache_dir=None)
+    built = grimp.build_graph(
+        "workbench", include_external_packages=False, exclude_type_checking_imports=True, cache_dir=None
+    )
     graph = {m: set(built.find_modules_directly_imported_by(m)) for m in built.modules}
     # a package's __init__ re-exporting its own modules is not a circle between layers
     for module, imported in graph.items():
@@ -83,14 +85,39 @@ def test_no_module_import_circle_counting_imports_inside_functions() -> None:
 
 def test_ruff_lint_is_clean_on_the_package_and_the_tests() -> None:
     """The lint level stated in pyproject.toml ([tool.ruff.lint]) holds."""
-    result = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", "workbench", "tests"], cwd=ROOT,
-                            capture_output=True, text=True, check=False, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--no-cache", "workbench", "tests"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout[-4000:]
+
+
+def test_ruff_format_is_applied() -> None:
+    """The package and the tests are formatted by ``ruff format`` (pyproject.toml [tool.ruff])."""
+    result = subprocess.run(
+        [sys.executable, "-m", "ruff", "format", "--check", "--no-cache", "workbench", "tests"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stdout[-4000:]
 
 
 def test_mypy_is_clean_on_the_package() -> None:
     """The type-checking level stated in pyproject.toml ([tool.mypy]) holds on workbench/."""
-    result = subprocess.run([sys.executable, "-m", "mypy", "--no-incremental", "--cache-dir", "/dev/null"], cwd=ROOT,
-                            capture_output=True, text=True, check=False, timeout=900)
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "--no-incremental", "--cache-dir", "/dev/null"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=900,
+    )
     assert result.returncode == 0, result.stdout[-4000:]
     assert "Success: no issues found" in result.stdout

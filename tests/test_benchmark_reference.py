@@ -90,8 +90,10 @@ def test_references_match_workbench_aging_to_the_cent(ledger_folder: Path) -> No
 
 def test_references_drop_the_rows_the_loader_quarantines(damaged_folder: Path) -> None:
     report = load_ledger(damaged_folder).report
-    assert quarantined_rows(report.quarantine) == {"documents": [report.files["documents.parquet"].rows_read],
-                                                   "allocations": [1]}
+    assert quarantined_rows(report.quarantine) == {
+        "documents": [report.files["documents.parquet"].rows_read],
+        "allocations": [1],
+    }
     _check_against_workbench(damaged_folder)
 
 
@@ -107,9 +109,13 @@ def test_duckdb_history_matches_kpi_history(ledger_folder: Path) -> None:
 
 def test_sql_half_even_rounding_matches_decimal() -> None:
     rng = random.Random(5)
-    values = [Decimal(rng.randint(-10**22, 10**22)).scaleb(-15) for _ in range(300)]
-    values += [Decimal(f"{sign}{whole}.{cents}5") for sign in ("", "-") for whole in (0, 7, 10**12)
-               for cents in ("00", "01", "02", "09", "99")]  # exact ties at the third decimal
+    values = [Decimal(rng.randint(-(10**22), 10**22)).scaleb(-15) for _ in range(300)]
+    values += [
+        Decimal(f"{sign}{whole}.{cents}5")
+        for sign in ("", "-")
+        for whole in (0, 7, 10**12)
+        for cents in ("00", "01", "02", "09", "99")
+    ]  # exact ties at the third decimal
     con = duckdb_ref.connect()
     got = con.sql(
         "SELECT v, round_half_even(CAST(v AS DECIMAL(38, 15))) FROM (SELECT unnest($v::VARCHAR[]) AS v)",

@@ -29,14 +29,18 @@ def test_unknown_or_missing_country_has_weekends_only():
 
 
 def test_roll_forward_lands_on_business_days():
-    frame = pl.DataFrame({"d": [date(2026, 12, 24), date(2026, 12, 25), date(2026, 12, 26), None],
-                          "c": ["FR", "FR", "US", "FR"]})
+    frame = pl.DataFrame(
+        {"d": [date(2026, 12, 24), date(2026, 12, 25), date(2026, 12, 26), None], "c": ["FR", "FR", "US", "FR"]}
+    )
     out = calendar.roll_forward(frame, "d", "c", "landed")
     assert out["landed"].to_list() == [date(2026, 12, 24), date(2026, 12, 28), date(2026, 12, 28), None]
     table = calendar.business_day_table(["FR"], date(2026, 7, 10), date(2026, 7, 20))
     row = table.filter(pl.col("date") == date(2026, 7, 14)).row(0, named=True)
     assert (row["business_day"], row["next_business_day"], row["previous_business_day"]) == (
-        False, date(2026, 7, 15), date(2026, 7, 13))
+        False,
+        date(2026, 7, 15),
+        date(2026, 7, 13),
+    )
 
 
 def test_business_day_counter_counts_and_inverts():

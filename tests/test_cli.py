@@ -23,8 +23,9 @@ AS_OF = SMALL_AS_OF.isoformat()
 
 
 def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "workbench.cli", *args], capture_output=True, text=True, cwd=cwd,
-                          timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "workbench.cli", *args], capture_output=True, text=True, cwd=cwd, timeout=300
+    )
 
 
 def test_help_lists_every_command() -> None:
@@ -38,19 +39,32 @@ def test_validate_json_contract_and_exit_codes(small_demo, tmp_path) -> None:
     assert clean.returncode == 0, clean.stderr
     doc = json.loads(clean.stdout)
     entry = doc["files"]["documents.csv"]
-    assert set(entry) == {"rows_read", "rows_loaded", "rows_quarantined", "amount_read", "amount_loaded",
-                          "amount_quarantined"}
+    assert set(entry) == {
+        "rows_read",
+        "rows_loaded",
+        "rows_quarantined",
+        "amount_read",
+        "amount_loaded",
+        "amount_quarantined",
+    }
     assert entry["rows_read"] == entry["rows_loaded"] > 1000 and entry["rows_quarantined"] == 0
     assert doc["issues"] == []
 
-    bad = write_ledger(tmp_path / "bad", documents=[inv("A", "2025-01-01", "2025-01-31", "5.00"),
-                                                   inv("B", "2025-13-01", "2025-01-31", "7.00")])
+    bad = write_ledger(
+        tmp_path / "bad",
+        documents=[inv("A", "2025-01-01", "2025-01-31", "5.00"), inv("B", "2025-13-01", "2025-01-31", "7.00")],
+    )
     res = run("validate", "--ledger", str(bad), "--json")
     assert res.returncode == 1
     doc = json.loads(res.stdout)
-    assert doc["files"]["documents.csv"] == {"rows_read": 2, "rows_loaded": 1, "rows_quarantined": 1,
-                                             "amount_read": "12.00", "amount_loaded": "5.00",
-                                             "amount_quarantined": "7.00"}
+    assert doc["files"]["documents.csv"] == {
+        "rows_read": 2,
+        "rows_loaded": 1,
+        "rows_quarantined": 1,
+        "amount_read": "12.00",
+        "amount_loaded": "5.00",
+        "amount_quarantined": "7.00",
+    }
     assert doc["issues"][0]["file"] == "documents.csv" and doc["issues"][0]["line"] == 3
     assert "doc_date '2025-13-01' is not a valid date" in doc["issues"][0]["reason"]
 
@@ -65,15 +79,35 @@ def test_kpis_json_matches_the_library_to_the_cent(small_demo) -> None:
     res = run("kpis", "--ledger", str(small_demo), "--as-of", AS_OF, "--json")
     assert res.returncode == 0, res.stderr
     doc = json.loads(res.stdout)
-    for key in ("as_of", "reporting_currency", "entity", "aging", "gross_open", "unapplied_credit", "total_ar",
-                "overdue", "current", "dso_countback", "dso_simple", "bpdso", "add", "cei", "pct_current",
-                "pct_over_90", "weighted_days_to_pay", "dbt", "average_payment_delay"):
+    for key in (
+        "as_of",
+        "reporting_currency",
+        "entity",
+        "aging",
+        "gross_open",
+        "unapplied_credit",
+        "total_ar",
+        "overdue",
+        "current",
+        "dso_countback",
+        "dso_simple",
+        "bpdso",
+        "add",
+        "cei",
+        "pct_current",
+        "pct_over_90",
+        "weighted_days_to_pay",
+        "dbt",
+        "average_payment_delay",
+    ):
         assert key in doc, key
     assert list(doc["aging"]) == ["current", "1-30", "31-60", "61-90", "91-120", "120+"]
     k = kpis(load_ledger(small_demo), SMALL_AS_OF)
     assert doc["total_ar"] == str(k.total_ar) and Decimal(doc["total_ar"]) > 0
     # each shown figure is rounded on its own (CONVENTIONS fine points): they tie within a cent
-    assert abs(Decimal(doc["total_ar"]) - (Decimal(doc["gross_open"]) - Decimal(doc["unapplied_credit"]))) <= Decimal("0.01")
+    assert abs(Decimal(doc["total_ar"]) - (Decimal(doc["gross_open"]) - Decimal(doc["unapplied_credit"]))) <= Decimal(
+        "0.01"
+    )
     assert abs(Decimal(doc["overdue"]) - (Decimal(doc["gross_open"]) - Decimal(doc["current"]))) <= Decimal("0.01")
     assert all(len(v.split(".")[1]) == 2 for v in doc["aging"].values())
     assert doc["dso_countback"] == k.dso_countback and isinstance(doc["cei"], float)
@@ -86,11 +120,21 @@ def test_aging_csv_header_json_and_ties_to_kpis(small_demo) -> None:
     res = run("aging", "--ledger", str(small_demo), "--as-of", AS_OF, "--by", "customer", "--format", "csv")
     assert res.returncode == 0, res.stderr
     rows = list(csv.reader(io.StringIO(res.stdout)))
-    assert rows[0] == ["customer_id", "current", "1-30", "31-60", "61-90", "91-120", "120+", "unapplied_credit",
-                       "total"]
+    assert rows[0] == [
+        "customer_id",
+        "current",
+        "1-30",
+        "31-60",
+        "61-90",
+        "91-120",
+        "120+",
+        "unapplied_credit",
+        "total",
+    ]
     assert len(rows) > 50
-    by_entity = json.loads(run("aging", "--ledger", str(small_demo), "--as-of", AS_OF, "--by", "entity",
-                               "--format", "json").stdout)
+    by_entity = json.loads(
+        run("aging", "--ledger", str(small_demo), "--as-of", AS_OF, "--by", "entity", "--format", "json").stdout
+    )
     k = json.loads(run("kpis", "--ledger", str(small_demo), "--as-of", AS_OF).stdout)
     # entity rows cover everything (unidentified cash included): totals tie to the cent with the kpis
     buckets = ["current", "1-30", "31-60", "61-90", "91-120", "120+"]
@@ -100,18 +144,36 @@ def test_aging_csv_header_json_and_ties_to_kpis(small_demo) -> None:
 
 
 def test_aging_xlsx_neutralises_formulas(tmp_path) -> None:
-    customers = [{"customer_id": "=HYPERLINK(\"http://x\")", "name": "Evil", "country": "FR", "currency": "EUR"},
-                 {"customer_id": "@SUM(A1)", "name": "Evil 2", "country": "FR", "currency": "EUR"}]
-    led = write_ledger(tmp_path / "l", customers=customers, documents=[
-        inv("A", "2025-01-01", "2025-01-31", "5.00", customer='=HYPERLINK("http://x")'),
-        inv("B", "2025-01-01", "2025-01-31", "6.00", customer="@SUM(A1)")])
+    customers = [
+        {"customer_id": '=HYPERLINK("http://x")', "name": "Evil", "country": "FR", "currency": "EUR"},
+        {"customer_id": "@SUM(A1)", "name": "Evil 2", "country": "FR", "currency": "EUR"},
+    ]
+    led = write_ledger(
+        tmp_path / "l",
+        customers=customers,
+        documents=[
+            inv("A", "2025-01-01", "2025-01-31", "5.00", customer='=HYPERLINK("http://x")'),
+            inv("B", "2025-01-01", "2025-01-31", "6.00", customer="@SUM(A1)"),
+        ],
+    )
     target = tmp_path / "aging.xlsx"
-    res = run("aging", "--ledger", str(led), "--as-of", "2025-02-15", "--by", "customer", "--format", "xlsx",
-              "--out", str(target))
+    res = run(
+        "aging",
+        "--ledger",
+        str(led),
+        "--as-of",
+        "2025-02-15",
+        "--by",
+        "customer",
+        "--format",
+        "xlsx",
+        "--out",
+        str(target),
+    )
     assert res.returncode == 0, res.stderr
     sheet = openpyxl.load_workbook(target).active
     values = [c.value for row in sheet.iter_rows() for c in row if isinstance(c.value, str)]
-    assert "'=HYPERLINK(\"http://x\")" in values and "'@SUM(A1)" in values
+    assert '\'=HYPERLINK("http://x")' in values and "'@SUM(A1)" in values
     assert not any(isinstance(v, str) and v.startswith(("=", "@")) for v in values)
     as_csv = run("aging", "--ledger", str(led), "--as-of", "2025-02-15", "--format", "csv").stdout
     assert "'@SUM(A1)" in as_csv and "\n=HYPERLINK" not in as_csv
@@ -119,7 +181,7 @@ def test_aging_xlsx_neutralises_formulas(tmp_path) -> None:
 
 def test_import_generic_then_kpis(tmp_path) -> None:
     mapping = tmp_path / "map.toml"
-    mapping.write_text('''
+    mapping.write_text("""
 [source]
 delimiter = ";"
 encoding = "utf-8"
@@ -139,10 +201,12 @@ customer_id = "Customer"
 doc_date = "Date"
 amount = "Amount"
 settled_date = "Paid"
-''')
+""")
     source = tmp_path / "history.csv"
-    source.write_text("Invoice;Customer;Date;Amount;Paid\n00017;K1;01/02/2025;1.234,56;15/03/2025\n"
-                      "00018;K1;05/02/2025;100,00;\n00019;K2;31/02/2025;5,00;\n")
+    source.write_text(
+        "Invoice;Customer;Date;Amount;Paid\n00017;K1;01/02/2025;1.234,56;15/03/2025\n"
+        "00018;K1;05/02/2025;100,00;\n00019;K2;31/02/2025;5,00;\n"
+    )
     res = run("import", "generic", "--mapping", str(mapping), "--out", str(tmp_path / "led"), str(source))
     assert res.returncode == 1  # one row quarantined (31 February)
     assert "history.csv:4" in res.stderr
@@ -159,9 +223,12 @@ def test_bad_date_argument_is_a_clear_error(small_demo) -> None:
 @pytest.mark.parametrize("args", [["kpis"], ["aging"]])
 def test_missing_rate_is_reported_with_currency_and_date(tmp_path, args) -> None:
     customers = [{"customer_id": "C1", "name": "A", "country": "US", "currency": "USD"}]
-    led = write_ledger(tmp_path / "l", customers=customers,
-                       documents=[inv("A", "2025-01-01", "2025-01-31", "5.00", currency="USD")],
-                       payments=[pay("P", "2025-01-02", "1.00", currency="USD")])
+    led = write_ledger(
+        tmp_path / "l",
+        customers=customers,
+        documents=[inv("A", "2025-01-01", "2025-01-31", "5.00", currency="USD")],
+        payments=[pay("P", "2025-01-02", "1.00", currency="USD")],
+    )
     res = run(*args, "--ledger", str(led), "--as-of", "2025-02-01")
     assert res.returncode == 2
     # aging needs the closing rate of 1 February; kpis first needs the one of 31 January (AR at the
@@ -171,14 +238,22 @@ def test_missing_rate_is_reported_with_currency_and_date(tmp_path, args) -> None
 
 
 def test_aging_by_doc_date_and_custom_edges(tmp_path) -> None:
-    led = write_ledger(tmp_path / "l", documents=[inv("A", "2025-01-01", "2025-03-01", "5.00"),
-                                                 inv("B", "2025-02-20", "2025-03-20", "7.00")])
-    by_doc = list(csv.reader(io.StringIO(run("aging", "--ledger", str(led), "--as-of", "2025-03-10",
-                                             "--basis", "doc_date").stdout)))
-    assert by_doc == [["customer_id", "0-30", "31-60", "61-90", "91-120", "120+", "unapplied_credit", "total"],
-                      ["C1", "7.00", "0.00", "5.00", "0.00", "0.00", "0.00", "12.00"]]
-    custom = list(csv.reader(io.StringIO(run("aging", "--ledger", str(led), "--as-of", "2025-03-10",
-                                             "--edges", "0,7").stdout)))
+    led = write_ledger(
+        tmp_path / "l",
+        documents=[inv("A", "2025-01-01", "2025-03-01", "5.00"), inv("B", "2025-02-20", "2025-03-20", "7.00")],
+    )
+    by_doc = list(
+        csv.reader(
+            io.StringIO(run("aging", "--ledger", str(led), "--as-of", "2025-03-10", "--basis", "doc_date").stdout)
+        )
+    )
+    assert by_doc == [
+        ["customer_id", "0-30", "31-60", "61-90", "91-120", "120+", "unapplied_credit", "total"],
+        ["C1", "7.00", "0.00", "5.00", "0.00", "0.00", "0.00", "12.00"],
+    ]
+    custom = list(
+        csv.reader(io.StringIO(run("aging", "--ledger", str(led), "--as-of", "2025-03-10", "--edges", "0,7").stdout))
+    )
     assert custom[0][1:4] == ["current", "1-7", "7+"] and custom[1][1:4] == ["7.00", "0.00", "5.00"]
     bad = run("aging", "--ledger", str(led), "--as-of", "2025-03-10", "--edges", "30,10")
     assert bad.returncode == 2 and "increasing" in bad.stderr

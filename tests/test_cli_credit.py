@@ -15,8 +15,9 @@ AS_OF = SMALL_AS_OF.isoformat()
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "workbench.cli", "credit", *args], capture_output=True, text=True,
-                          timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "workbench.cli", "credit", *args], capture_output=True, text=True, timeout=300
+    )
 
 
 def test_score_csv_has_a_class_and_an_explanation_per_customer(small_demo) -> None:
@@ -36,8 +37,9 @@ def test_limits_and_exposure_json(small_demo) -> None:
     assert limits["as_of"] == AS_OF and len(limits["limits"]) == 120
     exposure = json.loads(run("exposure", "--ledger", str(small_demo), "--as-of", AS_OF, "--format", "json").stdout)
     assert len(exposure["exposure"]) == 120
-    over = json.loads(run("exposure", "--ledger", str(small_demo), "--as-of", AS_OF, "--format", "json",
-                          "--over-limit").stdout)
+    over = json.loads(
+        run("exposure", "--ledger", str(small_demo), "--as-of", AS_OF, "--format", "json", "--over-limit").stdout
+    )
     assert 0 < len(over["exposure"]) < 120
 
 
@@ -48,17 +50,38 @@ def test_order_check_answers_with_reasons(small_demo) -> None:
     decision = json.loads(res.stdout)
     assert res.returncode == 0 and decision["outcome"] == "hold"
     assert any(f["code"] == "status" for f in decision["findings"])
-    huge = json.loads(run("check", "--ledger", str(small_demo), "--as-of", AS_OF, "--customer", held,
-                          "--amount", "999999999.00").stdout)
+    huge = json.loads(
+        run(
+            "check", "--ledger", str(small_demo), "--as-of", AS_OF, "--customer", held, "--amount", "999999999.00"
+        ).stdout
+    )
     assert any(f["code"] == "over_limit" for f in huge["findings"])
     bad = run("check", "--ledger", str(small_demo), "--as-of", AS_OF, "--customer", held, "--amount", "ten")
     assert bad.returncode == 2 and "--amount 'ten' is not a decimal number" in bad.stderr
 
 
 def test_customer_report_file_name_never_follows_customer_text(small_demo, tmp_path) -> None:
-    res = subprocess.run([sys.executable, "-m", "workbench.cli", "report", "customer", "--ledger", str(small_demo),
-                          "--customer", "../../evil", "--as-of", AS_OF, "--out", str(tmp_path / "out"), "--no-pdf"],
-                         capture_output=True, text=True, timeout=300)
+    res = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "workbench.cli",
+            "report",
+            "customer",
+            "--ledger",
+            str(small_demo),
+            "--customer",
+            "../../evil",
+            "--as-of",
+            AS_OF,
+            "--out",
+            str(tmp_path / "out"),
+            "--no-pdf",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert res.returncode == 2 and "unknown customer_id '../../evil'" in res.stderr
     written = [p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()]
     assert written and all(p.startswith("out/") and ".." not in p for p in written)

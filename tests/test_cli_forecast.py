@@ -26,8 +26,18 @@ def test_forecast_csv_columns_and_bands(small_demo) -> None:
 
 
 def test_backtest_json_has_every_horizon_and_method(small_demo) -> None:
-    res = run("forecast", "backtest", "--ledger", str(small_demo), "--from", "2026-03-01", "--to", "2026-05-31",
-              "--format", "json")
+    res = run(
+        "forecast",
+        "backtest",
+        "--ledger",
+        str(small_demo),
+        "--from",
+        "2026-03-01",
+        "--to",
+        "2026-05-31",
+        "--format",
+        "json",
+    )
     assert res.returncode == 0, res.stderr
     doc = json.loads(res.stdout)
     pairs = {(r["horizon"], r["method"]) for r in doc["rows"]}

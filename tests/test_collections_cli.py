@@ -46,8 +46,19 @@ def _csv(text: str) -> list[dict[str, str]]:
 def test_dry_run_previews_everything_and_records_nothing(workspace, tmp_path) -> None:
     out = workspace / "dry"
     journal = tmp_path / "dry.sqlite"
-    done = run("dunning", "run", "--ledger", str(workspace / "ledger"), "--as-of", AS_OF, "--dry-run",
-               "--out", str(out), "--journal", str(journal))
+    done = run(
+        "dunning",
+        "run",
+        "--ledger",
+        str(workspace / "ledger"),
+        "--as-of",
+        AS_OF,
+        "--dry-run",
+        "--out",
+        str(out),
+        "--journal",
+        str(journal),
+    )
     assert done.returncode == 0, done.stderr
     summary = json.loads(done.stdout)
     assert summary["dry_run"] is True and summary["run_id"] is None
@@ -58,8 +69,13 @@ def test_dry_run_previews_everything_and_records_nothing(workspace, tmp_path) ->
     assert len(comms) == summary["communications"]
     lines = list(csv.DictReader((out / "lines.csv").open(encoding="utf-8")))
     for comm in comms:
-        claimed = {r["document_id"] for r in lines if r["customer_id"] == comm["customer_id"]
-                   and r["currency"] == comm["currency"] and r["status"] == "claimed"}
+        claimed = {
+            r["document_id"]
+            for r in lines
+            if r["customer_id"] == comm["customer_id"]
+            and r["currency"] == comm["currency"]
+            and r["status"] == "claimed"
+        }
         assert int(comm["items"]) == len(claimed)
         if comm["channel"] == "email" and comm["file"].endswith(".eml"):
             msg = email.message_from_bytes((out / comm["file"]).read_bytes(), policy=email.policy.default)
@@ -69,8 +85,13 @@ def test_dry_run_previews_everything_and_records_nothing(workspace, tmp_path) ->
             assert [p.get_filename() for p in msg.iter_attachments()][0].startswith("statement_")
     assert "DRY RUN" in (out / "index.html").read_text(encoding="utf-8")
     # the small demo's first run writes in all five languages, each subject in the customer's language
-    subjects = {"en": "Payment reminder", "fr": "Rappel de paiement", "de": "Zahlungserinnerung",
-                "es": "Recordatorio de pago", "pt": "Lembrete de pagamento"}
+    subjects = {
+        "en": "Payment reminder",
+        "fr": "Rappel de paiement",
+        "de": "Zahlungserinnerung",
+        "es": "Recordatorio de pago",
+        "pt": "Lembrete de pagamento",
+    }
     seen = {}
     for comm in comms:
         if comm["file"].endswith(".eml"):
@@ -100,17 +121,57 @@ def test_runs_are_recorded_move_forward_and_follow_the_journal(workspace) -> Non
     comms = _csv((workspace / "r1" / "communications.csv").read_text(encoding="utf-8"))
     lines = _csv((workspace / "r1" / "lines.csv").read_text(encoding="utf-8"))
     promised, disputed = comms[0], comms[1]
-    promised_docs = [r["document_id"] for r in lines if r["customer_id"] == promised["customer_id"]
-                     and r["currency"] == promised["currency"] and r["status"] == "claimed"]
-    disputed_doc = next(r["document_id"] for r in lines if r["customer_id"] == disputed["customer_id"]
-                        and r["status"] == "claimed")
-    add = run("journal", "add", "promise", "--author", "Ann", "--on", "2026-11-25", "--customer",
-              promised["customer_id"], "--amount", promised["overdue"], "--currency", promised["currency"],
-              "--documents", ",".join(promised_docs), "--promised-on", "2026-11-16", "--ledger", ledger)
+    promised_docs = [
+        r["document_id"]
+        for r in lines
+        if r["customer_id"] == promised["customer_id"]
+        and r["currency"] == promised["currency"]
+        and r["status"] == "claimed"
+    ]
+    disputed_doc = next(
+        r["document_id"] for r in lines if r["customer_id"] == disputed["customer_id"] and r["status"] == "claimed"
+    )
+    add = run(
+        "journal",
+        "add",
+        "promise",
+        "--author",
+        "Ann",
+        "--on",
+        "2026-11-25",
+        "--customer",
+        promised["customer_id"],
+        "--amount",
+        promised["overdue"],
+        "--currency",
+        promised["currency"],
+        "--documents",
+        ",".join(promised_docs),
+        "--promised-on",
+        "2026-11-16",
+        "--ledger",
+        ledger,
+    )
     assert add.returncode == 0, add.stderr
-    add = run("journal", "add", "dispute", "--author", "Ann", "--on", "2026-11-16", "--customer",
-              disputed["customer_id"], "--documents", disputed_doc, "--text", "pricing", "--owner", "Bob",
-              "--ledger", ledger)
+    add = run(
+        "journal",
+        "add",
+        "dispute",
+        "--author",
+        "Ann",
+        "--on",
+        "2026-11-16",
+        "--customer",
+        disputed["customer_id"],
+        "--documents",
+        disputed_doc,
+        "--text",
+        "pricing",
+        "--owner",
+        "Bob",
+        "--ledger",
+        ledger,
+    )
     assert add.returncode == 0, add.stderr
 
     second = run("dunning", "run", "--ledger", ledger, "--as-of", AS_OF, "--out", str(workspace / "r2"))
@@ -129,15 +190,36 @@ def test_runs_are_recorded_move_forward_and_follow_the_journal(workspace) -> Non
     rows = {r["customer_id"]: r for r in _csv(work.stdout)}
     assert "promise of" in rows[promised["customer_id"]]["reasons"]
 
-    listed = run("journal", "list", "--customer", disputed["customer_id"], "--kind", "dispute", "--ledger", ledger,
-                 "--format", "json")
+    listed = run(
+        "journal",
+        "list",
+        "--customer",
+        disputed["customer_id"],
+        "--kind",
+        "dispute",
+        "--ledger",
+        ledger,
+        "--format",
+        "json",
+    )
     assert json.loads(listed.stdout)[0]["document_ids"] == [disputed_doc]
 
 
 def test_worklist_xlsx_is_formatted_and_neutralised(workspace) -> None:
     target = workspace / "worklist.xlsx"
-    done = run("worklist", "--ledger", str(workspace / "ledger"), "--as-of", AS_OF, "--format", "xlsx",
-               "--out", str(target), "--journal", str(workspace / "empty.sqlite"))
+    done = run(
+        "worklist",
+        "--ledger",
+        str(workspace / "ledger"),
+        "--as-of",
+        AS_OF,
+        "--format",
+        "xlsx",
+        "--out",
+        str(target),
+        "--journal",
+        str(workspace / "empty.sqlite"),
+    )
     assert done.returncode == 0, done.stderr
     sheet = openpyxl.load_workbook(target).active
     assert sheet["A1"].value.startswith("Collections worklist as of 2026-11-20")
@@ -164,8 +246,21 @@ def test_sales_digest_pages_escape_customer_text(workspace) -> None:
 
 def test_journal_export_and_verify(tmp_path) -> None:
     journal = str(tmp_path / "journal.sqlite")
-    added = run("journal", "add", "note", "--author", "Ann", "--on", "2026-11-20", "--customer", "C1",
-                "--text", "=HYPERLINK(\"http://x\")", "--journal", journal)
+    added = run(
+        "journal",
+        "add",
+        "note",
+        "--author",
+        "Ann",
+        "--on",
+        "2026-11-20",
+        "--customer",
+        "C1",
+        "--text",
+        '=HYPERLINK("http://x")',
+        "--journal",
+        journal,
+    )
     assert added.returncode == 0 and added.stdout.strip() == "1", added.stderr
     target = tmp_path / "audit.csv"
     done = run("journal", "export", "--out", str(target), "--journal", journal)

@@ -75,15 +75,16 @@ def test_interest_compensation_and_fees_follow_the_policy(demo_run) -> None:
         if comm.country in ("US", "BR", "MX"):
             assert comm.interest_total == 0
             if comm.template == "final_demand":
-                assert comm.fee == {"USD": Decimal("25.00"), "BRL": Decimal("120.00"),
-                                    "MXN": Decimal("450.00")}[comm.currency]
+                assert (
+                    comm.fee
+                    == {"USD": Decimal("25.00"), "BRL": Decimal("120.00"), "MXN": Decimal("450.00")}[comm.currency]
+                )
     assert checked > 0
 
 
 def test_a_formal_letter_shows_interest_and_total_in_the_customers_format(demo_run) -> None:
     led, _, _, _, run = demo_run
-    comm = next(c for c in run.communications if c.language == "de" and c.interest_total > 0
-                and c.channel == "letter")
+    comm = next(c for c in run.communications if c.language == "de" and c.interest_total > 0 and c.channel == "letter")
     renderer = LetterRenderer(sender=POLICY.make_sender("Demo Industries Group"))
     html = renderer.letter_html(comm).replace("\u202f", " ").replace("\xa0", " ")
     assert format_money(comm.interest_total, comm.currency, "de", "DE").replace("\xa0", " ") in html
@@ -96,5 +97,6 @@ def test_a_formal_letter_shows_interest_and_total_in_the_customers_format(demo_r
         base = str(total - 9).replace(".", ",")
         assert f"Basiszinssatz {base} % + 9 Prozentpunkte = {str(total).replace('.', ',')} %" in html
     assert " points" not in html
-    assert comm.amount_due == (comm.overdue_total - comm.credit_total + comm.interest_total
-                               + comm.compensation_total + comm.fee)
+    assert comm.amount_due == (
+        comm.overdue_total - comm.credit_total + comm.interest_total + comm.compensation_total + comm.fee
+    )

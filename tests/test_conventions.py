@@ -23,6 +23,7 @@ def r2(value: Decimal | None) -> Decimal:
 
 # §4 DSO family --------------------------------------------------------------
 
+
 def test_countback_example_a_thirty_day_months() -> None:
     days, capped = dso_countback(D(212000), [(D(100000), 30), (D(80000), 30), (D(70000), 30)])
     assert r2(days) == D("73.71") and not capped
@@ -36,8 +37,12 @@ def test_countback_example_b_calendar_months_through_the_engine(tmp_path) -> Non
         inv("MAR", "2025-03-15", "2025-12-31", "900000.00"),
     ]
     # AR = 2.4m billed - 300k paid on January's invoice = 2.1m
-    led = ledger(tmp_path, documents=docs, payments=[pay("P1", "2025-02-05", "300000.00")],
-                 allocations=[alloc("P1", "JAN", "300000.00", "2025-02-05")])
+    led = ledger(
+        tmp_path,
+        documents=docs,
+        payments=[pay("P1", "2025-02-05", "300000.00")],
+        allocations=[alloc("P1", "JAN", "300000.00", "2025-02-05")],
+    )
     k = kpis(led, date(2025, 3, 31))
     assert k.total_ar == D("2100000.00")
     assert k.dso_countback == 76.71
@@ -56,10 +61,13 @@ def test_dso_simple_example() -> None:
     assert dso_simple(150000, 0) is None
 
 
-@pytest.mark.parametrize(("ar", "current", "billings", "dso", "best", "add"), [
-    (15000, 4000, 10000, "45.00", "12.00", "33.00"),
-    (25000, 6000, 15000, "50.00", "12.00", "38.00"),
-])
+@pytest.mark.parametrize(
+    ("ar", "current", "billings", "dso", "best", "add"),
+    [
+        (15000, 4000, 10000, "45.00", "12.00", "33.00"),
+        (25000, 6000, 15000, "50.00", "12.00", "38.00"),
+    ],
+)
 def test_bpdso_and_add_examples(ar, current, billings, dso, best, add) -> None:
     total = dso_simple(ar, billings, 30)
     bp = dso_simple(current, billings, 30)
@@ -67,6 +75,7 @@ def test_bpdso_and_add_examples(ar, current, billings, dso, best, add) -> None:
 
 
 # §5 CEI ---------------------------------------------------------------------
+
 
 def test_cei_quarterly_example() -> None:
     assert r2(cei(D(12327157), D(47881064), D(13663598), D(7846547), months=3)) == D("71.54")
@@ -80,8 +89,12 @@ def test_cei_monthly_balances_example_and_the_known_mistake() -> None:
 def test_cei_through_the_engine(tmp_path) -> None:
     # AR at 31 May: 1,000 (invoice A). June billings 500 (B, due in July); A paid 600 in June.
     docs = [inv("A", "2025-05-10", "2025-06-09", "1000.00"), inv("B", "2025-06-20", "2025-07-20", "500.00")]
-    led = ledger(tmp_path, documents=docs, payments=[pay("P", "2025-06-25", "600.00")],
-                 allocations=[alloc("P", "A", "600.00", "2025-06-25")])
+    led = ledger(
+        tmp_path,
+        documents=docs,
+        payments=[pay("P", "2025-06-25", "600.00")],
+        allocations=[alloc("P", "A", "600.00", "2025-06-25")],
+    )
     k = kpis(led, date(2025, 6, 30))
     # (1000 + 500 - 900) / (1000 + 500 - 500) = 60 %
     assert k.cei == 60.0
@@ -89,12 +102,19 @@ def test_cei_through_the_engine(tmp_path) -> None:
 
 # §6 behaviour ---------------------------------------------------------------
 
+
 def _settled_three(tmp_path):
-    docs = [inv("A", "2025-01-01", "2025-01-31", "1000.00"), inv("B", "2025-02-01", "2025-03-03", "3000.00"),
-            inv("C", "2025-03-01", "2025-03-31", "2000.00")]
+    docs = [
+        inv("A", "2025-01-01", "2025-01-31", "1000.00"),
+        inv("B", "2025-02-01", "2025-03-03", "3000.00"),
+        inv("C", "2025-03-01", "2025-03-31", "2000.00"),
+    ]
     pays = [pay("PA", "2025-01-16", "1000.00"), pay("PB", "2025-03-03", "3000.00"), pay("PC", "2025-04-15", "2000.00")]
-    allocs = [alloc("PA", "A", "1000.00", "2025-01-16"), alloc("PB", "B", "3000.00", "2025-03-03"),
-              alloc("PC", "C", "2000.00", "2025-04-15")]
+    allocs = [
+        alloc("PA", "A", "1000.00", "2025-01-16"),
+        alloc("PB", "B", "3000.00", "2025-03-03"),
+        alloc("PC", "C", "2000.00", "2025-04-15"),
+    ]
     return ledger(tmp_path, documents=docs, payments=pays, allocations=allocs)
 
 
@@ -116,15 +136,20 @@ def test_behaviour_window_excludes_settlements_outside_it(tmp_path) -> None:
     assert k.weighted_days_to_pay is None and k.dbt is None
 
 
-@pytest.mark.parametrize(("delay", "index"), [(45, "45"), (26, "55"), (-30, "100"), (-45, "100"), (0, "80"),
-                                              (150, "20"), (15, "70"), (-15, "87.5")])
+@pytest.mark.parametrize(
+    ("delay", "index"),
+    [(45, "45"), (26, "55"), (-30, "100"), (-45, "100"), (0, "80"), (150, "20"), (15, "70"), (-15, "87.5")],
+)
 def test_paydex_points(delay, index) -> None:
     assert paydex(delay) == D(index)
 
 
 def test_pct_current_and_over_90(tmp_path) -> None:
-    docs = [inv("A", "2025-01-01", "2025-01-31", "100.00"), inv("B", "2025-06-01", "2025-07-01", "300.00"),
-            inv("C", "2025-06-20", "2025-07-20", "600.00")]
+    docs = [
+        inv("A", "2025-01-01", "2025-01-31", "100.00"),
+        inv("B", "2025-06-01", "2025-07-01", "300.00"),
+        inv("C", "2025-06-20", "2025-07-20", "600.00"),
+    ]
     k = kpis(ledger(tmp_path, documents=docs), date(2025, 7, 10))
     # A: 160 dpd (>90), B: 9 dpd, C: current
     assert (k.pct_current, k.pct_over_90) == (60.0, 10.0)
@@ -133,19 +158,26 @@ def test_pct_current_and_over_90(tmp_path) -> None:
 
 # §3 aging ---------------------------------------------------------------------
 
+
 def test_aging_buckets_by_due_date_and_doc_date(tmp_path) -> None:
     docs = [
-        inv("A", "2025-01-01", "2025-06-30", "10.00"),   # dpd 0 -> current
-        inv("B", "2025-01-01", "2025-06-29", "20.00"),   # dpd 1
-        inv("C", "2025-01-01", "2025-05-31", "30.00"),   # dpd 30
-        inv("D", "2025-01-01", "2025-05-30", "40.00"),   # dpd 31
-        inv("E", "2025-01-01", "2025-03-02", "50.00"),   # dpd 120
-        inv("F", "2025-01-01", "2025-03-01", "60.00"),   # dpd 121
+        inv("A", "2025-01-01", "2025-06-30", "10.00"),  # dpd 0 -> current
+        inv("B", "2025-01-01", "2025-06-29", "20.00"),  # dpd 1
+        inv("C", "2025-01-01", "2025-05-31", "30.00"),  # dpd 30
+        inv("D", "2025-01-01", "2025-05-30", "40.00"),  # dpd 31
+        inv("E", "2025-01-01", "2025-03-02", "50.00"),  # dpd 120
+        inv("F", "2025-01-01", "2025-03-01", "60.00"),  # dpd 121
     ]
     led = ledger(tmp_path, documents=docs, payments=[pay("P", "2025-06-01", "5.00")])
     row = aging(led, date(2025, 6, 30)).row(0, named=True)
     assert [row[b] for b in ("current", "1-30", "31-60", "61-90", "91-120", "120+")] == [
-        D("10.00"), D("50.00"), D("40.00"), D("0.00"), D("50.00"), D("60.00")]
+        D("10.00"),
+        D("50.00"),
+        D("40.00"),
+        D("0.00"),
+        D("50.00"),
+        D("60.00"),
+    ]
     assert (row["gross_open"], row["unapplied_credit"], row["total"]) == (D("210.00"), D("5.00"), D("205.00"))
     by_doc = aging(led, date(2025, 6, 30), basis="doc_date", buckets=Buckets((30, 60, 90, 120))).row(0, named=True)
     assert by_doc["120+"] == D("210.00")  # every invoice is 180 days old

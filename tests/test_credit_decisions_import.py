@@ -37,16 +37,24 @@ def test_every_legacy_entry_arrives_with_its_author_time_and_fields(tmp_path: Pa
         again = import_decisions(LEGACY, book)
         assert (again.added, again.already_present) == (0, 5)
         assert book.history().height == 6  # the note and five decisions, nothing twice
-    assert [r["kind"] for r in rows] == ["credit_decision", "credit_override", "limit_change", "limit_change",
-                                         "credit_decision"]
+    assert [r["kind"] for r in rows] == [
+        "credit_decision",
+        "credit_override",
+        "limit_change",
+        "limit_change",
+        "credit_decision",
+    ]
     assert [r["author"] for r in rows] == [e["author"] for e in original] == ["ana", "ben", "ana", "ana", "émile"]
     assert [r["timestamp"] for r in rows] == [e["timestamp"] for e in original]
     assert rows[0]["recorded_at"] == datetime(2026, 6, 30, 7, 30, tzinfo=timezone.utc)
     assert rows[3]["recorded_at"] == datetime(2026, 7, 1, 8, 0, tzinfo=timezone.utc)
     # amounts: the order amount of decisions and overrides, the new limit of limit changes
     assert [r["amount_text"] for r in rows] == ["5000.00", "5000.00", "12000", "150000", "100.00"]
-    assert (rows[2]["old_limit"], rows[3]["approval_required"], rows[3]["approver"]) == ("10000", "credit manager",
-                                                                                         "carla")
+    assert (rows[2]["old_limit"], rows[3]["approval_required"], rows[3]["approver"]) == (
+        "10000",
+        "credit manager",
+        "carla",
+    )
     assert rows[3]["as_of"] == date(2026, 7, 1)  # no as-of date in the file: the day of its timestamp
     assert rows[1]["original_outcome"] == "refer" and rows[1]["reason"] == "customer prepaid 2,000 EUR"
     # every legacy field survives in details, with the line's sequence number
@@ -54,8 +62,17 @@ def test_every_legacy_entry_arrives_with_its_author_time_and_fields(tmp_path: Pa
         details = json.loads(row["details"])
         assert details["legacy_seq"] == entry["seq"]
         for key, value in entry.items():
-            if key in ("seq", "kind", "customer_id", "author", "as_of", "currency", "prev_sha256", "order_amount",
-                       "new_limit"):
+            if key in (
+                "seq",
+                "kind",
+                "customer_id",
+                "author",
+                "as_of",
+                "currency",
+                "prev_sha256",
+                "order_amount",
+                "new_limit",
+            ):
                 continue
             assert details[key] == value, key
 
@@ -94,7 +111,9 @@ def test_an_entry_the_journal_refuses_rolls_back_the_whole_import(tmp_path: Path
     source = tmp_path / "decisions.jsonl"
     source.write_text("\n".join(out) + "\n", encoding="utf-8")
     with Journal.open(tmp_path / "journal.sqlite") as book:
-        with pytest.raises(DecisionLogError, match=r"decisions.jsonl:4: limit_change: details.reason must not be empty"):
+        with pytest.raises(
+            DecisionLogError, match=r"decisions.jsonl:4: limit_change: details.reason must not be empty"
+        ):
             import_decisions(source, book)
         assert book.history().height == 0
 

@@ -67,8 +67,9 @@ def test_financials_limits_exposure_holds_on_the_demo(demo) -> None:
         if row["risk_class"] == "E":
             assert row["recommended_limit"] == 0 and row["recommended_terms_days"] == 0
     exp = exposure(demo, DEFAULT_AS_OF)
-    parts = exp.select(pl.sum_horizontal("open_ar", "unapplied_credit", "open_orders", "delivered_not_invoiced")
-                       - pl.col("exposure")).to_series()
+    parts = exp.select(
+        pl.sum_horizontal("open_ar", "unapplied_credit", "open_orders", "delivered_not_invoiced") - pl.col("exposure")
+    ).to_series()
     assert parts.cast(pl.Float64).abs().max() == 0
     holds = hold_recommendations(demo, DEFAULT_AS_OF)
     litigation = demo.customers.filter(status="litigation")["customer_id"].to_list()

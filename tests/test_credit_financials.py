@@ -35,26 +35,51 @@ def test_worked_examples_section_7() -> None:
     assert altman_z_double_prime(*X[:4]) == Decimal("3.5594")
 
 
-@pytest.mark.parametrize(("model", "score", "zone"), [
-    ("Z", "2.991", "safe"), ("Z", "2.99", "grey"), ("Z", "1.81", "grey"), ("Z", "1.809", "distress"),
-    ("Z'", "2.901", "safe"), ("Z'", "2.9", "grey"), ("Z'", "1.23", "grey"), ("Z'", "1.229", "distress"),
-    ("Z''", "2.601", "safe"), ("Z''", "2.60", "grey"), ("Z''", "1.10", "grey"), ("Z''", "1.099", "distress"),
-])
+@pytest.mark.parametrize(
+    ("model", "score", "zone"),
+    [
+        ("Z", "2.991", "safe"),
+        ("Z", "2.99", "grey"),
+        ("Z", "1.81", "grey"),
+        ("Z", "1.809", "distress"),
+        ("Z'", "2.901", "safe"),
+        ("Z'", "2.9", "grey"),
+        ("Z'", "1.23", "grey"),
+        ("Z'", "1.229", "distress"),
+        ("Z''", "2.601", "safe"),
+        ("Z''", "2.60", "grey"),
+        ("Z''", "1.10", "grey"),
+        ("Z''", "1.099", "distress"),
+    ],
+)
 def test_zone_boundaries(model: str, score: str, zone: str) -> None:
     assert altman_zone(model, Decimal(score)) == zone
 
 
 def test_altman_lists_missing_inputs_and_is_null() -> None:
-    res = altman("Z", {"x1": Decimal("0.1"), "x2": Decimal("0.1"), "x3": Decimal("0.1"), "x4_market": None,
-                       "x5": Decimal(1)}, {"x4_market": ("market_value_equity",)})
+    res = altman(
+        "Z",
+        {"x1": Decimal("0.1"), "x2": Decimal("0.1"), "x3": Decimal("0.1"), "x4_market": None, "x5": Decimal(1)},
+        {"x4_market": ("market_value_equity",)},
+    )
     assert res.score is None and res.zone is None
     assert res.missing_inputs == ("market_value_equity",)
 
 
 def _statement(cid: str, period: str, **items: str) -> dict[str, str]:
-    base = {"revenue": "1600", "ebit": "0", "net_income": "-20", "total_assets": "1000", "current_assets": "500",
-            "current_liabilities": "160", "total_liabilities": "500", "equity": "400", "retained_earnings": "150",
-            "intangible_assets": "100", "market_value_equity": "400"}
+    base = {
+        "revenue": "1600",
+        "ebit": "0",
+        "net_income": "-20",
+        "total_assets": "1000",
+        "current_assets": "500",
+        "current_liabilities": "160",
+        "total_liabilities": "500",
+        "equity": "400",
+        "retained_earnings": "150",
+        "intangible_assets": "100",
+        "market_value_equity": "400",
+    }
     base.update(items)
     return {"customer_id": cid, "period_end": period, "currency": "EUR", **base}
 
@@ -66,11 +91,13 @@ def _frame(rows: list[dict[str, str]], extra: list[str] | None = None) -> pl.Dat
 
 def test_financial_analysis_reproduces_the_worked_example_from_statement_items() -> None:
     # X = (0.34, 0.15, 0, 0.80, 1.6) from line items; company type by a company_type column
-    frame = _frame([
-        _statement("A", "2025-12-31", company_type="public_manufacturer"),
-        _statement("B", "2025-12-31", company_type="private_manufacturer"),
-        _statement("C", "2025-12-31", company_type=""),
-    ])
+    frame = _frame(
+        [
+            _statement("A", "2025-12-31", company_type="public_manufacturer"),
+            _statement("B", "2025-12-31", company_type="private_manufacturer"),
+            _statement("C", "2025-12-31", company_type=""),
+        ]
+    )
     out = financial_analysis(frame, AS_OF)
     by = {r["customer_id"]: r for r in out.iter_rows(named=True)}
     assert (by["A"]["z_model"], by["A"]["z_score"], by["A"]["z_zone"]) == ("Z", 2.698, "grey")
@@ -93,11 +120,13 @@ def test_quick_ratio_when_inventory_column_exists() -> None:
 
 
 def test_missing_and_invalid_items_make_scores_null_and_say_why() -> None:
-    frame = _frame([
-        _statement("A", "2025-12-31", company_type="public_manufacturer", market_value_equity=""),
-        _statement("B", "2025-12-31", retained_earnings="n/a"),
-        _statement("C", "2025-12-31", total_assets="0"),
-    ])
+    frame = _frame(
+        [
+            _statement("A", "2025-12-31", company_type="public_manufacturer", market_value_equity=""),
+            _statement("B", "2025-12-31", retained_earnings="n/a"),
+            _statement("C", "2025-12-31", total_assets="0"),
+        ]
+    )
     by = {r["customer_id"]: r for r in financial_analysis(frame, AS_OF).iter_rows(named=True)}
     assert by["A"]["z_score"] is None and by["A"]["z_missing_inputs"] == ["market_value_equity"]
     assert by["A"]["altman_z_prime"] == 2.304  # the book-value models are still shown
@@ -109,11 +138,13 @@ def test_missing_and_invalid_items_make_scores_null_and_say_why() -> None:
 
 
 def test_signed_values_and_trend_latest_vs_previous() -> None:
-    frame = _frame([
-        _statement("A", "2024-12-31", ebit="50", revenue="1500"),
-        _statement("A", "2025-12-31", ebit="-80", retained_earnings="-40", revenue="1200"),
-        _statement("A", "2026-12-31"),  # after as_of: ignored
-    ])
+    frame = _frame(
+        [
+            _statement("A", "2024-12-31", ebit="50", revenue="1500"),
+            _statement("A", "2025-12-31", ebit="-80", retained_earnings="-40", revenue="1200"),
+            _statement("A", "2026-12-31"),  # after as_of: ignored
+        ]
+    )
     out = financial_analysis(frame, AS_OF)
     assert out.height == 2
     latest = latest_financials(out).row(0, named=True)
@@ -125,16 +156,25 @@ def test_signed_values_and_trend_latest_vs_previous() -> None:
 
 
 def test_financial_score_parts_with_the_default_points() -> None:
-    ratios = {"x1": Decimal("0.2"), "x2": Decimal("0.2"), "x3": Decimal("0.05"), "x4_book": Decimal("0.6"),
-              "liabilities_to_assets": Decimal("0.6")}
+    ratios = {
+        "x1": Decimal("0.2"),
+        "x2": Decimal("0.2"),
+        "x3": Decimal("0.05"),
+        "x4_book": Decimal("0.6"),
+        "liabilities_to_assets": Decimal("0.6"),
+    }
     res = financial_score(ratios, "Z''", load_policy())
     # Z'' = 1.312 + 0.652 + 0.336 + 0.63 = 2.93 -> between safe 2.60 (75) and 4.10 (100): 80.5
     assert res.altman.score == Decimal("2.930")
     assert res.parts["altman"] == Decimal("80.5")
     assert (res.parts["profitability"], res.parts["leverage"], res.parts["liquidity"]) == (65, 60, 70)
     assert res.score == Decimal("72.25")  # (50*80.5 + 20*65 + 20*60 + 10*70) / 100 = 7225 / 100
-    missing = financial_score({**ratios, "liabilities_to_assets": None}, "Z''", load_policy(),
-                              {"liabilities_to_assets": ("total_liabilities",)})
+    missing = financial_score(
+        {**ratios, "liabilities_to_assets": None},
+        "Z''",
+        load_policy(),
+        {"liabilities_to_assets": ("total_liabilities",)},
+    )
     assert missing.score is None and missing.missing_inputs == ("total_liabilities",)
 
 

@@ -30,8 +30,15 @@ def test_default_policy_shape() -> None:
 
 def test_risk_class_boundaries_use_the_shown_score() -> None:
     policy = load_policy()
-    assert [policy.risk_class(Decimal(s)) for s in ("80.00", "79.99", "65", "50", "35", "34.99", "0")] == \
-        ["A", "B", "B", "C", "D", "E", "E"]
+    assert [policy.risk_class(Decimal(s)) for s in ("80.00", "79.99", "65", "50", "35", "34.99", "0")] == [
+        "A",
+        "B",
+        "B",
+        "C",
+        "D",
+        "E",
+        "E",
+    ]
     assert policy.risk_class(None) == "unrated"
 
 
@@ -49,10 +56,10 @@ def test_partial_file_is_merged_over_the_default(tmp_path: Path) -> None:
 
 def test_unknown_keys_wrong_types_and_inconsistencies_are_all_reported(tmp_path: Path) -> None:
     text = (
-        "[scorecard]\nneutral = \"fifty\"\n"
+        '[scorecard]\nneutral = "fifty"\n'
         "[scorecard.weigths]\nfinancial = 1\n"
         "[scorecard.classes]\nB = 90\n"
-        "[release]\nover_limit = \"maybe\"\n"
+        '[release]\nover_limit = "maybe"\n'
     )
     with pytest.raises(PolicyError) as err:
         load_policy(_write(tmp_path, text))
@@ -71,8 +78,9 @@ def test_unreadable_and_invalid_toml(tmp_path: Path) -> None:
     with pytest.raises(PolicyError, match="not valid TOML"):
         load_policy(_write(tmp_path, "[scorecard\n"))
     with pytest.raises(PolicyError, match=r"approval.levels: levels must be in increasing order"):
-        load_policy(_write(tmp_path, "[[approval.levels]]\nabove = 5\nrole = \"a\"\n"
-                                     "[[approval.levels]]\nabove = 1\nrole = \"b\"\n"))
+        load_policy(
+            _write(tmp_path, '[[approval.levels]]\nabove = 5\nrole = "a"\n[[approval.levels]]\nabove = 1\nrole = "b"\n')
+        )
     with pytest.raises(PolicyError, match=r"financial.points.leverage: values must be strictly increasing"):
         policy_from_mapping({"financial": {"points": {"leverage": [[1, 0], [0.5, 50]]}}})
 
@@ -117,7 +125,8 @@ def test_min_weight_share_and_weights_from_policy(tmp_path: Path) -> None:
     c3 = score_customers(led, AS_OF, lenient).filter(customer_id="C3").row(0, named=True)
     # (25*30 + 10*100) / 35 = 50.00 -> class C
     assert (c3["score"], c3["risk_class"]) == (50.0, "C")
-    only_external = policy_from_mapping({"scorecard": {"weights": {"financial": 0, "behaviour": 0, "country": 0},
-                                                       "min_weight_share": Decimal("0.1")}})
+    only_external = policy_from_mapping(
+        {"scorecard": {"weights": {"financial": 0, "behaviour": 0, "country": 0}, "min_weight_share": Decimal("0.1")}}
+    )
     c1 = score_customers(led, AS_OF, only_external).filter(customer_id="C1").row(0, named=True)
     assert c1["score"] == 80.0 and c1["external_points"] == 30.0

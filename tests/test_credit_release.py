@@ -38,17 +38,35 @@ def test_exposure_components_and_conversion(led) -> None:
     rows = {r["customer_id"]: r for r in exposure(led, AS_OF).iter_rows(named=True)}
     c1 = rows["C1"]
     assert (c1["open_ar"], c1["unapplied_credit"], c1["open_orders"], c1["delivered_not_invoiced"]) == (
-        Decimal("5000.00"), Decimal("-500.00"), Decimal("1000.00"), Decimal("500.00"))  # order O4 is after as_of
+        Decimal("5000.00"),
+        Decimal("-500.00"),
+        Decimal("1000.00"),
+        Decimal("500.00"),
+    )  # order O4 is after as_of
     assert (c1["exposure"], c1["headroom"], c1["utilisation"], c1["over_limit"]) == (
-        Decimal("6000.00"), Decimal("4000.00"), 0.6, False)
+        Decimal("6000.00"),
+        Decimal("4000.00"),
+        0.6,
+        False,
+    )
     assert (c1["insured_limit"], c1["insured_headroom"], c1["uninsured_exposure"]) == (
-        Decimal("8000.00"), Decimal("2000.00"), Decimal("0.00"))
+        Decimal("8000.00"),
+        Decimal("2000.00"),
+        Decimal("0.00"),
+    )
     c2 = rows["C2"]
     # USD 10,000 open at the as-of rate 0.8 (not the doc-date 0.9); GBP 1,000 order at 1.2; limit in EUR
     assert (c2["limit_currency"], c2["open_ar"], c2["open_orders"], c2["exposure"]) == (
-        "EUR", Decimal("8000.00"), Decimal("1200.00"), Decimal("9200.00"))
+        "EUR",
+        Decimal("8000.00"),
+        Decimal("1200.00"),
+        Decimal("9200.00"),
+    )
     assert (c2["overdue_beyond"], c2["max_days_past_due"], c2["uninsured_exposure"]) == (
-        Decimal("8000.00"), 91, Decimal("9200.00"))
+        Decimal("8000.00"),
+        91,
+        Decimal("9200.00"),
+    )
     assert rows["C4"]["credit_limit"] is None and rows["C4"]["over_limit"] is False
 
 
@@ -57,11 +75,17 @@ def test_include_flags_and_missing_delivered_column(led, tmp_path: Path) -> None
     c1 = exposure(led, AS_OF, policy).filter(customer_id="C1").row(0, named=True)
     assert c1["exposure"] == Decimal("5500.00") and c1["included"] == ["open_ar", "delivered_not_invoiced"]
     header = [h for h in ORDER_HEADER if h != "delivered"]
-    plain = credit_ledger(tmp_path / "nodeliv", orders=[{k: v for k, v in o.items() if k != "delivered"}
-                                                        for o in ORDERS], order_header=header)
+    plain = credit_ledger(
+        tmp_path / "nodeliv",
+        orders=[{k: v for k, v in o.items() if k != "delivered"} for o in ORDERS],
+        order_header=header,
+    )
     c1 = exposure(plain, AS_OF).filter(customer_id="C1").row(0, named=True)
     assert (c1["open_orders"], c1["delivered_not_invoiced"], c1["exposure"]) == (
-        Decimal("1500.00"), Decimal("0.00"), Decimal("6000.00"))
+        Decimal("1500.00"),
+        Decimal("0.00"),
+        Decimal("6000.00"),
+    )
 
 
 def test_missing_rate_is_an_error(tmp_path: Path) -> None:
@@ -86,7 +110,11 @@ def test_release(led) -> None:
     d = check_order(led, "C1", "1000", AS_OF)
     assert d.outcome == "release" and d.reasons == []
     assert (d.exposure_before, d.exposure_after, d.credit_limit, d.risk_class) == (
-        Decimal("6000.00"), Decimal("7000.00"), Decimal("10000.00"), "A")
+        Decimal("6000.00"),
+        Decimal("7000.00"),
+        Decimal("10000.00"),
+        "A",
+    )
 
 
 def test_refer_over_insured_and_over_limit(led) -> None:
@@ -133,10 +161,17 @@ def test_decision_log_records_with_author_timestamp_reason(led, tmp_path: Path) 
     book, log = _log(tmp_path)
     decision = check_order(led, "C1", 5000, AS_OF)
     first = log.record_decision(decision, author="ana", timestamp=T0, order_ref="SO-1")
-    log.record_override(decision, "release", author="ben", timestamp=T0 + timedelta(minutes=5),
-                        reason="customer prepaid 2,000 EUR", order_ref="SO-1")
-    log.record_limit_change("C1", "12000", "EUR", author="ana", timestamp=T0 + timedelta(hours=1),
-                            reason="annual review", old_limit="10000")
+    log.record_override(
+        decision,
+        "release",
+        author="ben",
+        timestamp=T0 + timedelta(minutes=5),
+        reason="customer prepaid 2,000 EUR",
+        order_ref="SO-1",
+    )
+    log.record_limit_change(
+        "C1", "12000", "EUR", author="ana", timestamp=T0 + timedelta(hours=1), reason="annual review", old_limit="10000"
+    )
     rows = log.frame().to_dicts()
     assert [r["kind"] for r in rows] == ["credit_decision", "credit_override", "limit_change"]
     assert rows[0]["id"] == first and rows[0]["order_ref"] == "SO-1"
@@ -146,8 +181,7 @@ def test_decision_log_records_with_author_timestamp_reason(led, tmp_path: Path) 
     assert json.loads(rows[0]["details"])["findings"][0]["outcome"] in ("release", "refer", "hold")
     assert rows[1]["original_outcome"] == "refer" and rows[1]["outcome"] == "release"
     assert rows[1]["reason"] == "customer prepaid 2,000 EUR"
-    assert (rows[2]["amount_text"], rows[2]["old_limit"], rows[2]["approval_required"]) == ("12000", "10000",
-                                                                                            None)
+    assert (rows[2]["amount_text"], rows[2]["old_limit"], rows[2]["approval_required"]) == ("12000", "10000", None)
     assert rows[2]["as_of"] == date(2026, 6, 30)  # no as_of given: the decision's own (local) date
     assert [r["author"] for r in rows] == ["ana", "ben", "ana"]
     assert book.verify() == []
@@ -180,20 +214,49 @@ def test_large_limit_needs_an_approver(led, tmp_path: Path) -> None:
     log.record_limit_change("C2", "120000", "USD", author="ana", timestamp=T0, reason="review", fx=led.fx, as_of=AS_OF)
     rows = log.frame().to_dicts()
     assert [(r["customer_id"], r["approval_required"], r["approver"]) for r in rows] == [
-        ("C1", "credit manager", "carla"), ("C2", None, None)]
+        ("C1", "credit manager", "carla"),
+        ("C2", None, None),
+    ]
 
 
 def test_journal_refuses_a_credit_entry_without_its_fields(tmp_path: Path) -> None:
     book, _ = _log(tmp_path)
     with pytest.raises(JournalError, match="limit_change: details.reason is required"):
-        book.add("limit_change", author="ana", customer_id="C1", event_date=AS_OF, amount="1000", currency="EUR",
-                 details={"timestamp": T0.isoformat()})
+        book.add(
+            "limit_change",
+            author="ana",
+            customer_id="C1",
+            event_date=AS_OF,
+            amount="1000",
+            currency="EUR",
+            details={"timestamp": T0.isoformat()},
+        )
     with pytest.raises(JournalError, match="details.timestamp must carry a UTC offset"):
-        book.add("credit_override", author="ana", customer_id="C1", event_date=AS_OF,
-                 details={"timestamp": "2026-06-30T09:30:00", "outcome": "release", "original_outcome": "hold",
-                          "reason": "paid"})
+        book.add(
+            "credit_override",
+            author="ana",
+            customer_id="C1",
+            event_date=AS_OF,
+            details={
+                "timestamp": "2026-06-30T09:30:00",
+                "outcome": "release",
+                "original_outcome": "hold",
+                "reason": "paid",
+            },
+        )
     with pytest.raises(JournalError, match="limit_change: details.approver must not be empty"):
-        book.add("limit_change", author="ana", customer_id="C1", event_date=AS_OF, amount="1000", currency="EUR",
-                 details={"timestamp": T0.isoformat(), "reason": "x", "approval_required": "credit manager",
-                          "approver": " "})
+        book.add(
+            "limit_change",
+            author="ana",
+            customer_id="C1",
+            event_date=AS_OF,
+            amount="1000",
+            currency="EUR",
+            details={
+                "timestamp": T0.isoformat(),
+                "reason": "x",
+                "approval_required": "credit manager",
+                "approver": " ",
+            },
+        )
     assert book.history().height == 0

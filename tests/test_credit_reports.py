@@ -52,9 +52,17 @@ def test_customer_summary_agrees_with_the_library(investigation, small_demo) -> 
 def test_customer_report_shows_every_section_and_a_pdf(investigation) -> None:
     result, _ = investigation
     html = result.html.read_text(encoding="utf-8")
-    for heading in ("Identity and status", "Statement of account", "Payment history", "Score",
-                    "Limit recommendation", "Exposure", "Financial statements", "Journal and credit decisions",
-                    "Open disputes and expected payments"):
+    for heading in (
+        "Identity and status",
+        "Statement of account",
+        "Payment history",
+        "Score",
+        "Limit recommendation",
+        "Exposure",
+        "Financial statements",
+        "Journal and credit decisions",
+        "Open disputes and expected payments",
+    ):
         assert heading in html, heading
     assert "No journal found beside the ledger" in html
     assert html.count("data:image/png;base64") >= 2  # payment history and Z trend
@@ -74,13 +82,25 @@ def test_customer_report_shows_the_journal_credit_decisions(small_demo, tmp_path
         log = DecisionLog(book)
         decision = check_order(led, CUSTOMER, Decimal("2500"), SMALL_AS_OF)
         log.record_decision(decision, author="ana", timestamp=moment, order_ref="SO-77")
-        log.record_override(decision, "release", author="ben", timestamp=moment + timedelta(minutes=9),
-                            reason="prepayment <b>received</b>")
+        log.record_override(
+            decision,
+            "release",
+            author="ben",
+            timestamp=moment + timedelta(minutes=9),
+            reason="prepayment <b>received</b>",
+        )
         log.record_limit_change("C000003", "9000", "EUR", author="ana", timestamp=moment, reason="other customer")
-    result = registry.run("customer", ledger=small_demo, customer_id=CUSTOMER, as_of=SMALL_AS_OF, out_dir=tmp_path,
-                          pdf=False, journal=str(tmp_path / "journal.sqlite"))
+    result = registry.run(
+        "customer",
+        ledger=small_demo,
+        customer_id=CUSTOMER,
+        as_of=SMALL_AS_OF,
+        out_dir=tmp_path,
+        pdf=False,
+        journal=str(tmp_path / "journal.sqlite"),
+    )
     html = result.html.read_text(encoding="utf-8")
-    section = html[html.index("Journal and credit decisions"):html.index("Open disputes and expected payments")]
+    section = html[html.index("Journal and credit decisions") : html.index("Open disputes and expected payments")]
     assert "2026-11-19T16:05:00+01:00" in section and "2026-11-19T16:14:00+01:00" in section
     assert section.count("credit_decision") == 1 and section.count("credit_override") == 1
     assert "limit_change" not in section and "other customer" not in section  # only this customer's rows
@@ -89,7 +109,9 @@ def test_customer_report_shows_the_journal_credit_decisions(small_demo, tmp_path
 
 
 def test_hostile_customer_name_is_escaped(small_demo, tmp_path) -> None:
-    result = registry.run("customer", ledger=small_demo, customer_id=HOSTILE, as_of=SMALL_AS_OF, out_dir=tmp_path, pdf=False)
+    result = registry.run(
+        "customer", ledger=small_demo, customer_id=HOSTILE, as_of=SMALL_AS_OF, out_dir=tmp_path, pdf=False
+    )
     html = result.html.read_text(encoding="utf-8")
     assert "&lt;script&gt;alert(" in html
     assert "<script>alert(" not in html
@@ -97,7 +119,9 @@ def test_hostile_customer_name_is_escaped(small_demo, tmp_path) -> None:
 
 def test_unknown_customer_fails_naming_it(small_demo, tmp_path) -> None:
     with pytest.raises(ReportError) as err:
-        registry.run("customer", ledger=small_demo, customer_id="C999999", as_of=SMALL_AS_OF, out_dir=tmp_path, pdf=False)
+        registry.run(
+            "customer", ledger=small_demo, customer_id="C999999", as_of=SMALL_AS_OF, out_dir=tmp_path, pdf=False
+        )
     assert "C999999" in str(err.value) and "UnknownCustomerError" in str(err.value)
 
 
@@ -108,13 +132,17 @@ def test_review_summary_agrees_with_the_library(review, small_demo) -> None:
     assert {k: summary[k] for k in data.counts()} == data.counts()
     assert summary["customers"] == 120
     assert int(data.migration["total"].sum()) == 120
-    assert summary["class_changes"] == data.customers.filter(
-        pl.col("previous_class") != pl.col("risk_class")).height
+    assert summary["class_changes"] == data.customers.filter(pl.col("previous_class") != pl.col("risk_class")).height
     stake = data.limit_changes["at_stake"].to_list()
     assert stake == sorted(stake, reverse=True)
     html = result.html.read_text(encoding="utf-8")
-    for heading in ("Headlines", "Class migration", "Limit changes to review", "Risk class changes",
-                    "Over limit or over insured limit"):
+    for heading in (
+        "Headlines",
+        "Class migration",
+        "Limit changes to review",
+        "Risk class changes",
+        "Over limit or over insured limit",
+    ):
         assert heading in html, heading
 
 

@@ -24,8 +24,17 @@ MONEY = {
     "allocations": ("amount",),
     "orders": ("amount",),
     "financials": (
-        "revenue", "ebit", "net_income", "total_assets", "current_assets", "current_liabilities",
-        "total_liabilities", "equity", "retained_earnings", "intangible_assets", "market_value_equity",
+        "revenue",
+        "ebit",
+        "net_income",
+        "total_assets",
+        "current_assets",
+        "current_liabilities",
+        "total_liabilities",
+        "equity",
+        "retained_earnings",
+        "intangible_assets",
+        "market_value_equity",
     ),
 }
 DATES = {
@@ -74,12 +83,18 @@ class Ledger:
     def sources(self) -> pl.DataFrame:
         """Payments and credit notes as allocation sources: id, customer, currency, date, amount."""
         pays = self.payments.select(
-            pl.col("payment_id").alias("source_id"), "customer_id", "currency",
-            pl.col("value_date").alias("source_date"), "amount",
+            pl.col("payment_id").alias("source_id"),
+            "customer_id",
+            "currency",
+            pl.col("value_date").alias("source_date"),
+            "amount",
         )
         notes = self.documents.filter(pl.col("doc_type") == "credit_note").select(
-            pl.col("document_id").alias("source_id"), "customer_id", "currency",
-            pl.col("doc_date").alias("source_date"), "amount",
+            pl.col("document_id").alias("source_id"),
+            "customer_id",
+            "currency",
+            pl.col("doc_date").alias("source_date"),
+            "amount",
         )
         return pl.concat([pays, notes])
 
@@ -259,8 +274,12 @@ def test_fx_covers_every_document_date(ledger: Ledger) -> None:
     assert fx["date"].max() <= ledger.as_of
     docs = ledger.documents.filter(pl.col("currency") != "EUR").select("currency", "doc_date").sort("doc_date")
     matched = docs.join_asof(
-        fx.sort("date").rename({"date": "rate_date"}), left_on="doc_date", right_on="rate_date",
-        by="currency", strategy="backward", check_sortedness=False,  # both sorted by date above
+        fx.sort("date").rename({"date": "rate_date"}),
+        left_on="doc_date",
+        right_on="rate_date",
+        by="currency",
+        strategy="backward",
+        check_sortedness=False,  # both sorted by date above
     )
     assert matched["rate"].null_count() == 0
     for currency in ("USD", "GBP", "BRL", "MXN"):
@@ -284,8 +303,20 @@ def test_customer_base_is_realistic(default: Ledger) -> None:
     assert set(cust["language"]) == {"fr", "de", "es", "pt", "en"}
     assert cust["collector"].n_unique() == 6
     assert cust["sales_rep"].n_unique() == 10
-    for column in ("name", "email", "phone", "vat_id", "segment", "credit_limit", "external_score", "status",
-                   "payment_terms_days", "credit_limit_currency", "collector", "sales_rep"):
+    for column in (
+        "name",
+        "email",
+        "phone",
+        "vat_id",
+        "segment",
+        "credit_limit",
+        "external_score",
+        "status",
+        "payment_terms_days",
+        "credit_limit_currency",
+        "collector",
+        "sales_rep",
+    ):
         assert cust[column].null_count() == 0, column
     assert 0.2 < cust["insured_limit"].is_not_null().mean() < 0.7
     assert 5 <= cust["parent_id"].is_not_null().sum() <= 150
@@ -322,8 +353,10 @@ def test_documents_and_payments_show_every_pattern(default: Ledger) -> None:
     assert docs.filter(pl.col("doc_type") == "invoice")["reference"].null_count() == 0
     assert docs.filter(pl.col("doc_type") == "invoice")["po_number"].is_not_null().mean() > 0.6
     assert docs["entity"].is_not_null().mean() > 0.9
-    per_payment = allocs.filter(pl.col("source_id").str.starts_with("PAY")).group_by("source_id").agg(
-        pl.len().alias("n"), pl.col("amount").sum().alias("applied")
+    per_payment = (
+        allocs.filter(pl.col("source_id").str.starts_with("PAY"))
+        .group_by("source_id")
+        .agg(pl.len().alias("n"), pl.col("amount").sum().alias("applied"))
     )
     assert per_payment.filter(pl.col("n") > 1).height > 100  # grouped payments
     instalments = allocs.filter(pl.col("source_id").str.starts_with("PAY")).group_by("document_id").len()
@@ -344,7 +377,12 @@ def test_documents_and_payments_show_every_pattern(default: Ledger) -> None:
     assert docs.filter(pl.col("disputed") == "false")["dispute_reason"].is_null().all()
     assert docs.filter(pl.col("disputed") == "true")["dispute_reason"].is_not_null().all()
     assert set(docs["dispute_reason"].drop_nulls()) == {
-        "pricing", "quantity", "quality", "delivery", "duplicate billing", "missing PO",
+        "pricing",
+        "quantity",
+        "quality",
+        "delivery",
+        "duplicate billing",
+        "missing PO",
     }
 
 
@@ -380,8 +418,10 @@ def test_behaviour_profiles_really_differ(default: Ledger) -> None:
     # defaulting customers leave a large part of what they were billed unpaid for 90+ days
     per_customer = (
         items.group_by("customer_id", "profile")
-        .agg(over90=pl.col("open").filter(pl.col("dpd") > 90).sum().cast(pl.Float64),
-             billed=pl.col("amount").sum().cast(pl.Float64))
+        .agg(
+            over90=pl.col("open").filter(pl.col("dpd") > 90).sum().cast(pl.Float64),
+            billed=pl.col("amount").sum().cast(pl.Float64),
+        )
         .group_by("profile")
         .agg(with90=(pl.col("over90") > 0).mean(), ratio=pl.col("over90").sum() / pl.col("billed").sum())
         .rows_by_key("profile", named=True, unique=True)
@@ -396,12 +436,12 @@ def test_behaviour_profiles_really_differ(default: Ledger) -> None:
         .group_by("document_id", "profile", "due_date", "doc_amount")
         .agg(pl.col("amount").sum().alias("applied"), pl.col("allocation_date").max().alias("settled"))
         .filter(pl.col("applied") == pl.col("doc_amount"))
-        .with_columns(late=(pl.col("settled") - pl.col("due_date")).dt.total_days(),
-                      recent=pl.col("due_date") > default.as_of - timedelta(days=150))
+        .with_columns(
+            late=(pl.col("settled") - pl.col("due_date")).dt.total_days(),
+            recent=pl.col("due_date") > default.as_of - timedelta(days=150),
+        )
     )
-    late = paid.group_by("profile", "recent").agg(pl.col("late").mean()).rows_by_key(
-        ["profile", "recent"], unique=True
-    )
+    late = paid.group_by("profile", "recent").agg(pl.col("late").mean()).rows_by_key(["profile", "recent"], unique=True)
     assert late[("prompt", False)][0] < 5
     assert 15 <= late[("slow", False)][0] <= 40
     assert late[("deteriorating", True)][0] > late[("deteriorating", False)][0] + 15

@@ -12,13 +12,23 @@ from workbench.collections.dunning import DunningError, DunningState, end_of_mon
 from workbench.collections.policy import Level, load_policy
 
 POLICY = load_policy()
-FR = {"customer_id": "C1", "name": "Alpha SARL", "country": "FR", "currency": "EUR", "collector": "Ann",
-      "language": "fr", "email": "ap@alpha.fr", "segment": "small"}
+FR = {
+    "customer_id": "C1",
+    "name": "Alpha SARL",
+    "country": "FR",
+    "currency": "EUR",
+    "collector": "Ann",
+    "language": "fr",
+    "email": "ap@alpha.fr",
+    "segment": "small",
+}
 
 
 def _levels(run):
-    return {r["document_id"]: (r["previous_level"], r["level"], r["status"], r["reason"])
-            for r in run.lines.iter_rows(named=True)}
+    return {
+        r["document_id"]: (r["previous_level"], r["level"], r["status"], r["reason"])
+        for r in run.lines.iter_rows(named=True)
+    }
 
 
 def test_level_conditions_for_each_mode() -> None:
@@ -81,8 +91,12 @@ def test_a_run_never_goes_back_and_never_raises_twice_on_one_date(tmp_path) -> N
 
 
 def test_skipped_items_are_neither_claimed_nor_raised(tmp_path) -> None:
-    customers = [FR, {**FR, "customer_id": "C2", "name": "Beta"}, {**FR, "customer_id": "C3", "name": "Gamma"},
-                 {**FR, "customer_id": "C4", "name": "Delta", "status": "litigation"}]
+    customers = [
+        FR,
+        {**FR, "customer_id": "C2", "name": "Beta"},
+        {**FR, "customer_id": "C3", "name": "Gamma"},
+        {**FR, "customer_id": "C4", "name": "Delta", "status": "litigation"},
+    ]
     docs = [
         inv("A1", "2025-09-01", "2025-10-01", "100.00"),
         inv("A2", "2025-09-01", "2025-10-01", "200.00", disputed="true", dispute_reason="pricing"),
@@ -93,8 +107,12 @@ def test_skipped_items_are_neither_claimed_nor_raised(tmp_path) -> None:
         inv("D1", "2025-09-01", "2025-10-01", "350.00", customer="C4"),
     ]
     led = ledger(tmp_path, customers=customers, documents=docs)
-    state = DunningState(disputed_documents=frozenset({"A3"}), promised_documents=frozenset({"A4"}),
-                         promised_accounts=frozenset({("C2", "EUR")}), no_dunning=frozenset({"C3"}))
+    state = DunningState(
+        disputed_documents=frozenset({"A3"}),
+        promised_documents=frozenset({"A4"}),
+        promised_accounts=frozenset({("C2", "EUR")}),
+        no_dunning=frozenset({"C3"}),
+    )
     run = plan_run(led, date(2026, 1, 15), POLICY, state)
     lines = _levels(run)
     assert lines["A1"] == (0, 1, "claimed", "")
@@ -120,8 +138,13 @@ def test_one_communication_per_customer_and_currency_at_the_highest_level(tmp_pa
         inv("N1", "2026-01-01", "2026-02-28", "700.00"),  # not due yet: on the statement, not claimed
     ]
     pays = [pay("P1", "2026-01-12", "300.00")]
-    led = ledger(tmp_path, customers=customers, documents=docs, payments=pays,
-                 fx=[{"date": "2025-01-01", "currency": "USD", "rate": "0.9"}])
+    led = ledger(
+        tmp_path,
+        customers=customers,
+        documents=docs,
+        payments=pays,
+        fx=[{"date": "2025-01-01", "currency": "USD", "rate": "0.9"}],
+    )
     state = DunningState(last_run=date(2026, 1, 1), item_levels={"E1": (1, date(2025, 12, 10))})
     run = plan_run(led, date(2026, 1, 20), POLICY, state)
     comms = {c.currency: c for c in run.communications}
@@ -132,13 +155,20 @@ def test_one_communication_per_customer_and_currency_at_the_highest_level(tmp_pa
     assert [c.source_id for c in eur.credits] == ["P1"]
     assert eur.amount_due == Decimal("1200.00")  # 1000 + 500 - 300 unapplied
     assert {s.document_id: s.status for s in eur.statement} == {
-        "E1": "overdue", "E2": "overdue", "N1": "not due", "P1": "unapplied"}
+        "E1": "overdue",
+        "E2": "overdue",
+        "N1": "not due",
+        "P1": "unapplied",
+    }
     assert comms["USD"].lines[0].open == Decimal("80.00")
 
 
 def test_minimum_amount_and_credits_that_cover_the_overdue(tmp_path) -> None:
     customers = [FR, {**FR, "customer_id": "C2", "name": "Beta"}]
-    docs = [inv("S1", "2025-11-01", "2025-12-01", "24.99"), inv("S2", "2025-11-01", "2025-12-01", "90.00", customer="C2")]
+    docs = [
+        inv("S1", "2025-11-01", "2025-12-01", "24.99"),
+        inv("S2", "2025-11-01", "2025-12-01", "90.00", customer="C2"),
+    ]
     pays = [pay("P2", "2025-12-20", "100.00", customer="C2")]
     led = ledger(tmp_path, customers=customers, documents=docs, payments=pays)
     run = plan_run(led, date(2026, 1, 5), POLICY)
@@ -149,13 +179,26 @@ def test_minimum_amount_and_credits_that_cover_the_overdue(tmp_path) -> None:
 
 
 def test_interest_follows_partial_payments_and_uk_compensation_tiers(tmp_path) -> None:
-    uk = {"customer_id": "G1", "name": "Brit Ltd", "country": "GB", "currency": "GBP", "collector": "Ann",
-          "language": "en", "segment": "small"}
+    uk = {
+        "customer_id": "G1",
+        "name": "Brit Ltd",
+        "country": "GB",
+        "currency": "GBP",
+        "collector": "Ann",
+        "language": "en",
+        "segment": "small",
+    }
     docs = [inv("K1", "2025-06-01", "2025-07-01", "2000.00", customer="G1", currency="GBP")]
     pays = [pay("Q1", "2025-07-16", "500.00", customer="G1", currency="GBP")]
     allocs = [alloc("Q1", "K1", "500.00", "2025-07-16")]
-    led = ledger(tmp_path, customers=[uk], documents=docs, payments=pays, allocations=allocs,
-                 fx=[{"date": "2025-01-01", "currency": "GBP", "rate": "1.17"}])
+    led = ledger(
+        tmp_path,
+        customers=[uk],
+        documents=docs,
+        payments=pays,
+        allocations=allocs,
+        fx=[{"date": "2025-01-01", "currency": "GBP", "rate": "1.17"}],
+    )
     state = DunningState(last_run=date(2025, 8, 1), item_levels={"K1": (3, date(2025, 8, 1))})
     (comm,) = plan_run(led, date(2025, 8, 15), POLICY, state).communications
     assert comm.level == 4
@@ -167,13 +210,23 @@ def test_interest_follows_partial_payments_and_uk_compensation_tiers(tmp_path) -
 
 
 def test_policy_variants_choose_levels_and_fees(tmp_path) -> None:
-    us = {"customer_id": "U1", "name": "Acme Inc", "country": "US", "currency": "USD", "collector": "Bob",
-          "language": "en", "segment": "small"}
+    us = {
+        "customer_id": "U1",
+        "name": "Acme Inc",
+        "country": "US",
+        "currency": "USD",
+        "collector": "Bob",
+        "language": "en",
+        "segment": "small",
+    }
     key = {**FR, "customer_id": "K1", "name": "Key SA", "segment": "key account"}
-    docs = [inv("X1", "2025-09-01", "2025-10-01", "5000.00", customer="U1", currency="USD"),
-            inv("Y1", "2025-09-01", "2026-01-01", "5000.00", customer="K1")]
-    led = ledger(tmp_path, customers=[us, key], documents=docs,
-                 fx=[{"date": "2025-01-01", "currency": "USD", "rate": "0.9"}])
+    docs = [
+        inv("X1", "2025-09-01", "2025-10-01", "5000.00", customer="U1", currency="USD"),
+        inv("Y1", "2025-09-01", "2026-01-01", "5000.00", customer="K1"),
+    ]
+    led = ledger(
+        tmp_path, customers=[us, key], documents=docs, fx=[{"date": "2025-01-01", "currency": "USD", "rate": "0.9"}]
+    )
     state = DunningState(last_run=date(2026, 1, 1), item_levels={"X1": (3, date(2025, 12, 1))})
     comms = {c.customer_id: c for c in plan_run(led, date(2026, 1, 8), POLICY, state).communications}
     final = comms["U1"]

@@ -24,8 +24,16 @@ def _frame() -> pl.DataFrame:
         {
             "customer": names,
             "due": [date(2025, 1, index + 1) for index in range(count)],
-            "balance": [Decimal("1234.50"), Decimal("-2.50"), Decimal("0.10"), Decimal("1000000.00"),
-                        Decimal("3.00"), Decimal("4.00"), Decimal("5.55"), Decimal("6.66")],
+            "balance": [
+                Decimal("1234.50"),
+                Decimal("-2.50"),
+                Decimal("0.10"),
+                Decimal("1000000.00"),
+                Decimal("3.00"),
+                Decimal("4.00"),
+                Decimal("5.55"),
+                Decimal("6.66"),
+            ],
             "overdue": [0.25, 0.0, 1.0, 0.5, 0.1, 0.2, 0.3, None],
             "invoices": list(range(1, count + 1)),
         },
@@ -66,7 +74,11 @@ def test_csv_bom_and_pandas(tmp_path: Path) -> None:
 
 def test_xlsx_neutralises_text_and_formats_money(tmp_path: Path) -> None:
     path = write_xlsx(
-        _frame(), tmp_path / "out.xlsx", sheet="Top", money_columns=["balance"], pct_columns=["overdue"],
+        _frame(),
+        tmp_path / "out.xlsx",
+        sheet="Top",
+        money_columns=["balance"],
+        pct_columns=["overdue"],
     )
     book = openpyxl.load_workbook(path)
     sheet = book["Top"]

@@ -44,8 +44,11 @@ def test_no_look_ahead(demo):
     _same(full, forecast(_known_at(demo, D), D))
     # moving every later allocation further out (and dropping later payments) changes nothing at D
     later = demo.allocations.with_columns(
-        pl.when(pl.col("allocation_date") > D).then(pl.col("allocation_date") + timedelta(days=40))
-        .otherwise(pl.col("allocation_date")).alias("allocation_date"))
+        pl.when(pl.col("allocation_date") > D)
+        .then(pl.col("allocation_date") + timedelta(days=40))
+        .otherwise(pl.col("allocation_date"))
+        .alias("allocation_date")
+    )
     _same(full, forecast(dataclasses.replace(demo, allocations=later), D))
     # ... while a forecast at a later date sees them
     assert not forecast(demo, D + timedelta(days=7)).total.equals(full.total)
@@ -65,8 +68,12 @@ def test_shapes_and_columns(demo):
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(offset=st.integers(min_value=0, max_value=700), weeks=st.integers(min_value=1, max_value=13),
-       entity=st.sampled_from([None, "FR01", "DE01", "US01"]), flags=st.booleans())
+@given(
+    offset=st.integers(min_value=0, max_value=700),
+    weeks=st.integers(min_value=1, max_value=13),
+    entity=st.sampled_from([None, "FR01", "DE01", "US01"]),
+    flags=st.booleans(),
+)
 def test_invariants(demo, offset, weeks, entity, flags):
     day = date(2024, 12, 1) + timedelta(days=offset)
     fc = forecast(demo, day, weeks, entity=entity, flags=flags)
@@ -88,10 +95,20 @@ def test_invariants(demo, offset, weeks, entity, flags):
 
 
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.lists(st.tuples(st.integers(0, 300), st.sampled_from([0, 14, 30, 60]), st.integers(1, 500_000),
-                          st.one_of(st.none(), st.integers(-20, 120)), st.sampled_from(["C1", "C2"])),
-                min_size=1, max_size=25),
-       st.integers(100, 420))
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 300),
+            st.sampled_from([0, 14, 30, 60]),
+            st.integers(1, 500_000),
+            st.one_of(st.none(), st.integers(-20, 120)),
+            st.sampled_from(["C1", "C2"]),
+        ),
+        min_size=1,
+        max_size=25,
+    ),
+    st.integers(100, 420),
+)
 def test_invariants_on_random_small_ledgers(tmp_path_factory, rows, as_of_offset):
     start = date(2025, 1, 1)
     documents, payments, allocations = [], [], []
@@ -104,9 +121,16 @@ def test_invariants_on_random_small_ledgers(tmp_path_factory, rows, as_of_offset
             paid = max(doc, due + timedelta(days=delay))
             payments.append(pay(f"P{n}", paid.isoformat(), amount, customer=cust))
             allocations.append(alloc(f"P{n}", f"I{n}", amount, paid.isoformat()))
-    customers = [{"customer_id": c, "name": c, "country": k, "currency": "EUR"} for c, k in (("C1", "FR"), ("C2", "ZZ"))]
-    led = ledger(tmp_path_factory.mktemp("random"), customers=customers, documents=documents, payments=payments,
-                 allocations=allocations)
+    customers = [
+        {"customer_id": c, "name": c, "country": k, "currency": "EUR"} for c, k in (("C1", "FR"), ("C2", "ZZ"))
+    ]
+    led = ledger(
+        tmp_path_factory.mktemp("random"),
+        customers=customers,
+        documents=documents,
+        payments=payments,
+        allocations=allocations,
+    )
     fc = forecast(led, start + timedelta(days=as_of_offset))
     assert (fc.items["expected_in_horizon"] <= fc.items["open_document"]).all()
     assert fc.items["prob_in_horizon"].is_between(0.0, 1.0).all()
@@ -128,8 +152,9 @@ def _holiday_ledger(tmp_path: Path, country: str):
     for n, due in enumerate([date(2026, 7, 13), date(2026, 7, 14), date(2026, 7, 15), date(2026, 7, 18)]):
         documents.append(inv(f"J{n}", (due - timedelta(days=30)).isoformat(), due.isoformat(), "1000.00"))
     customers = [{"customer_id": "C1", "name": "Alpha", "country": country, "currency": "EUR"}]
-    return ledger(tmp_path / country, customers=customers, documents=documents, payments=payments,
-                  allocations=allocations)
+    return ledger(
+        tmp_path / country, customers=customers, documents=documents, payments=payments, allocations=allocations
+    )
 
 
 def test_payments_land_on_business_days(tmp_path):
@@ -181,16 +206,24 @@ def test_generic_import_ledger(tmp_path):
             due = doc + timedelta(days=30)
             settled = due + timedelta(days=(c * 3) % 25 - 2)
             shown = "" if settled > date(2025, 1, 20) or (n + c) % 17 == 0 else settled.strftime("%m/%d/%Y")
-            lines.append(f"{c:03d}-{n:04d},CUST{c:02d},{'FR' if c % 2 else 'US'},{doc:%m/%d/%Y},{due:%m/%d/%Y},"
-                         f"{100 + 7 * n}.{c:02d},{shown}")
+            lines.append(
+                f"{c:03d}-{n:04d},CUST{c:02d},{'FR' if c % 2 else 'US'},{doc:%m/%d/%Y},{due:%m/%d/%Y},"
+                f"{100 + 7 * n}.{c:02d},{shown}"
+            )
     source = tmp_path / "flat.csv"
     source.write_text("\n".join(lines) + "\n", encoding="utf-8")
     mapping = {
         "source": {"delimiter": ",", "encoding": "utf-8", "date_format": "%m/%d/%Y", "decimal": ".", "thousands": ""},
         "defaults": {"currency": "USD", "doc_type": "invoice", "payment_terms_days": 30},
-        "columns": {"document_id": "invoiceNumber", "customer_id": "customerID", "country": "countryCode",
-                    "doc_date": "InvoiceDate", "due_date": "DueDate", "amount": "InvoiceAmount",
-                    "settled_date": "SettledDate"},
+        "columns": {
+            "document_id": "invoiceNumber",
+            "customer_id": "customerID",
+            "country": "countryCode",
+            "doc_date": "InvoiceDate",
+            "due_date": "DueDate",
+            "amount": "InvoiceAmount",
+            "settled_date": "SettledDate",
+        },
     }
     import_generic(source, mapping, tmp_path / "ledger")
     led = load_ledger(tmp_path / "ledger")

@@ -8,8 +8,18 @@ import polars as pl
 import pytest
 
 from tests.builders import alloc, inv, ledger, pay
-from workbench.forecast import (actuals, average_delay_forecast, bias, conditional_paid, customer_average_delay,
-                                due_date_forecast, horizon_weeks, kaplan_meier, survival_at, wape)
+from workbench.forecast import (
+    actuals,
+    average_delay_forecast,
+    bias,
+    conditional_paid,
+    customer_average_delay,
+    due_date_forecast,
+    horizon_weeks,
+    kaplan_meier,
+    survival_at,
+    wape,
+)
 from workbench.forecast.weeks import horizon_group
 
 AS_OF = date(2025, 6, 1)  # a Sunday: horizon week 1 is ISO week 23 of 2025 (2-8 June)
@@ -51,17 +61,24 @@ def example_ledger(tmp_path):
         inv("IC", "2025-05-20", "2025-06-20", "8000.00", customer="C"),
     ]
     payments = [
-        pay("PHA", "2025-03-13", "1000.00", customer="A"), pay("PHB", "2025-03-05", "1000.00", customer="B"),
-        pay("PHC", "2025-03-30", "1000.00", customer="C"), pay("PA", "2025-06-13", "10000.00", customer="A"),
-        pay("PB", "2025-06-06", "5000.00", customer="B"), pay("PC", "2025-07-04", "8000.00", customer="C"),
+        pay("PHA", "2025-03-13", "1000.00", customer="A"),
+        pay("PHB", "2025-03-05", "1000.00", customer="B"),
+        pay("PHC", "2025-03-30", "1000.00", customer="C"),
+        pay("PA", "2025-06-13", "10000.00", customer="A"),
+        pay("PB", "2025-06-06", "5000.00", customer="B"),
+        pay("PC", "2025-07-04", "8000.00", customer="C"),
     ]
     allocations = [
-        alloc("PHA", "HA", "1000.00", "2025-03-13"), alloc("PHB", "HB", "1000.00", "2025-03-05"),
-        alloc("PHC", "HC", "1000.00", "2025-03-30"), alloc("PA", "IA", "10000.00", "2025-06-13"),
-        alloc("PB", "IB", "5000.00", "2025-06-06"), alloc("PC", "IC", "8000.00", "2025-07-04"),
+        alloc("PHA", "HA", "1000.00", "2025-03-13"),
+        alloc("PHB", "HB", "1000.00", "2025-03-05"),
+        alloc("PHC", "HC", "1000.00", "2025-03-30"),
+        alloc("PA", "IA", "10000.00", "2025-06-13"),
+        alloc("PB", "IB", "5000.00", "2025-06-06"),
+        alloc("PC", "IC", "8000.00", "2025-07-04"),
     ]
-    return ledger(tmp_path / "example", customers=customers, documents=documents, payments=payments,
-                  allocations=allocations)
+    return ledger(
+        tmp_path / "example", customers=customers, documents=documents, payments=payments, allocations=allocations
+    )
 
 
 def _by_iso_week(frame: pl.DataFrame, value: str) -> dict[int, int]:

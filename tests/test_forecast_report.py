@@ -34,7 +34,8 @@ def test_report_notebook_runs_and_writes_summary(small_demo, tmp_path):
     assert Decimal(summary["not_expected_in_horizon"]) == Decimal(summary["open_reporting"]) - whole
     rows = summary["backtest"]["rows"]
     assert {(r["horizon"], r["method"]) for r in rows} == {
-        (h, m) for h in ("1", "2-4", "5-13") for m in ("model", "due_date", "average_delay")}
+        (h, m) for h in ("1", "2-4", "5-13") for m in ("model", "due_date", "average_delay")
+    }
     assert summary["backtest"]["last_as_of"] == "2026-08-21"
     assert set(summary["at_risk"]) >= {"disputed", "any of these"}
 
@@ -46,8 +47,14 @@ def test_report_data_tables(small_demo):
     assert data.forecast.weeks == 6 and data.change.height == 6
     both = comparable_weeks(data)
     assert both["week_start"].min() > date(2026, 11, 18)
-    assert data.by_entity.columns == ["entity", "currency", "next_4_weeks", "horizon", "next_4_weeks_reporting",
-                                      "horizon_reporting"]
+    assert data.by_entity.columns == [
+        "entity",
+        "currency",
+        "next_4_weeks",
+        "horizon",
+        "next_4_weeks_reporting",
+        "horizon_reporting",
+    ]
     assert data.by_entity["horizon_reporting"].sum() == data.forecast.weekly["expected_reporting"].sum()
     risk = dict(data.at_risk.select("category", "open_reporting").iter_rows())
     assert risk["any of these"] <= data.forecast.items["open_reporting"].sum()
@@ -55,5 +62,7 @@ def test_report_data_tables(small_demo):
     assert data.largest.height <= 20 and data.largest["expected_reporting"].is_sorted(descending=True)
     assert data.accuracy_wide()["horizon"].to_list() == ["1", "2-4", "5-13"]
     assert len(headline_cards(data)) == 5
-    assert data.forecast.items.filter(pl.col("disputed")).height == data.at_risk.filter(
-        pl.col("category") == "disputed")["items"].item()
+    assert (
+        data.forecast.items.filter(pl.col("disputed")).height
+        == data.at_risk.filter(pl.col("category") == "disputed")["items"].item()
+    )

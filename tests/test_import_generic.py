@@ -96,7 +96,9 @@ def test_ledger_format_example_end_to_end(tmp_path):
     )
     assert (out / "fx_rates.csv").read_text(encoding="utf-8") == "date,currency,rate\n"
     assert tomllib.loads((out / "ledger.toml").read_text(encoding="utf-8")) == {
-        "company": "ar_history", "reporting_currency": "USD"}
+        "company": "ar_history",
+        "reporting_currency": "USD",
+    }
     assert rows(out / "quarantine.csv") == []
     assert (out / "quarantine.csv").read_text(encoding="utf-8").startswith("line,reason,countryCode,customerID,")
     report = json.loads((out / "import_report.json").read_text(encoding="utf-8"))
@@ -124,8 +126,15 @@ def test_mapping_can_be_a_path_string_a_mapping_or_a_dict(tmp_path):
 def test_output_is_deterministic(tmp_path):
     for run in ("one", "two"):
         import_generic(FIXTURES / "bad_rows.csv", WITH_MEMO, tmp_path / run)
-    for name in ("customers.csv", "documents.csv", "payments.csv", "allocations.csv",
-                 "quarantine.csv", "import_report.json", "ledger.toml"):
+    for name in (
+        "customers.csv",
+        "documents.csv",
+        "payments.csv",
+        "allocations.csv",
+        "quarantine.csv",
+        "import_report.json",
+        "ledger.toml",
+    ):
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes(), name
 
 
@@ -139,8 +148,10 @@ def test_cp1252_semicolon_decimal_comma_thousands_dot(tmp_path):
     assert result.amount_imported == Decimal("2014865.16")
 
     customers = rows(tmp_path / "customers.csv")
-    assert [(c["customer_id"], c["name"], c["country"], c["currency"], c["entity"], c["payment_terms_days"])
-            for c in customers] == [
+    assert [
+        (c["customer_id"], c["name"], c["country"], c["currency"], c["entity"], c["payment_terms_days"])
+        for c in customers
+    ] == [
         ("00042", "Société Générale Équipements", "FR", "EUR", "FR01", "30"),
         ("00077", "Müller & Söhne GmbH", "DE", "EUR", "FR01", "45"),
         ("00091", "Ångström Øresund AB", "SE", "SEK", "FR01", "30"),
@@ -152,14 +163,26 @@ def test_cp1252_semicolon_decimal_comma_thousands_dot(tmp_path):
     assert (docs["000125"]["doc_date"], docs["000125"]["due_date"]) == ("2024-01-31", "2024-03-16")
     # a credit note is due on its doc_date
     assert (docs["000126"]["doc_type"], docs["000126"]["due_date"], docs["000126"]["amount"]) == (
-        "credit_note", "2024-02-05", "150.50")
+        "credit_note",
+        "2024-02-05",
+        "150.50",
+    )
     assert [d["amount"] for d in docs.values()] == ["1234.56", "980.00", "12500.00", "150.50", "2000000.10"]
     assert docs["000123"]["reference"] == "Facture n° 123; lot 7"
     assert docs["000125"]["reference"] == 'Bestellung "Nord"'
     assert docs["000127"]["reference"] == "€ 5"
-    assert rows(tmp_path / "payments.csv") == [{
-        "payment_id": "P-000123", "customer_id": "00042", "value_date": "2024-03-15", "currency": "EUR",
-        "amount": "1234.56", "entity": "FR01", "reference": "000123", "method": ""}]
+    assert rows(tmp_path / "payments.csv") == [
+        {
+            "payment_id": "P-000123",
+            "customer_id": "00042",
+            "value_date": "2024-03-15",
+            "currency": "EUR",
+            "amount": "1234.56",
+            "entity": "FR01",
+            "reference": "000123",
+            "method": "",
+        }
+    ]
     assert tomllib.loads((tmp_path / "ledger.toml").read_text(encoding="utf-8"))["reporting_currency"] == "EUR"
     # output is UTF-8 whatever the source was
     assert "Société" in (tmp_path / "customers.csv").read_bytes().decode("utf-8")
@@ -175,8 +198,14 @@ def test_utf8_bom_does_not_hide_the_first_column(tmp_path, encoding):
 
 
 def test_leading_zeros_are_kept_in_every_id(tmp_path):
-    src = write_source(tmp_path, [HEADER, "000123,007,US,01/02/2024,02/01/2024,10.00,No,01/10/2024",
-                                  "0000,0070,US,01/02/2024,02/01/2024,5.00,No,"])
+    src = write_source(
+        tmp_path,
+        [
+            HEADER,
+            "000123,007,US,01/02/2024,02/01/2024,10.00,No,01/10/2024",
+            "0000,0070,US,01/02/2024,02/01/2024,5.00,No,",
+        ],
+    )
     import_generic(src, EXAMPLE, tmp_path / "out")
     assert column(tmp_path / "out" / "documents.csv", "document_id") == ["000123", "0000"]
     assert column(tmp_path / "out" / "customers.csv", "customer_id") == ["007", "0070"]
@@ -184,12 +213,15 @@ def test_leading_zeros_are_kept_in_every_id(tmp_path):
     assert column(tmp_path / "out" / "allocations.csv", "document_id") == ["000123"]
 
 
-@pytest.mark.parametrize(("date_format", "text", "expected"), [
-    ("%d/%m/%Y", "01/02/2024", "2024-02-01"),   # day first: 1 February
-    ("%m/%d/%Y", "01/02/2024", "2024-01-02"),   # month first: 2 January
-    ("%d.%m.%Y", "31.12.2023", "2023-12-31"),
-    ("%Y%m%d", "20240229", "2024-02-29"),
-])
+@pytest.mark.parametrize(
+    ("date_format", "text", "expected"),
+    [
+        ("%d/%m/%Y", "01/02/2024", "2024-02-01"),  # day first: 1 February
+        ("%m/%d/%Y", "01/02/2024", "2024-01-02"),  # month first: 2 January
+        ("%d.%m.%Y", "31.12.2023", "2023-12-31"),
+        ("%Y%m%d", "20240229", "2024-02-29"),
+    ],
+)
 def test_dates_follow_the_stated_format(tmp_path, date_format, text, expected):
     data = example_dict()
     data["source"]["date_format"] = date_format
@@ -239,10 +271,18 @@ def test_each_bad_row_is_quarantined_with_its_physical_line_and_reason(tmp_path)
     quarantine = rows(tmp_path / "quarantine.csv")
     assert [q["line"] for q in quarantine] == ["5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "17"]
     assert quarantine[0] == {
-        "line": "5", "reason": "doc_date (InvoiceDate): '02/30/2024' is not a date in format %m/%d/%Y",
-        "invoiceNumber": "1003", "customerID": "C002", "countryCode": "US", "InvoiceDate": "02/30/2024",
-        "DueDate": "03/30/2024", "InvoiceAmount": "300.00", "Disputed": "No", "SettledDate": "",
-        "Memo": "impossible day"}
+        "line": "5",
+        "reason": "doc_date (InvoiceDate): '02/30/2024' is not a date in format %m/%d/%Y",
+        "invoiceNumber": "1003",
+        "customerID": "C002",
+        "countryCode": "US",
+        "InvoiceDate": "02/30/2024",
+        "DueDate": "03/30/2024",
+        "InvoiceAmount": "300.00",
+        "Disputed": "No",
+        "SettledDate": "",
+        "Memo": "impossible day",
+    }
     assert quarantine[10]["InvoiceAmount"] == "1,000.00"  # raw text kept as written
 
 
@@ -257,10 +297,17 @@ def test_amount_totals_tie_out(tmp_path):
     assert result.rows_read == result.rows_imported + result.rows_quarantined
     report = json.loads((tmp_path / "import_report.json").read_text(encoding="utf-8"))
     assert (report["amount_read"], report["amount_imported"], report["amount_quarantined"]) == (
-        "1415.005", "410.00", "1005.005")
+        "1415.005",
+        "410.00",
+        "1005.005",
+    )
     assert report["rows_quarantined"] == 12 and len(report["issues"]) == 12
-    assert report["issues"][0] == {"file": "bad_rows.csv", "line": 5, "quarantined": True,
-                                   "reason": "doc_date (InvoiceDate): '02/30/2024' is not a date in format %m/%d/%Y"}
+    assert report["issues"][0] == {
+        "file": "bad_rows.csv",
+        "line": 5,
+        "quarantined": True,
+        "reason": "doc_date (InvoiceDate): '02/30/2024' is not a date in format %m/%d/%Y",
+    }
 
 
 def test_settled_rows_make_one_payment_and_one_allocation_of_the_full_amount(tmp_path):
@@ -288,13 +335,17 @@ def test_broken_records_are_quarantined_at_the_line_they_start(tmp_path):
     assert column(tmp_path / "documents.csv", "document_id") == ["2001", "2005", "2006"]
     quarantine = rows(tmp_path / "quarantine.csv")
     assert [(q["line"], q["invoiceNumber"], q["Memo"]) for q in quarantine] == [
-        ("3", "2002", ""), ("4", "2003", "x,extra"), ("5", "2004", "bad quote")]
+        ("3", "2002", ""),
+        ("4", "2003", "x,extra"),
+        ("5", "2004", "bad quote"),
+    ]
 
 
 def test_undecodable_bytes_quarantine_only_their_row(tmp_path):
     result = import_generic(FIXTURES / "utf8_with_cp1252_byte.csv", WITH_MEMO, tmp_path)
-    assert result.issues == [Issue("utf8_with_cp1252_byte.csv", 3,
-                                   "column Memo: 'Caf\\xe9 bad byte' holds bytes that are not valid utf-8")]
+    assert result.issues == [
+        Issue("utf8_with_cp1252_byte.csv", 3, "column Memo: 'Caf\\xe9 bad byte' holds bytes that are not valid utf-8")
+    ]
     assert column(tmp_path / "documents.csv", "reference") == ["Café ok", "fine"]
     assert result.amount_quarantined == Decimal("200.00")
     assert rows(tmp_path / "quarantine.csv")[0]["Memo"] == "Caf\\xe9 bad byte"
@@ -303,36 +354,62 @@ def test_undecodable_bytes_quarantine_only_their_row(tmp_path):
 def test_conflicting_customer_country_and_currency_keep_the_first_and_do_not_quarantine(tmp_path):
     data = example_dict()
     data["columns"]["currency"] = "Currency"
-    src = write_source(tmp_path, [
-        HEADER + ",Currency",
-        "1,C1,FR,01/02/2024,,10.00,No,,EUR",
-        "2,C1,DE,01/03/2024,,20.00,No,,EUR",
-        "3,C1,FR,01/04/2024,,30.00,No,,usd",
-    ])
+    src = write_source(
+        tmp_path,
+        [
+            HEADER + ",Currency",
+            "1,C1,FR,01/02/2024,,10.00,No,,EUR",
+            "2,C1,DE,01/03/2024,,20.00,No,,EUR",
+            "3,C1,FR,01/04/2024,,30.00,No,,usd",
+        ],
+    )
     result = import_generic(src, data, tmp_path / "out")
     assert result.rows_imported == 3 and result.rows_quarantined == 0
     assert result.issues == [
-        Issue("src.csv", 3, "customer 'C1': country 'DE' differs from 'FR' (line 2); the customer keeps 'FR'",
-              quarantined=False),
-        Issue("src.csv", 4, "customer 'C1': currency 'USD' differs from 'EUR' (line 2); the customer keeps 'EUR'",
-              quarantined=False),
+        Issue(
+            "src.csv",
+            3,
+            "customer 'C1': country 'DE' differs from 'FR' (line 2); the customer keeps 'FR'",
+            quarantined=False,
+        ),
+        Issue(
+            "src.csv",
+            4,
+            "customer 'C1': currency 'USD' differs from 'EUR' (line 2); the customer keeps 'EUR'",
+            quarantined=False,
+        ),
     ]
     assert rows(tmp_path / "out" / "customers.csv")[0]["country"] == "FR"
     assert column(tmp_path / "out" / "documents.csv", "currency") == ["EUR", "EUR", "USD"]
 
 
-@pytest.mark.parametrize(("cells", "reason"), [
-    ("1,C1,US,01/02/2024,,10.00,No,,invoice,ABC1", "currency (Currency): 'ABC1' is not a 3-letter ISO 4217 currency code"),
-    ("1,C1,US,01/02/2024,,10.00,No,,bill,USD", "doc_type (Type): 'bill' is not one of invoice, debit_note, credit_note"),
-    ("1,C1,US,01/02/2024,,10.50,No,,invoice,JPY", "amount (InvoiceAmount): '10.50' has decimals but JPY has none"),
-    ("1,C1,US,01/02/2024,,10.00,No,01/05/2024,credit_note,USD", "settled_date (SettledDate): is set on a credit note"),
-    ("1,,US,01/02/2024,,10.00,No,,invoice,USD", "customer_id (customerID): is empty"),
-    ("1,C1,US,,,10.00,No,,invoice,USD", "doc_date (InvoiceDate): is empty"),
-    ("1,C1,US,01/02/2024,,,No,,invoice,USD", "amount (InvoiceAmount): is empty"),
-    ("1,C1,US,01/02/2024,,1e3,No,,invoice,USD", "amount (InvoiceAmount): '1e3' is not an amount"),
-    ("1,C1,US,01/02/2024,,$10.00,No,,invoice,USD", "amount (InvoiceAmount): '$10.00' is not an amount"),
-    ("1,C1,,01/02/2024,,10.00,No,,invoice,USD", "country (countryCode): empty on every imported row of customer 'C1'"),
-])
+@pytest.mark.parametrize(
+    ("cells", "reason"),
+    [
+        (
+            "1,C1,US,01/02/2024,,10.00,No,,invoice,ABC1",
+            "currency (Currency): 'ABC1' is not a 3-letter ISO 4217 currency code",
+        ),
+        (
+            "1,C1,US,01/02/2024,,10.00,No,,bill,USD",
+            "doc_type (Type): 'bill' is not one of invoice, debit_note, credit_note",
+        ),
+        ("1,C1,US,01/02/2024,,10.50,No,,invoice,JPY", "amount (InvoiceAmount): '10.50' has decimals but JPY has none"),
+        (
+            "1,C1,US,01/02/2024,,10.00,No,01/05/2024,credit_note,USD",
+            "settled_date (SettledDate): is set on a credit note",
+        ),
+        ("1,,US,01/02/2024,,10.00,No,,invoice,USD", "customer_id (customerID): is empty"),
+        ("1,C1,US,,,10.00,No,,invoice,USD", "doc_date (InvoiceDate): is empty"),
+        ("1,C1,US,01/02/2024,,,No,,invoice,USD", "amount (InvoiceAmount): is empty"),
+        ("1,C1,US,01/02/2024,,1e3,No,,invoice,USD", "amount (InvoiceAmount): '1e3' is not an amount"),
+        ("1,C1,US,01/02/2024,,$10.00,No,,invoice,USD", "amount (InvoiceAmount): '$10.00' is not an amount"),
+        (
+            "1,C1,,01/02/2024,,10.00,No,,invoice,USD",
+            "country (countryCode): empty on every imported row of customer 'C1'",
+        ),
+    ],
+)
 def test_other_bad_values(tmp_path, cells, reason):
     data = example_dict()
     data["columns"].update(doc_type="Type", currency="Currency")
@@ -345,11 +422,11 @@ def test_other_bad_values(tmp_path, cells, reason):
 
 
 def test_settled_payment_id_must_not_clash_with_a_document_id(tmp_path):
-    src = write_source(tmp_path, [HEADER, "7,C1,US,01/02/2024,,10.00,No,01/09/2024",
-                                  "P-7,C1,US,01/02/2024,,20.00,No,"])
+    src = write_source(tmp_path, [HEADER, "7,C1,US,01/02/2024,,10.00,No,01/09/2024", "P-7,C1,US,01/02/2024,,20.00,No,"])
     result = import_generic(src, EXAMPLE, tmp_path / "out")
     assert [(i.line, i.reason) for i in result.issues] == [
-        (2, "settled_date: the payment id 'P-7' made for this settlement is also a document_id in the file")]
+        (2, "settled_date: the payment id 'P-7' made for this settlement is also a document_id in the file")
+    ]
     assert column(tmp_path / "out" / "documents.csv", "document_id") == ["P-7"]
 
 
@@ -357,22 +434,42 @@ def test_defaults_fill_empty_cells_and_extra_columns_pass_through(tmp_path):
     data = example_dict()
     data["columns"].update(name="Name", entity="Entity", po_number="PO", collector="Collector")
     data["defaults"]["entity"] = "US01"
-    src = write_source(tmp_path, [
-        HEADER + ",Name,Entity,PO,Collector,Ignored",
-        "1,C1,US,01/02/2024,,10.00,No,,,,PO-9,,x",
-        "2,C1,US,01/03/2024,,20.00,No,,Acme Corp,US02,,Ann,y",
-        "3,C2,US,01/03/2024,,30.00,,,Beta LLC,,,,z",
-    ])
+    src = write_source(
+        tmp_path,
+        [
+            HEADER + ",Name,Entity,PO,Collector,Ignored",
+            "1,C1,US,01/02/2024,,10.00,No,,,,PO-9,,x",
+            "2,C1,US,01/03/2024,,20.00,No,,Acme Corp,US02,,Ann,y",
+            "3,C2,US,01/03/2024,,30.00,,,Beta LLC,,,,z",
+        ],
+    )
     import_generic(src, data, tmp_path / "out")
     assert rows(tmp_path / "out" / "customers.csv") == [
-        {"customer_id": "C1", "name": "Acme Corp", "country": "US", "currency": "USD", "entity": "US01",
-         "payment_terms_days": "30", "collector": "Ann"},
-        {"customer_id": "C2", "name": "Beta LLC", "country": "US", "currency": "USD", "entity": "US01",
-         "payment_terms_days": "30", "collector": ""},
+        {
+            "customer_id": "C1",
+            "name": "Acme Corp",
+            "country": "US",
+            "currency": "USD",
+            "entity": "US01",
+            "payment_terms_days": "30",
+            "collector": "Ann",
+        },
+        {
+            "customer_id": "C2",
+            "name": "Beta LLC",
+            "country": "US",
+            "currency": "USD",
+            "entity": "US01",
+            "payment_terms_days": "30",
+            "collector": "",
+        },
     ]
     docs = rows(tmp_path / "out" / "documents.csv")
     assert [(d["entity"], d["po_number"], d["disputed"]) for d in docs] == [
-        ("US01", "PO-9", "false"), ("US02", "", "false"), ("US01", "", "false")]
+        ("US01", "PO-9", "false"),
+        ("US02", "", "false"),
+        ("US01", "", "false"),
+    ]
     assert "Ignored" not in docs[0]
 
 
@@ -383,7 +480,8 @@ def test_without_a_values_table_only_canonical_values_are_accepted(tmp_path):
     result = import_generic(src, data, tmp_path / "out")
     assert column(tmp_path / "out" / "documents.csv", "disputed") == ["true"]
     assert [(i.line, i.reason) for i in result.issues] == [
-        (3, "disputed (Disputed): 'Yes' is not true or false (map source values with [values.disputed])")]
+        (3, "disputed (Disputed): 'Yes' is not true or false (map source values with [values.disputed])")
+    ]
 
 
 # --------------------------------------------------------------------------- output safety
@@ -393,11 +491,12 @@ def test_output_text_is_quoted_and_company_is_escaped(tmp_path):
     data = example_dict()
     data["columns"]["customer_name"] = "Name"
     src = tmp_path / 'Acme "North", Inc.csv'
-    src.write_text(HEADER + ",Name\n" + '1,C1,US,01/02/2024,,10.00,No,,"Acme, ""North""\nDivision"\n',
-                   encoding="utf-8")
+    src.write_text(HEADER + ",Name\n" + '1,C1,US,01/02/2024,,10.00,No,,"Acme, ""North""\nDivision"\n', encoding="utf-8")
     import_generic(src, data, tmp_path / "out")
     assert rows(tmp_path / "out" / "customers.csv")[0]["name"] == 'Acme, "North"\nDivision'
-    assert tomllib.loads((tmp_path / "out" / "ledger.toml").read_text(encoding="utf-8"))["company"] == 'Acme "North", Inc'
+    assert (
+        tomllib.loads((tmp_path / "out" / "ledger.toml").read_text(encoding="utf-8"))["company"] == 'Acme "North", Inc'
+    )
 
 
 def test_the_source_is_never_overwritten(tmp_path):
@@ -418,30 +517,42 @@ def test_header_only_file_writes_an_empty_ledger(tmp_path):
 # --------------------------------------------------------------------------- mapping errors
 
 
-@pytest.mark.parametrize(("change", "message"), [
-    (lambda d: d.update(extra={}), r"unknown section \[extra\]"),
-    (lambda d: d["source"].update(quote="'"), r"unknown key \[source\] quote"),
-    (lambda d: d["columns"].update(invoice_no="X"), r"unknown key \[columns\] invoice_no"),
-    (lambda d: d["columns"].pop("amount"), r"missing required column\(s\): amount"),
-    (lambda d: d["columns"].pop("doc_date"), r"missing required column\(s\): doc_date"),
-    (lambda d: d["source"].update(delimiter="||"), r"\[source\] delimiter must be exactly one character"),
-    (lambda d: d["source"].update(delimiter=""), r"\[source\] delimiter"),
-    (lambda d: d["source"].update(encoding="utf-9"), r"\[source\] encoding 'utf-9' is not a known text encoding"),
-    (lambda d: d["source"].update(encoding="base64"), r"\[source\] encoding 'base64'"),
-    (lambda d: d["source"].update(decimal=",", thousands=","), r"decimal and thousands are the same character"),
-    (lambda d: d["source"].update(thousands="."), r"decimal and thousands are the same character '\.'"),
-    (lambda d: d["source"].update(decimal="5"), r"\[source\] decimal must be one character"),
-    (lambda d: d["source"].pop("date_format"), r"date_format is required"),
-    (lambda d: d["source"].update(date_format="%m/%Y"), r"date_format '%m/%Y' does not identify a day"),
-    (lambda d: d["source"].update(date_format="%Q"), r"date_format '%Q' is not a valid strptime pattern"),
-    (lambda d: d["values"].update(doc_type={"INV": "invoice"}), r"\[values.doc_type\]: doc_type is not mapped"),
-    (lambda d: d["values"]["disputed"].update(Maybe="perhaps"), r"\[values.disputed\] 'Maybe' must be true or false"),
-    (lambda d: d["defaults"].update(amount="1"), r"\[defaults\] amount: amount cannot have a default"),
-    (lambda d: d["defaults"].update(payment_terms_days=-5), r"\[defaults\] payment_terms_days must be a whole number"),
-    (lambda d: d["defaults"].update(currency="usd"), r"\[defaults\] currency must be a 3-letter ISO 4217 code"),
-    (lambda d: d["defaults"].pop("currency"), r"currency: map a source column in \[columns\] or set it in \[defaults\]"),
-    (lambda d: d["columns"].pop("country"), r"country: map a source column"),
-])
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: d.update(extra={}), r"unknown section \[extra\]"),
+        (lambda d: d["source"].update(quote="'"), r"unknown key \[source\] quote"),
+        (lambda d: d["columns"].update(invoice_no="X"), r"unknown key \[columns\] invoice_no"),
+        (lambda d: d["columns"].pop("amount"), r"missing required column\(s\): amount"),
+        (lambda d: d["columns"].pop("doc_date"), r"missing required column\(s\): doc_date"),
+        (lambda d: d["source"].update(delimiter="||"), r"\[source\] delimiter must be exactly one character"),
+        (lambda d: d["source"].update(delimiter=""), r"\[source\] delimiter"),
+        (lambda d: d["source"].update(encoding="utf-9"), r"\[source\] encoding 'utf-9' is not a known text encoding"),
+        (lambda d: d["source"].update(encoding="base64"), r"\[source\] encoding 'base64'"),
+        (lambda d: d["source"].update(decimal=",", thousands=","), r"decimal and thousands are the same character"),
+        (lambda d: d["source"].update(thousands="."), r"decimal and thousands are the same character '\.'"),
+        (lambda d: d["source"].update(decimal="5"), r"\[source\] decimal must be one character"),
+        (lambda d: d["source"].pop("date_format"), r"date_format is required"),
+        (lambda d: d["source"].update(date_format="%m/%Y"), r"date_format '%m/%Y' does not identify a day"),
+        (lambda d: d["source"].update(date_format="%Q"), r"date_format '%Q' is not a valid strptime pattern"),
+        (lambda d: d["values"].update(doc_type={"INV": "invoice"}), r"\[values.doc_type\]: doc_type is not mapped"),
+        (
+            lambda d: d["values"]["disputed"].update(Maybe="perhaps"),
+            r"\[values.disputed\] 'Maybe' must be true or false",
+        ),
+        (lambda d: d["defaults"].update(amount="1"), r"\[defaults\] amount: amount cannot have a default"),
+        (
+            lambda d: d["defaults"].update(payment_terms_days=-5),
+            r"\[defaults\] payment_terms_days must be a whole number",
+        ),
+        (lambda d: d["defaults"].update(currency="usd"), r"\[defaults\] currency must be a 3-letter ISO 4217 code"),
+        (
+            lambda d: d["defaults"].pop("currency"),
+            r"currency: map a source column in \[columns\] or set it in \[defaults\]",
+        ),
+        (lambda d: d["columns"].pop("country"), r"country: map a source column"),
+    ],
+)
 def test_bad_mappings_are_refused_with_the_key_named(change, message):
     data = copy.deepcopy(example_dict())
     change(data)
@@ -453,7 +564,12 @@ def test_load_mapping_reads_and_validates_toml(tmp_path):
     mapping = load_mapping(EXAMPLE)
     assert isinstance(mapping, Mapping)
     assert (mapping.delimiter, mapping.encoding, mapping.date_format, mapping.decimal, mapping.thousands) == (
-        ",", "utf-8", "%m/%d/%Y", ".", "")
+        ",",
+        "utf-8",
+        "%m/%d/%Y",
+        ".",
+        "",
+    )
     assert mapping.columns["document_id"] == "invoiceNumber"
     assert mapping.defaults == {"currency": "USD", "doc_type": "invoice", "payment_terms_days": "30"}
     assert mapping.values == {"disputed": {"Yes": "true", "No": "false"}}
@@ -489,7 +605,7 @@ def write_amount(value: Decimal, decimal: str, thousands: str, grouped: bool, sh
     whole, frac = f"{value:.2f}".split(".")
     if grouped and thousands:
         head = len(whole) % 3 or 3
-        whole = thousands.join([whole[:head]] + [whole[i:i + 3] for i in range(head, len(whole), 3)])
+        whole = thousands.join([whole[:head]] + [whole[i : i + 3] for i in range(head, len(whole), 3)])
     if short:  # "12" for 12.00, "12,5" for 12.50
         frac = frac.rstrip("0")
     text = whole + (decimal + frac if frac else "")
@@ -497,8 +613,10 @@ def write_amount(value: Decimal, decimal: str, thousands: str, grouped: bool, sh
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.sampled_from(SEPARATORS), st.lists(st.tuples(AMOUNTS, st.booleans(), st.booleans(), st.booleans()),
-                                             min_size=1, max_size=30))
+@given(
+    st.sampled_from(SEPARATORS),
+    st.lists(st.tuples(AMOUNTS, st.booleans(), st.booleans(), st.booleans()), min_size=1, max_size=30),
+)
 def test_any_amount_written_with_the_separators_parses_exactly(separators, cases):
     decimal, thousands = separators
     texts = [write_amount(v, decimal, thousands, g, s, p).strip() for v, g, s, p in cases]
@@ -510,8 +628,10 @@ def test_any_amount_written_with_the_separators_parses_exactly(separators, cases
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.sampled_from(SEPARATORS), st.lists(st.tuples(AMOUNTS, st.booleans(), st.booleans(), st.booleans()),
-                                             min_size=1, max_size=20))
+@given(
+    st.sampled_from(SEPARATORS),
+    st.lists(st.tuples(AMOUNTS, st.booleans(), st.booleans(), st.booleans()), min_size=1, max_size=20),
+)
 def test_amounts_round_trip_through_the_import(tmp_path_factory, separators, cases):
     decimal, thousands = separators
     tmp = tmp_path_factory.mktemp("rt")
@@ -532,12 +652,17 @@ FIELD = st.text(alphabet=st.sampled_from(list('ab é,;"\n\t0')), max_size=8)
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.integers(1, 4).flatmap(lambda w: st.lists(st.lists(FIELD, min_size=w, max_size=w), min_size=1, max_size=8)),
-       st.sampled_from([",", ";"]), st.sampled_from(["\n", "\r\n"]), st.booleans())
+@given(
+    st.integers(1, 4).flatmap(lambda w: st.lists(st.lists(FIELD, min_size=w, max_size=w), min_size=1, max_size=8)),
+    st.sampled_from([",", ";"]),
+    st.sampled_from(["\n", "\r\n"]),
+    st.booleans(),
+)
 def test_fast_reader_agrees_with_the_exact_reader(records, delimiter, newline, quote_all):
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=delimiter, lineterminator=newline,
-                        quoting=csv.QUOTE_ALL if quote_all else csv.QUOTE_MINIMAL)
+    writer = csv.writer(
+        buffer, delimiter=delimiter, lineterminator=newline, quoting=csv.QUOTE_ALL if quote_all else csv.QUOTE_MINIMAL
+    )
     writer.writerows(records)
     text = buffer.getvalue()
     fast = _read_fast(text, delimiter)

@@ -36,14 +36,16 @@ def _table(name: str, checked: str, *rows: tuple[str, str]) -> RateTable:
 def toy_tables() -> dict[str, RateTable]:
     """Small hand-made tables so hand computations do not depend on the shipped data."""
     return {
-        "ecb_mro": _table("ecb_mro", "2025-12-31", ("2024-01-01", "4.00"), ("2024-12-18", "3.00"),
-                          ("2025-06-15", "2.00")),
+        "ecb_mro": _table(
+            "ecb_mro", "2025-12-31", ("2024-01-01", "4.00"), ("2024-12-18", "3.00"), ("2025-06-15", "2.00")
+        ),
         "boe_base": _table("boe_base", "2025-12-31", ("2024-01-01", "5.00"), ("2025-06-30", "4.00")),
         "de_basiszins": _table("de_basiszins", "2025-12-31", ("2025-01-01", "2.00"), ("2025-07-01", "1.00")),
     }
 
 
 # Worked examples of §9 with the stated rates ---------------------------------
+
 
 def test_worked_example_uk_at_stated_rate() -> None:
     assert late_interest_at_rate(D("2000"), 45, D("12.25"), "GBP") == D("30.21")
@@ -61,6 +63,7 @@ def test_worked_example_france_at_stated_rate() -> None:
 
 
 # The same examples through the shipped rate tables -----------------------------
+
 
 def test_eu_and_france_through_tables_h1_2025() -> None:
     # Due 1 March 2025, paid 31 March: 30 days; ECB MRO on 1 Jan 2025 = 3.15 %.
@@ -97,6 +100,7 @@ def test_germany_through_tables() -> None:
 
 
 # Day count, half-years, rounding ------------------------------------------------
+
 
 def test_period_spanning_half_year_split_and_rounded_once(toy_tables) -> None:
     # FR, due 20 Jun 2025, paid 10 Jul 2025: 21-30 Jun (10 days) at 3.00 + 10 = 13.00 %
@@ -185,19 +189,21 @@ def test_negative_principal_and_unknown_jurisdiction_are_refused() -> None:
 
 # Balance schedule ------------------------------------------------------------------
 
+
 def test_balance_schedule_partial_payment(toy_tables) -> None:
     # EU toy H1 2025: 3.00 + 8 = 11 %. Due 28 Feb; 600 paid on 10 Mar; as of 31 Mar.
     # 1 Mar .. 10 Mar (10 days, payment day included) on 1000, 11 Mar .. 31 Mar (21 days) on 400.
     # (1000 × 10 + 400 × 21) × 11 / 36500 = 202400 / 36500 = 5.5452 → 5.55
     result = late_interest_on_balances(
         [(date(2025, 2, 28), D("1000")), (date(2025, 3, 10), D("400"))],
-        date(2025, 2, 28), date(2025, 3, 31), "EU", toy_tables,
+        date(2025, 2, 28),
+        date(2025, 3, 31),
+        "EU",
+        toy_tables,
     )
     assert result.parts == (
-        InterestPart(date(2025, 3, 1), date(2025, 3, 10), 10, D("1000"), D("11.00"),
-                     result.parts[0].amount),
-        InterestPart(date(2025, 3, 11), date(2025, 3, 31), 21, D("400"), D("11.00"),
-                     result.parts[1].amount),
+        InterestPart(date(2025, 3, 1), date(2025, 3, 10), 10, D("1000"), D("11.00"), result.parts[0].amount),
+        InterestPart(date(2025, 3, 11), date(2025, 3, 31), 21, D("400"), D("11.00"), result.parts[1].amount),
     )
     assert result.amount == D("5.55")
 
@@ -206,7 +212,10 @@ def test_balance_schedule_full_payment_stops_interest_after_payment_day(toy_tabl
     due, paid = date(2025, 2, 28), date(2025, 3, 20)
     by_schedule = late_interest_on_balances(
         [(paid, D("0")), (due, D("1000"))],  # any order
-        due, date(2025, 6, 30), "EU", toy_tables,
+        due,
+        date(2025, 6, 30),
+        "EU",
+        toy_tables,
     )
     direct = late_interest(D("1000"), due, paid, "EU", toy_tables)
     assert by_schedule.amount == direct.amount == D("6.03")  # 1000 × 20 × 11 / 36500 = 6.027
@@ -217,7 +226,10 @@ def test_balance_schedule_entry_before_due_date_and_across_half_year(toy_tables)
     # 200 paid before the due date: only the latest entry before each day counts.
     result = late_interest_on_balances(
         [(date(2025, 5, 1), D("1000")), (date(2025, 6, 1), D("800")), (date(2025, 7, 5), D("300"))],
-        date(2025, 6, 25), date(2025, 7, 10), "EU", toy_tables,
+        date(2025, 6, 25),
+        date(2025, 7, 10),
+        "EU",
+        toy_tables,
     )
     assert [(p.start, p.end, p.balance, p.rate_percent) for p in result.parts] == [
         (date(2025, 6, 26), date(2025, 6, 30), D("800"), D("11.00")),
@@ -241,6 +253,7 @@ def test_balance_schedule_errors(toy_tables) -> None:
 
 
 # Rate tables -----------------------------------------------------------------------
+
 
 def test_shipped_tables_load_with_their_checked_through_dates() -> None:
     tables = load_rate_tables()
@@ -294,8 +307,7 @@ def test_before_first_row_is_an_error_naming_table_and_date() -> None:
 def test_load_from_a_folder_and_parse_errors(tmp_path: Path) -> None:
     for key in TABLE_KEYS:
         (tmp_path / f"{key}.csv").write_text(
-            "# source: test; checked_through: 2025-12-31\neffective_date,rate_percent\n"
-            "2020-01-01,1.50\n2025-01-01,2\n",
+            "# source: test; checked_through: 2025-12-31\neffective_date,rate_percent\n2020-01-01,1.50\n2025-01-01,2\n",
             encoding="utf-8",
         )
     tables = load_rate_tables(tmp_path)
@@ -307,16 +319,15 @@ def test_load_from_a_folder_and_parse_errors(tmp_path: Path) -> None:
     bad.write_text("effective_date,rate_percent\n2020-01-01,1\n", encoding="utf-8")
     with pytest.raises(RateTableError, match="checked_through"):
         RateTable.load(bad)
-    bad.write_text("# checked_through: 2025-12-31\neffective_date,rate_percent\n2020-01-01,one\n",
-                   encoding="utf-8")
+    bad.write_text("# checked_through: 2025-12-31\neffective_date,rate_percent\n2020-01-01,one\n", encoding="utf-8")
     with pytest.raises(RateTableError, match=r"bad.csv:3"):
         RateTable.load(bad)
-    bad.write_text("# checked_through: 2025-12-31\neffective_date,rate_percent\n2021-01-01,1\n2020-01-01,2\n",
-                   encoding="utf-8")
+    bad.write_text(
+        "# checked_through: 2025-12-31\neffective_date,rate_percent\n2021-01-01,1\n2020-01-01,2\n", encoding="utf-8"
+    )
     with pytest.raises(RateTableError, match="ascending"):
         RateTable.load(bad)
-    bad.write_text("# checked_through: 2019-12-31\neffective_date,rate_percent\n2020-01-01,1\n",
-                   encoding="utf-8")
+    bad.write_text("# checked_through: 2019-12-31\neffective_date,rate_percent\n2020-01-01,1\n", encoding="utf-8")
     with pytest.raises(RateTableError, match="before its last row"):
         RateTable.load(bad)
     with pytest.raises(RateTableError, match="cannot read"):
@@ -331,6 +342,7 @@ def test_missing_table_is_reported(toy_tables) -> None:
 
 # Jurisdictions and compensation --------------------------------------------------------
 
+
 def test_jurisdictions_table() -> None:
     assert set(JURISDICTIONS) == {"EU", "FR", "DE", "UK"}
     assert {c: (j.table, j.margin, j.reference) for c, j in JURISDICTIONS.items()} == {
@@ -341,17 +353,38 @@ def test_jurisdictions_table() -> None:
     }
 
 
-@pytest.mark.parametrize(("country", "expected"), [
-    ("FR", "FR"), ("de", "DE"), ("GB", "UK"), ("IT", "EU"), ("ES", "EU"), ("PL", "EU"), ("GR", "EU"),
-    ("US", None), ("CH", None), ("NO", None), ("UK", None), ("", None),
-])
+@pytest.mark.parametrize(
+    ("country", "expected"),
+    [
+        ("FR", "FR"),
+        ("de", "DE"),
+        ("GB", "UK"),
+        ("IT", "EU"),
+        ("ES", "EU"),
+        ("PL", "EU"),
+        ("GR", "EU"),
+        ("US", None),
+        ("CH", None),
+        ("NO", None),
+        ("UK", None),
+        ("", None),
+    ],
+)
 def test_jurisdiction_for_country(country: str, expected: str | None) -> None:
     assert jurisdiction_for_country(country) == expected
 
 
-@pytest.mark.parametrize(("debt", "expected"), [
-    ("0.01", 40), ("999.99", 40), ("1000", 70), ("9999.99", 70), ("10000", 100), ("250000", 100),
-])
+@pytest.mark.parametrize(
+    ("debt", "expected"),
+    [
+        ("0.01", 40),
+        ("999.99", 40),
+        ("1000", 70),
+        ("9999.99", 70),
+        ("10000", 100),
+        ("250000", 100),
+    ],
+)
 def test_uk_compensation_tiers(debt: str, expected: int) -> None:
     assert fixed_compensation("UK", D(debt), "GBP") == (D(expected), "GBP")
 

@@ -131,44 +131,105 @@ def test_a_file_that_is_not_a_database_is_refused(tmp_path) -> None:
 
 
 def test_each_kind_is_stored_and_read_back(journal) -> None:
-    contact = journal.log_contact("C1", "call", "will pay Friday", on=NOV[2], next_action_date=NOV[6],
-                                  contact_person="Jo Smith", document_ids=["INV-1"])
-    promise = journal.add_promise("C1", D("1234.567"), "EUR", NOV[6], document_ids=["INV-1", "INV-2"],
-                                  promised_on=NOV[2], note="by transfer")
+    contact = journal.log_contact(
+        "C1",
+        "call",
+        "will pay Friday",
+        on=NOV[2],
+        next_action_date=NOV[6],
+        contact_person="Jo Smith",
+        document_ids=["INV-1"],
+    )
+    promise = journal.add_promise(
+        "C1", D("1234.567"), "EUR", NOV[6], document_ids=["INV-1", "INV-2"], promised_on=NOV[2], note="by transfer"
+    )
     dispute = journal.open_dispute("C2", ["INV-9"], "wrong price", owner="sales: Bo", on=NOV[3])
-    escalation = journal.escalate("C3", "lawyer", on=NOV[4], partner="Law & Co", amount="900", currency="GBP",
-                                  fees=D("150.50"), note="final")
+    escalation = journal.escalate(
+        "C3", "lawyer", on=NOV[4], partner="Law & Co", amount="900", currency="GBP", fees=D("150.50"), note="final"
+    )
     note = journal.add_note("C3", "call the lawyer", on=NOV[5], next_action_date=NOV[12])
     run = journal.record_run(NOV[20], policy="standard", communications=1, details={"customers": 1})
-    letter = journal.record_letter("C1", on=NOV[20], currency="EUR", amount="250.00", document_ids=["INV-1"],
-                                   level=2, channel="email", levels={"INV-1": 2}, run_id=run,
-                                   file="letters/C1.pdf")
+    letter = journal.record_letter(
+        "C1",
+        on=NOV[20],
+        currency="EUR",
+        amount="250.00",
+        document_ids=["INV-1"],
+        level=2,
+        channel="email",
+        levels={"INV-1": 2},
+        run_id=run,
+        file="letters/C1.pdf",
+    )
 
     contacts = journal.contacts().to_dicts()
-    assert contacts == [{
-        "id": contact, "customer_id": "C1", "event_date": NOV[2], "channel": "call", "outcome": "will pay Friday",
-        "contact_person": "Jo Smith", "next_action_date": NOV[6], "document_ids": ["INV-1"], "author": "ann",
-        "recorded_at": contacts[0]["recorded_at"],
-    }]
+    assert contacts == [
+        {
+            "id": contact,
+            "customer_id": "C1",
+            "event_date": NOV[2],
+            "channel": "call",
+            "outcome": "will pay Friday",
+            "contact_person": "Jo Smith",
+            "next_action_date": NOV[6],
+            "document_ids": ["INV-1"],
+            "author": "ann",
+            "recorded_at": contacts[0]["recorded_at"],
+        }
+    ]
     row = journal.promises().row(0, named=True)
     assert (row["id"], row["amount"], row["amount_text"], row["currency"], row["pay_by"], row["promised_on"]) == (
-        promise, 1234567, "1234.567", "EUR", NOV[6], NOV[2])
+        promise,
+        1234567,
+        "1234.567",
+        "EUR",
+        NOV[6],
+        NOV[2],
+    )
     assert (row["document_ids"], row["note"]) == (["INV-1", "INV-2"], "by transfer")
     assert journal.disputes().select("id", "customer_id", "reason", "owner", "opened_on", "status").rows() == [
-        (dispute, "C2", "wrong price", "sales: Bo", NOV[3], "open")]
-    assert journal.escalations().to_dicts() == [{
-        "id": escalation, "customer_id": "C3", "event_date": NOV[4], "action": "lawyer", "partner": "Law & Co",
-        "amount": 900000, "currency": "GBP", "fees": 150500, "note": "final", "author": "ann"}]
+        (dispute, "C2", "wrong price", "sales: Bo", NOV[3], "open")
+    ]
+    assert journal.escalations().to_dicts() == [
+        {
+            "id": escalation,
+            "customer_id": "C3",
+            "event_date": NOV[4],
+            "action": "lawyer",
+            "partner": "Law & Co",
+            "amount": 900000,
+            "currency": "GBP",
+            "fees": 150500,
+            "note": "final",
+            "author": "ann",
+        }
+    ]
     assert journal.notes().select("id", "text", "next_action_date").rows() == [(note, "call the lawyer", NOV[12])]
     runs = journal.dunning_runs()
     assert runs.select("id", "as_of", "policy", "communications", "author").rows() == [
-        (run, NOV[20], "standard", 1, "ann")]
-    assert journal.dunning_letters().to_dicts() == [{
-        "id": letter, "customer_id": "C1", "event_date": NOV[20], "currency": "EUR", "amount": 250000,
-        "document_ids": ["INV-1"], "level": 2, "channel": "email", "levels": '{"INV-1":2}', "run_id": run,
-        "file": "letters/C1.pdf"}]
+        (run, NOV[20], "standard", 1, "ann")
+    ]
+    assert journal.dunning_letters().to_dicts() == [
+        {
+            "id": letter,
+            "customer_id": "C1",
+            "event_date": NOV[20],
+            "currency": "EUR",
+            "amount": 250000,
+            "document_ids": ["INV-1"],
+            "level": 2,
+            "channel": "email",
+            "levels": '{"INV-1":2}',
+            "run_id": run,
+            "file": "letters/C1.pdf",
+        }
+    ]
     assert json.loads(journal.entries(kind="dunning_run")["details"][0]) == {
-        "communications": 1, "customers": 1, "dry_run": False, "policy": "standard"}
+        "communications": 1,
+        "customers": 1,
+        "dry_run": False,
+        "policy": "standard",
+    }
     assert journal.verify() == []
 
 
@@ -227,70 +288,135 @@ INVALID = {
     "unknown kind": (lambda j, r, c: j.add("visit", customer_id="C1"), "kind must be one of"),
     "contact channel": (lambda j, r, c: j.log_contact("C1", "fax", "x", on=NOV[1]), "contact: details.channel"),
     "contact customer": (lambda j, r, c: j.log_contact("", "call", "x", on=NOV[1]), "contact: customer_id"),
-    "contact date": (lambda j, r, c: j.add("contact", customer_id="C1", details={"channel": "call", "outcome": ""}),
-                     "contact: event_date is required"),
+    "contact date": (
+        lambda j, r, c: j.add("contact", customer_id="C1", details={"channel": "call", "outcome": ""}),
+        "contact: event_date is required",
+    ),
     "contact date text": (lambda j, r, c: j.log_contact("C1", "call", "x", on="2026-13-01"), "contact: event_date"),
-    "contact outcome": (lambda j, r, c: j.add("contact", customer_id="C1", event_date=NOV[1],
-                                             details={"channel": "call"}), "contact: details.outcome"),
+    "contact outcome": (
+        lambda j, r, c: j.add("contact", customer_id="C1", event_date=NOV[1], details={"channel": "call"}),
+        "contact: details.outcome",
+    ),
     "promise zero": (lambda j, r, c: j.add_promise("C1", "0", "EUR", NOV[9]), "promise: amount must be greater"),
     "promise negative": (lambda j, r, c: j.add_promise("C1", "-5", "EUR", NOV[9]), "promise: amount must not"),
     "promise float": (lambda j, r, c: j.add_promise("C1", 10.5, "EUR", NOV[9]), "promise: amount must be a Decimal"),
     "promise decimals": (lambda j, r, c: j.add_promise("C1", "1.2345", "EUR", NOV[9]), "more than 3 decimals"),
     "promise text": (lambda j, r, c: j.add_promise("C1", "12,50", "EUR", NOV[9]), "promise: amount is not a decimal"),
     "promise currency": (lambda j, r, c: j.add_promise("C1", "5", "eur", NOV[9]), "promise: currency"),
-    "promise no currency": (lambda j, r, c: j.add("promise", customer_id="C1", amount="5", event_date=NOV[9]),
-                            "promise: currency is required"),
+    "promise no currency": (
+        lambda j, r, c: j.add("promise", customer_id="C1", amount="5", event_date=NOV[9]),
+        "promise: currency is required",
+    ),
     "promise pay_by": (lambda j, r, c: j.add_promise("C1", "5", "EUR", None), "promise: event_date is required"),
-    "promise documents": (lambda j, r, c: j.add_promise("C1", "5", "EUR", NOV[9], document_ids="INV-1"),
-                          "promise: document_ids must be a list"),
-    "dispute documents": (lambda j, r, c: j.open_dispute("C1", [], "r", owner="o", on=NOV[1]),
-                          "dispute: document_ids is required"),
-    "dispute reason": (lambda j, r, c: j.open_dispute("C1", ["I"], " ", owner="o", on=NOV[1]),
-                       "dispute: details.reason must not be empty"),
-    "dispute owner": (lambda j, r, c: j.open_dispute("C1", ["I"], "r", owner="", on=NOV[1]),
-                      "dispute: details.owner"),
-    "dispute status": (lambda j, r, c: j.add("dispute", customer_id="C1", document_ids=["I"], event_date=NOV[1],
-                                            details={"reason": "r", "owner": "o", "status": "resolved"}),
-                       "dispute: details.status must be 'open'"),
+    "promise documents": (
+        lambda j, r, c: j.add_promise("C1", "5", "EUR", NOV[9], document_ids="INV-1"),
+        "promise: document_ids must be a list",
+    ),
+    "dispute documents": (
+        lambda j, r, c: j.open_dispute("C1", [], "r", owner="o", on=NOV[1]),
+        "dispute: document_ids is required",
+    ),
+    "dispute reason": (
+        lambda j, r, c: j.open_dispute("C1", ["I"], " ", owner="o", on=NOV[1]),
+        "dispute: details.reason must not be empty",
+    ),
+    "dispute owner": (lambda j, r, c: j.open_dispute("C1", ["I"], "r", owner="", on=NOV[1]), "dispute: details.owner"),
+    "dispute status": (
+        lambda j, r, c: j.add(
+            "dispute",
+            customer_id="C1",
+            document_ids=["I"],
+            event_date=NOV[1],
+            details={"reason": "r", "owner": "o", "status": "resolved"},
+        ),
+        "dispute: details.status must be 'open'",
+    ),
     "update status": (lambda j, r, c: j.update_dispute(c, "closed", on=NOV[2]), "dispute_update: details.status"),
-    "update target kind": (lambda j, r, c: j.update_dispute(c, "resolved", on=NOV[2]),
-                           "dispute_update: refers_to entry {c} is a contact, not a dispute"),
-    "update missing target": (lambda j, r, c: j.update_dispute(999, "resolved", on=NOV[2]),
-                              "dispute_update: refers_to 999 is not an entry"),
+    "update target kind": (
+        lambda j, r, c: j.update_dispute(c, "resolved", on=NOV[2]),
+        "dispute_update: refers_to entry {c} is a contact, not a dispute",
+    ),
+    "update missing target": (
+        lambda j, r, c: j.update_dispute(999, "resolved", on=NOV[2]),
+        "dispute_update: refers_to 999 is not an entry",
+    ),
     "escalation action": (lambda j, r, c: j.escalate("C1", "prison", on=NOV[1]), "escalation: details.action"),
     "escalation partner": (lambda j, r, c: j.escalate("C1", "agency", on=NOV[1]), "escalation: details.partner"),
-    "escalation currency": (lambda j, r, c: j.escalate("C1", "recovered", on=NOV[1], amount="5"),
-                            "escalation: currency is required"),
+    "escalation currency": (
+        lambda j, r, c: j.escalate("C1", "recovered", on=NOV[1], amount="5"),
+        "escalation: currency is required",
+    ),
     "escalation fees": (lambda j, r, c: j.escalate("C1", "closed", on=NOV[1], fees="abc"), "escalation: fees"),
     "note text": (lambda j, r, c: j.add_note("C1", "", on=NOV[1]), "note: details.text"),
     "flag value": (lambda j, r, c: j.set_flag("C1", "no_dunning", "yes", on=NOV[1]), "flag: details.value"),
     "flag name": (lambda j, r, c: j.set_flag("C1", "", True, on=NOV[1]), "flag: details.flag"),
-    "letter run": (lambda j, r, c: j.record_letter("C1", on=NOV[20], currency="EUR", amount="5", document_ids=["I"],
-                                                   level=1, channel="email", levels={"I": 1}, run_id=c),
-                   "dunning_letter: details.run_id"),
-    "letter level": (lambda j, r, c: j.record_letter("C1", on=NOV[20], currency="EUR", amount="5", document_ids=["I"],
-                                                     level=-1, channel="email", levels={"I": 1}, run_id=r),
-                     "dunning_letter: details.level"),
-    "letter levels": (lambda j, r, c: j.record_letter("C1", on=NOV[20], currency="EUR", amount="5",
-                                                      document_ids=["I"], level=1, channel="email",
-                                                      levels={"I": "one"}, run_id=r),
-                      "dunning_letter: details.levels"),
-    "run communications": (lambda j, r, c: j.record_run(NOV[20], policy="p", communications=-1),
-                           "dunning_run: details.communications"),
-    "run dry": (lambda j, r, c: j.add("dunning_run", event_date=NOV[20],
-                                      details={"policy": "p", "communications": 0, "dry_run": True}),
-                "dunning_run: details.dry_run"),
-    "correction field": (lambda j, r, c: j.correct(c, reason="x", author_name="bob"),
-                         "field 'author_name' cannot be corrected"),
+    "letter run": (
+        lambda j, r, c: j.record_letter(
+            "C1",
+            on=NOV[20],
+            currency="EUR",
+            amount="5",
+            document_ids=["I"],
+            level=1,
+            channel="email",
+            levels={"I": 1},
+            run_id=c,
+        ),
+        "dunning_letter: details.run_id",
+    ),
+    "letter level": (
+        lambda j, r, c: j.record_letter(
+            "C1",
+            on=NOV[20],
+            currency="EUR",
+            amount="5",
+            document_ids=["I"],
+            level=-1,
+            channel="email",
+            levels={"I": 1},
+            run_id=r,
+        ),
+        "dunning_letter: details.level",
+    ),
+    "letter levels": (
+        lambda j, r, c: j.record_letter(
+            "C1",
+            on=NOV[20],
+            currency="EUR",
+            amount="5",
+            document_ids=["I"],
+            level=1,
+            channel="email",
+            levels={"I": "one"},
+            run_id=r,
+        ),
+        "dunning_letter: details.levels",
+    ),
+    "run communications": (
+        lambda j, r, c: j.record_run(NOV[20], policy="p", communications=-1),
+        "dunning_run: details.communications",
+    ),
+    "run dry": (
+        lambda j, r, c: j.add(
+            "dunning_run", event_date=NOV[20], details={"policy": "p", "communications": 0, "dry_run": True}
+        ),
+        "dunning_run: details.dry_run",
+    ),
+    "correction field": (
+        lambda j, r, c: j.correct(c, reason="x", author_name="bob"),
+        "field 'author_name' cannot be corrected",
+    ),
     "correction nothing": (lambda j, r, c: j.correct(c, reason="x"), "changes must name at least one field"),
-    "correction reason": (lambda j, r, c: j.correct(c, reason="", event_date=NOV[3]),
-                          "correction: details.reason"),
-    "correction invalid": (lambda j, r, c: j.correct(c, reason="x", details={"channel": "fax"}),
-                           "correction of entry {c}: contact: details.channel"),
-    "correction clears": (lambda j, r, c: j.correct(c, reason="x", customer_id=None),
-                          "correction of entry {c}: contact: customer_id is required"),
-    "correction target": (lambda j, r, c: j.correct(404, reason="x", event_date=NOV[2]),
-                           "correction: refers_to 404"),
+    "correction reason": (lambda j, r, c: j.correct(c, reason="", event_date=NOV[3]), "correction: details.reason"),
+    "correction invalid": (
+        lambda j, r, c: j.correct(c, reason="x", details={"channel": "fax"}),
+        "correction of entry {c}: contact: details.channel",
+    ),
+    "correction clears": (
+        lambda j, r, c: j.correct(c, reason="x", customer_id=None),
+        "correction of entry {c}: contact: customer_id is required",
+    ),
+    "correction target": (lambda j, r, c: j.correct(404, reason="x", event_date=NOV[2]), "correction: refers_to 404"),
     "void reason": (lambda j, r, c: j.void(c, ""), "void: details.reason"),
 }
 
@@ -324,17 +450,25 @@ def test_amendments_cannot_target_amendments_or_voided_entries(lite) -> None:
 
 
 def test_a_correction_merges_fields_and_records_who(journal) -> None:
-    promise = journal.add_promise("C1", "100.00", "EUR", NOV[10], document_ids=["INV-1"], promised_on=NOV[2],
-                                  note="first")
+    promise = journal.add_promise(
+        "C1", "100.00", "EUR", NOV[10], document_ids=["INV-1"], promised_on=NOV[2], note="first"
+    )
     untouched = journal.add_note("C1", "n", on=NOV[2])
-    correction = journal.correct(promise, author="bob", reason="customer said 120", amount=D("120.5"),
-                                 event_date=NOV[12], document_ids=["INV-1", "INV-3"], details={"note": "revised"})
+    correction = journal.correct(
+        promise,
+        author="bob",
+        reason="customer said 120",
+        amount=D("120.5"),
+        event_date=NOV[12],
+        document_ids=["INV-1", "INV-3"],
+        details={"note": "revised"},
+    )
     assert correction > untouched
 
     promises = journal.promises()
-    assert promises.select("id", "amount", "amount_text", "pay_by", "promised_on", "document_ids", "note",
-                           "author").rows() == [
-        (promise, 120500, "120.5", NOV[12], NOV[2], ["INV-1", "INV-3"], "revised", "ann")]
+    assert promises.select(
+        "id", "amount", "amount_text", "pay_by", "promised_on", "document_ids", "note", "author"
+    ).rows() == [(promise, 120500, "120.5", NOV[12], NOV[2], ["INV-1", "INV-3"], "revised", "ann")]
     entries = journal.entries()
     assert entries["id"].to_list() == [promise, untouched]  # corrections are not rows of their own
     row = entries.row(0, named=True)
@@ -352,7 +486,9 @@ def test_a_correction_merges_fields_and_records_who(journal) -> None:
     assert history["refers_to"].to_list() == [None, None, promise, promise]
     assert history.filter(pl.col("id") == promise)["amount"].to_list() == ["100.00"]  # original untouched
     assert json.loads(history.filter(pl.col("id") == second)["details"][0]) == {
-        "reason": "moved to C2", "changes": {"customer_id": "C2"}}
+        "reason": "moved to C2",
+        "changes": {"customer_id": "C2"},
+    }
     assert history.filter(pl.col("id") == correction)["customer_id"].to_list() == ["C1"]
 
 
@@ -388,25 +524,42 @@ def test_entries_filters(journal) -> None:
 
 
 def test_dispute_status_follows_the_latest_update(journal) -> None:
-    dispute = journal.open_dispute("C1", ["INV-4", "INV-5"], "goods damaged", owner="Rep Lee", on=NOV[3],
-                                   note="photos sent")
+    dispute = journal.open_dispute(
+        "C1", ["INV-4", "INV-5"], "goods damaged", owner="Rep Lee", on=NOV[3], note="photos sent"
+    )
     quiet = journal.open_dispute("C2", ["INV-8"], "price", owner="Kim", on=NOV[4])
     journal.update_dispute(dispute, "in_review", on=NOV[5], resolution="checking")
-    resolved = journal.update_dispute(dispute, "resolved", on=NOV[10], resolution="credit note",
-                                      credit_amount="45.10", author="bob")
+    resolved = journal.update_dispute(
+        dispute, "resolved", on=NOV[10], resolution="credit note", credit_amount="45.10", author="bob"
+    )
     journal.update_dispute(dispute, "in_review", on=NOV[7], resolution="backfilled")  # recorded late, dated earlier
 
     frame = journal.disputes()
     assert frame.columns == list(VIEW_SCHEMAS["disputes"])
     assert frame.rows() == [
-        (dispute, "C1", ["INV-4", "INV-5"], "goods damaged", "Rep Lee", NOV[3], "resolved", NOV[10], "credit note",
-         45100, "ann"),
+        (
+            dispute,
+            "C1",
+            ["INV-4", "INV-5"],
+            "goods damaged",
+            "Rep Lee",
+            NOV[3],
+            "resolved",
+            NOV[10],
+            "credit note",
+            45100,
+            "ann",
+        ),
         (quiet, "C2", ["INV-8"], "price", "Kim", NOV[4], "open", NOV[4], "", None, "ann"),
     ]
     journal.void(resolved, "entered on the wrong dispute")
     row = journal.disputes().row(0, named=True)
     assert (row["status"], row["status_date"], row["resolution"], row["credit_amount"]) == (
-        "in_review", NOV[7], "backfilled", None)
+        "in_review",
+        NOV[7],
+        "backfilled",
+        None,
+    )
     assert journal.entries(kind="dispute_update")["customer_id"].unique().to_list() == ["C1"]
 
 
@@ -445,7 +598,7 @@ def test_next_actions_take_the_latest_plan_per_customer(journal) -> None:
 
 PUBLIC_COLUMNS = {
     "contacts": "id customer_id event_date channel outcome contact_person next_action_date document_ids author "
-                "recorded_at",
+    "recorded_at",
     "promises": "id customer_id amount amount_text currency pay_by promised_on document_ids author recorded_at note",
     "disputes": "id customer_id document_ids reason owner opened_on status status_date resolution credit_amount author",
     "escalations": "id customer_id event_date action partner amount currency fees note author",
@@ -455,7 +608,7 @@ PUBLIC_COLUMNS = {
     "dunning_runs": "id as_of policy communications author recorded_at",
     "next_actions": "customer_id next_action_date source_kind entry_id",
     "credit_decisions": "id timestamp kind customer_id as_of author outcome original_outcome amount amount_text "
-                        "currency old_limit approval_required approver order_ref reason recorded_at details",
+    "currency old_limit approval_required approver order_ref reason recorded_at details",
 }
 
 
@@ -463,7 +616,8 @@ def test_the_view_columns_are_the_documented_ones() -> None:
     assert {name: " ".join(schema) for name, schema in VIEW_SCHEMAS.items()} == PUBLIC_COLUMNS
     assert " ".join(ENTRY_SCHEMA) == (
         "id uid recorded_at author kind customer_id event_date amount amount_text currency document_ids "
-        "next_action_date refers_to details corrected voided last_author last_recorded_at")
+        "next_action_date refers_to details corrected voided last_author last_recorded_at"
+    )
 
 
 def test_every_view_is_typed_when_empty(journal) -> None:
@@ -485,10 +639,25 @@ def test_views_keep_their_schema_with_rows(journal) -> None:
     journal.add_note("C1", "t", on=NOV[1])
     journal.set_flag("C1", "no_dunning", True, on=NOV[1])
     run = journal.record_run(NOV[20], policy="p", communications=1)
-    journal.record_letter("C1", on=NOV[20], currency="EUR", amount="1", document_ids=["I"], level=1,
-                          channel="letter", levels={"I": 1}, run_id=run)
-    journal.add("limit_change", customer_id="C1", event_date=NOV[1], amount="5000", currency="EUR",
-                details={"timestamp": "2026-11-01T10:00:00+01:00", "reason": "review", "old_limit": "4000"})
+    journal.record_letter(
+        "C1",
+        on=NOV[20],
+        currency="EUR",
+        amount="1",
+        document_ids=["I"],
+        level=1,
+        channel="letter",
+        levels={"I": 1},
+        run_id=run,
+    )
+    journal.add(
+        "limit_change",
+        customer_id="C1",
+        event_date=NOV[1],
+        amount="5000",
+        currency="EUR",
+        details={"timestamp": "2026-11-01T10:00:00+01:00", "reason": "review", "old_limit": "4000"},
+    )
     assert journal.entries().schema == pl.Schema(ENTRY_SCHEMA)
     for name, schema in VIEW_SCHEMAS.items():
         frame = getattr(journal, name)()
@@ -504,8 +673,10 @@ def test_views_keep_their_schema_with_rows(journal) -> None:
 def test_the_database_refuses_update_and_delete(journal, target) -> None:
     entry = journal.log_contact("C1", "call", "ok", on=NOV[1])
     errors = (sqlite3.DatabaseError,) if not is_postgres_url(target) else (Exception,)
-    for sql in (f"UPDATE journal_entries SET amount = '1' WHERE id = {entry}",
-                f"DELETE FROM journal_entries WHERE id = {entry}"):
+    for sql in (
+        f"UPDATE journal_entries SET amount = '1' WHERE id = {entry}",
+        f"DELETE FROM journal_entries WHERE id = {entry}",
+    ):
         with pytest.raises(errors, match="journal is append-only"):
             raw(target, sql)
     if is_postgres_url(target):
@@ -548,19 +719,19 @@ def test_verify_finds_a_tampered_row(journal, target) -> None:
 
 
 def test_export_csv_neutralises_formulas_and_jsonl_round_trips(journal, tmp_path) -> None:
-    journal.log_contact("=HYPERLINK(\"http://evil\")", "call", "+1 555", on=NOV[1])
+    journal.log_contact('=HYPERLINK("http://evil")', "call", "+1 555", on=NOV[1])
     journal.add_promise("C2", "12.50", "EUR", NOV[9])
     path = journal.export(tmp_path / "out" / "journal.csv")
     with path.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert list(rows[0]) == list(HISTORY_SCHEMA)
-    assert rows[0]["customer_id"] == "'=HYPERLINK(\"http://evil\")"
+    assert rows[0]["customer_id"] == '\'=HYPERLINK("http://evil")'
     assert json.loads(rows[0]["details"])["outcome"] == "+1 555"  # JSON text starts with '{': unchanged
     assert (rows[1]["amount"], rows[1]["refers_to"]) == ("12.50", "")
 
     lines = journal.export(tmp_path / "journal.jsonl", fmt="jsonl").read_text(encoding="utf-8").splitlines()
     records = [json.loads(line) for line in lines]
-    assert [r["customer_id"] for r in records] == ["=HYPERLINK(\"http://evil\")", "C2"]
+    assert [r["customer_id"] for r in records] == ['=HYPERLINK("http://evil")', "C2"]
     assert records[1]["hash"] == journal.history()["hash"][1]
     with pytest.raises(JournalError, match="export format"):
         journal.export(tmp_path / "x.xml", fmt="xml")

@@ -55,8 +55,9 @@ def test_concurrent_writers_lose_nothing_and_keep_one_chain(target) -> None:
     workers, each = 4, (100 if is_postgres_url(target) else 150)
     context = _spawn()
     barrier = context.Barrier(workers)
-    processes = [context.Process(target=_write_contacts, args=(target, worker, each, barrier))
-                 for worker in range(workers)]
+    processes = [
+        context.Process(target=_write_contacts, args=(target, worker, each, barrier)) for worker in range(workers)
+    ]
     for process in processes:
         process.start()
     for process in processes:
@@ -104,4 +105,3 @@ def test_a_writer_killed_mid_way_leaves_a_consistent_journal(target, tmp_path) -
         journal.add_note("C1", "after the crash", on=ON)
         assert journal.verify() == []
         assert journal.history().height == len(ids) + 1
-

@@ -14,11 +14,17 @@ from pathlib import Path
 
 import pytest
 
-from workbench.collections.locale import (
-    babel_locale, format_date, format_money, format_percent, normalise_language)
+from workbench.collections.locale import babel_locale, format_date, format_money, format_percent, normalise_language
 from workbench.collections.model import Communication, CreditLine, LetterLine, Sender, StatementLine
 from workbench.letters import (
-    DUNNING_TEMPLATES_DIR, LetterError, LetterRenderer, StatementView, file_stem, template_for_level, text_table)
+    DUNNING_TEMPLATES_DIR,
+    LetterError,
+    LetterRenderer,
+    StatementView,
+    file_stem,
+    template_for_level,
+    text_table,
+)
 
 AS_OF = date(2026, 11, 20)
 LANGUAGES = ("en", "fr", "de", "es", "pt")
@@ -26,13 +32,28 @@ TEMPLATES = ("reminder", "second_reminder", "formal_notice", "final_demand")
 COUNTRY = {"en": "GB", "fr": "FR", "de": "DE", "es": "ES", "pt": "PT"}
 
 SENDER = Sender(
-    name="Northwind Trading SA", department="Credit Control", email="credit@northwind.example",
-    phone="+33 1 23 45 67 89", address=("12 rue de la Paix", "75002 Paris", "France"),
-    iban="FR76 3000 6000 0112 3456 7890 189", bic="AGRIFRPPXXX",
+    name="Northwind Trading SA",
+    department="Credit Control",
+    email="credit@northwind.example",
+    phone="+33 1 23 45 67 89",
+    address=("12 rue de la Paix", "75002 Paris", "France"),
+    iban="FR76 3000 6000 0112 3456 7890 189",
+    bic="AGRIFRPPXXX",
 )
 LINES = (
-    LetterLine("INV-1001", "invoice", date(2026, 8, 1), date(2026, 8, 31), 81, D("1000.00"), D("1000.00"), 3,
-               reference="PO 4711", interest=D("17.85"), compensation=D("40.00")),
+    LetterLine(
+        "INV-1001",
+        "invoice",
+        date(2026, 8, 1),
+        date(2026, 8, 31),
+        81,
+        D("1000.00"),
+        D("1000.00"),
+        3,
+        reference="PO 4711",
+        interest=D("17.85"),
+        compensation=D("40.00"),
+    ),
     LetterLine("INV-1002", "invoice", date(2026, 9, 15), date(2026, 10, 15), 36, D("500.00"), D("250.00"), 3),
 )
 CREDITS = (CreditLine("CN-77", "credit_note", date(2026, 10, 2), D("83.29")),)
@@ -47,16 +68,25 @@ LEVEL = {"reminder": 1, "second_reminder": 2, "formal_notice": 3, "final_demand"
 
 #: amount_due = 1000 + 250 - 83.29 + 17.85 interest + 40 compensation + 10 fee
 TOTAL = {"en": "€1,234.56", "fr": "1 234,56 €", "de": "1.234,56 €", "es": "1.234,56 €", "pt": "1 234,56 €"}
-DEADLINE = {"en": "28 November 2026", "fr": "28 novembre 2026", "de": "28. November 2026",
-            "es": "28 de noviembre de 2026", "pt": "28 de novembro de 2026"}
+DEADLINE = {
+    "en": "28 November 2026",
+    "fr": "28 novembre 2026",
+    "de": "28. November 2026",
+    "es": "28 de noviembre de 2026",
+    "pt": "28 de novembro de 2026",
+}
 INTEREST = {"en": "€17.85", "fr": "17,85 €", "de": "17,85 €", "es": "17,85 €", "pt": "17,85 €"}
 COMPENSATION = {"en": "€40.00", "fr": "40,00 €", "de": "40,00 €", "es": "40,00 €", "pt": "40,00 €"}
 CREDIT = {"en": "-€83.29", "fr": "-83,29 €", "de": "-83,29 €", "es": "-83,29 €", "pt": "-83,29 €"}
 FEE = {"en": "€10.00", "fr": "10,00 €", "de": "10,00 €", "es": "10,00 €", "pt": "10,00 €"}
 DUE_DATE = {"en": "31 Aug 2026", "fr": "31 août 2026", "de": "31.08.2026", "es": "31 ago 2026", "pt": "31/08/2026"}
-GREETING = {"en": "Dear Smith & Sons", "fr": "À l'attention du service comptable de Smith & Sons",
-            "de": "An die Buchhaltung von Smith & Sons", "es": "Estimados señores de Smith & Sons:",
-            "pt": "À atenção do departamento de contabilidade de Smith & Sons"}
+GREETING = {
+    "en": "Dear Smith & Sons",
+    "fr": "À l'attention du service comptable de Smith & Sons",
+    "de": "An die Buchhaltung von Smith & Sons",
+    "es": "Estimados señores de Smith & Sons:",
+    "pt": "À atenção do departamento de contabilidade de Smith & Sons",
+}
 #: a phrase that sets the tone of each level, per language
 TONE = {
     ("en", "reminder"): "may simply have been overlooked",
@@ -102,11 +132,20 @@ SUBJECT_START = {
     ("pt", "formal_notice"): "Notificação formal para pagamento – cliente C-0042",
     ("pt", "final_demand"): "Aviso final de pagamento – cliente C-0042",
 }
-SUSPENSION = {"en": "suspend all deliveries", "fr": "suspension de toutes les livraisons",
-              "de": "alle Lieferungen und Leistungen an Ihr Unternehmen einstellen",
-              "es": "suspender todas las entregas", "pt": "suspensão de todas as entregas"}
-AGENCY = {"en": "collection agency", "fr": "société de recouvrement", "de": "Inkassounternehmen",
-          "es": "agencia de recobro", "pt": "empresa especializada"}
+SUSPENSION = {
+    "en": "suspend all deliveries",
+    "fr": "suspension de toutes les livraisons",
+    "de": "alle Lieferungen und Leistungen an Ihr Unternehmen einstellen",
+    "es": "suspender todas las entregas",
+    "pt": "suspensão de todas as entregas",
+}
+AGENCY = {
+    "en": "collection agency",
+    "fr": "société de recouvrement",
+    "de": "Inkassounternehmen",
+    "es": "agencia de recobro",
+    "pt": "empresa especializada",
+}
 
 
 def plain(text: str) -> str:
@@ -122,11 +161,25 @@ def flat(text: str) -> str:
 def make_comm(language: str = "en", country: str = "GB", template: str = "formal_notice", **changes) -> Communication:
     """The fixed communication of these tests (two overdue invoices, one credit note, interest, compensation, fee)."""
     base = Communication(
-        as_of=AS_OF, customer_id="C-0042", customer_name="Smith & Sons", country=country, language=language,
-        email="ap@smith-sons.example", phone="+44 20 7946 0000", collector="Camille Laurent", currency="EUR",
-        level=LEVEL.get(template, 1), level_name=template, channel="email", template=template, lines=LINES,
-        credits=CREDITS, statement=STATEMENT, fee=D("10.00"),
-        interest_basis="ECB main refinancing rate + 8 points", actions=("suspend_deliveries", "collection_agency"),
+        as_of=AS_OF,
+        customer_id="C-0042",
+        customer_name="Smith & Sons",
+        country=country,
+        language=language,
+        email="ap@smith-sons.example",
+        phone="+44 20 7946 0000",
+        collector="Camille Laurent",
+        currency="EUR",
+        level=LEVEL.get(template, 1),
+        level_name=template,
+        channel="email",
+        template=template,
+        lines=LINES,
+        credits=CREDITS,
+        statement=STATEMENT,
+        fee=D("10.00"),
+        interest_basis="ECB main refinancing rate + 8 points",
+        actions=("suspend_deliveries", "collection_agency"),
     )
     return replace(base, **changes)
 
@@ -250,14 +303,20 @@ def test_final_demand_actions(renderer: LetterRenderer) -> None:
     assert "may include suspending deliveries" in without and "collection agency" in without
     internal = renderer.email_text(make_comm(template="final_demand", actions=("call", "notify_sales", "Agency")))
     assert [line for line in internal.splitlines() if line.startswith("- ")] == [
-        "- hand the claim over to a collection agency"]  # internal actions are never told to the customer
+        "- hand the claim over to a collection agency"
+    ]  # internal actions are never told to the customer
     legal = renderer.letter_html(make_comm(template="final_demand", actions=("legal-action",)))
     assert "<li>start legal proceedings to recover the debt</li>" in legal
 
 
 def test_level_selects_template_when_template_is_empty(renderer: LetterRenderer) -> None:
     assert [template_for_level(level) for level in (1, 2, 3, 4, 7)] == [
-        "reminder", "second_reminder", "formal_notice", "final_demand", "final_demand"]
+        "reminder",
+        "second_reminder",
+        "formal_notice",
+        "final_demand",
+        "final_demand",
+    ]
     assert renderer.subject(make_comm(template="", level=5)).startswith("Final demand")
     with pytest.raises(LetterError):
         template_for_level(0)
@@ -320,9 +379,12 @@ def test_missing_variable_fails_loudly(tmp_path: Path) -> None:
     (templates / "en" / "reminder.j2").write_text(
         "{% extends layout %}{% block subject %}Hello{% endblock %}{% block greeting %}Hi{% endblock %}"
         "{% block body %}{{ comm.no_such_field }}{% endblock %}{% block closing %}{% endblock %}"
-        "{% block sign_off %}{% endblock %}", encoding="utf-8")
+        "{% block sign_off %}{% endblock %}",
+        encoding="utf-8",
+    )
     (templates / "en" / "second_reminder.j2").write_text(
-        "{% extends layout %}{% block subject %}{{ not_passed }}{% endblock %}", encoding="utf-8")
+        "{% extends layout %}{% block subject %}{{ not_passed }}{% endblock %}", encoding="utf-8"
+    )
     strict = LetterRenderer(SENDER, templates)
     with pytest.raises(LetterError, match="no_such_field"):
         strict.email_text(make_comm(template="reminder"))
@@ -336,8 +398,9 @@ def test_missing_label_fails_loudly(tmp_path: Path) -> None:
     templates = tmp_path / "dunning"
     shutil.copytree(DUNNING_TEMPLATES_DIR, templates)
     labels = templates / "de" / "labels.toml"
-    labels.write_text(labels.read_text(encoding="utf-8").replace('total_due = "Zu zahlender Betrag"\n', ""),
-                      encoding="utf-8")
+    labels.write_text(
+        labels.read_text(encoding="utf-8").replace('total_due = "Zu zahlender Betrag"\n', ""), encoding="utf-8"
+    )
     with pytest.raises(LetterError, match="total_due"):
         LetterRenderer(SENDER, templates).email_html(make_comm("de", "DE"))
 
@@ -346,8 +409,9 @@ def test_pdf_never_fetches_files_or_urls(tmp_path: Path) -> None:
     templates = tmp_path / "dunning"
     shutil.copytree(DUNNING_TEMPLATES_DIR, templates)
     letter = templates / "_layout" / "letter.html.j2"
-    letter.write_text(letter.read_text(encoding="utf-8").replace("<body>", '<body><img src="logo.png">'),
-                      encoding="utf-8")
+    letter.write_text(
+        letter.read_text(encoding="utf-8").replace("<body>", '<body><img src="logo.png">'), encoding="utf-8"
+    )
     with pytest.raises(LetterError, match="logo.png"):
         LetterRenderer(SENDER, templates).letter_pdf(make_comm())
 
@@ -358,8 +422,11 @@ def test_no_templates_folder(tmp_path: Path) -> None:
 
 
 def test_html_is_escaped_and_text_is_verbatim(renderer: LetterRenderer) -> None:
-    comm = make_comm(template="final_demand", customer_name="<script>alert(1)</script> Smith & Sons",
-                     interest_basis="rate <b>8</b> & more")
+    comm = make_comm(
+        template="final_demand",
+        customer_name="<script>alert(1)</script> Smith & Sons",
+        interest_basis="rate <b>8</b> & more",
+    )
     for html in (renderer.email_html(comm), renderer.letter_html(comm), renderer.statement_html(comm)):
         assert "<script>" not in html
         assert "&lt;script&gt;alert(1)&lt;/script&gt; Smith &amp; Sons" in html
@@ -396,11 +463,18 @@ def test_statement_view_running_balance_and_credits() -> None:
     assert [row.document_id for row in view.rows] == ["INV-1001", "INV-1002", "INV-1010", "INV-0990", "CN-77"]
     assert [row.balance for row in view.rows] == [D("1000.00"), D("1250.00"), D("1550.00"), D("1670.00"), D("1586.71")]
     assert (view.open_items, view.overdue, view.unapplied, view.balance) == (
-        D("1670.00"), D("1250.00"), D("-83.29"), D("1586.71"))
+        D("1670.00"),
+        D("1250.00"),
+        D("-83.29"),
+        D("1586.71"),
+    )
     # credits not listed in the statement are added once; no statement at all: the claimed items
     bare = StatementView.of(make_comm(statement=()))
     assert [(row.document_id, row.status) for row in bare.rows] == [
-        ("INV-1001", "overdue"), ("INV-1002", "overdue"), ("CN-77", "unapplied")]
+        ("INV-1001", "overdue"),
+        ("INV-1002", "overdue"),
+        ("CN-77", "unapplied"),
+    ]
     assert bare.balance == D("1166.71")
 
 
@@ -439,14 +513,17 @@ def test_email_message_structure_headers_and_reproducibility(renderer: LetterRen
 
 
 def test_message_id_changes_with_level_currency_and_date(renderer: LetterRenderer) -> None:
-    ids = {renderer.message_id(make_comm(**change)) for change in (
-        {}, {"level": 2}, {"currency": "USD"}, {"as_of": date(2026, 11, 21)}, {"customer_id": "C-0043"})}
+    ids = {
+        renderer.message_id(make_comm(**change))
+        for change in ({}, {"level": 2}, {"currency": "USD"}, {"as_of": date(2026, 11, 21)}, {"customer_id": "C-0043"})
+    }
     assert len(ids) == 5
 
 
 def test_header_injection_is_neutralised(renderer: LetterRenderer) -> None:
-    comm = make_comm(template="reminder", customer_name="Evil Corp\r\nBcc: x@y.example",
-                     customer_id="C-1\r\nBcc: z@y.example")
+    comm = make_comm(
+        template="reminder", customer_name="Evil Corp\r\nBcc: x@y.example", customer_id="C-1\r\nBcc: z@y.example"
+    )
     assert "\n" not in renderer.subject(comm) and "\r" not in renderer.subject(comm)
     raw = renderer.email_message(comm, attach_statement=False).as_bytes()
     headers = raw.split(b"\n\n", 1)[0]
@@ -478,11 +555,17 @@ def test_letter_and_statement_pdf(renderer: LetterRenderer) -> None:
     assert letter.startswith(b"%PDF") and statement.startswith(b"%PDF")
     if shutil.which("pdftotext") is None:
         pytest.skip("pdftotext is not installed: PDF text not checked")
-    letter_text = plain(subprocess.run(["pdftotext", "-", "-"], input=letter, capture_output=True,
-                                       check=True, timeout=30).stdout.decode("utf-8"))
+    letter_text = plain(
+        subprocess.run(
+            ["pdftotext", "-", "-"], input=letter, capture_output=True, check=True, timeout=30
+        ).stdout.decode("utf-8")
+    )
     assert "1.234,56 €" in letter_text and "Förmliche Mahnung" in letter_text and "INV-1002" in letter_text
-    statement_text = plain(subprocess.run(["pdftotext", "-", "-"], input=statement, capture_output=True,
-                                          check=True, timeout=30).stdout.decode("utf-8"))
+    statement_text = plain(
+        subprocess.run(
+            ["pdftotext", "-", "-"], input=statement, capture_output=True, check=True, timeout=30
+        ).stdout.decode("utf-8")
+    )
     assert "1 586,71 €" in statement_text and "Relevé de compte" in statement_text
 
 
@@ -512,12 +595,21 @@ def test_write_files_per_channel(renderer: LetterRenderer, tmp_path: Path, monke
     assert summary[0] == ("C-0042", "email", "email", "emails/C-0042_EUR_L1.eml")
     assert summary[1] == ("C/../../etc", "letter", "letter", f"letters/{unsafe}.pdf")
     assert summary[2] == ("C/../../etc", "letter", "statement", f"statements/{unsafe}.pdf")
-    assert summary[3:5] == [("C-0100", "letter", "letter", "letters/C-0100_EUR_L2.pdf"),
-                            ("C-0100", "letter", "statement", "statements/C-0100_EUR_L2.pdf")]
+    assert summary[3:5] == [
+        ("C-0100", "letter", "letter", "letters/C-0100_EUR_L2.pdf"),
+        ("C-0100", "letter", "statement", "statements/C-0100_EUR_L2.pdf"),
+    ]
     assert written[3].note == "no e-mail address: printed letter instead of e-mail" and written[0].note == ""
     assert len(written) == 7 and not any("C-0099" in w.customer_id for w in written)
     assert sorted(p.relative_to(tmp_path).parts[0] for p in tmp_path.rglob("*") if p.is_file()) == [
-        "emails", "letters", "letters", "letters", "statements", "statements", "statements"]
+        "emails",
+        "letters",
+        "letters",
+        "letters",
+        "statements",
+        "statements",
+        "statements",
+    ]
     for w in written:
         assert w.path.is_file() and w.path.resolve().is_relative_to(tmp_path.resolve())
     msg = email.message_from_bytes(written[0].path.read_bytes(), policy=email.policy.default)

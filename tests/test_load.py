@@ -21,9 +21,14 @@ def issues_of(led, file):
 
 
 def test_clean_ledger_loads_with_ties(tmp_path) -> None:
-    led = load_ledger(write_ledger(tmp_path, documents=[inv("A", "2025-01-01", "2025-01-31", "10.50")],
-                                   payments=[pay("P", "2025-01-05", "4.25")],
-                                   allocations=[alloc("P", "A", "4.25", "2025-01-05")]))
+    led = load_ledger(
+        write_ledger(
+            tmp_path,
+            documents=[inv("A", "2025-01-01", "2025-01-31", "10.50")],
+            payments=[pay("P", "2025-01-05", "4.25")],
+            allocations=[alloc("P", "A", "4.25", "2025-01-05")],
+        )
+    )
     assert led.report.issues == []
     docs = led.report.files["documents.csv"]
     assert (docs.rows_read, docs.rows_loaded, docs.rows_quarantined) == (1, 1, 0)
@@ -31,21 +36,24 @@ def test_clean_ledger_loads_with_ties(tmp_path) -> None:
     assert led.documents["amount"].to_list() == [10_500]
 
 
-@pytest.mark.parametrize(("row", "reason"), [
-    (inv("A", "2025-02-30", "2025-03-01", "1.00"), "doc_date '2025-02-30' is not a valid date"),
-    (inv("A", "01/02/2025", "2025-03-01", "1.00"), "doc_date '01/02/2025' is not a valid date"),
-    (inv("A", "2025-02-01", "2025-01-01", "1.00"), "due_date is before doc_date"),
-    (inv("A", "2025-02-01", "", "1.00"), "due_date is missing"),
-    (inv("A", "2025-02-01", "2025-03-01", "-1.00"), "amount '-1.00' is negative"),
-    (inv("A", "2025-02-01", "2025-03-01", "0.00"), "amount '0.00' is zero"),
-    (inv("A", "2025-02-01", "2025-03-01", "1,50"), "amount '1,50' is not a plain decimal number"),
-    (inv("A", "2025-02-01", "2025-03-01", "1.505"), "amount has more decimals than EUR allows"),
-    (inv("A", "2025-02-01", "2025-03-01", "1.00", customer="NOPE"), "customer_id 'NOPE' is not in customers.csv"),
-    (inv("A", "2025-02-01", "2025-03-01", "1.00", currency="eur"), "currency 'eur' is not an ISO 4217 code"),
-    ({**inv("A", "2025-02-01", "2025-03-01", "1.00"), "doc_type": "bill"}, "doc_type 'bill' is not one of"),
-    ({**inv("A", "2025-02-01", "2025-03-01", "1.00"), "disputed": "maybe"}, "disputed 'maybe' is not true/false"),
-    ({**inv("", "2025-02-01", "2025-03-01", "1.00")}, "document_id is missing"),
-])
+@pytest.mark.parametrize(
+    ("row", "reason"),
+    [
+        (inv("A", "2025-02-30", "2025-03-01", "1.00"), "doc_date '2025-02-30' is not a valid date"),
+        (inv("A", "01/02/2025", "2025-03-01", "1.00"), "doc_date '01/02/2025' is not a valid date"),
+        (inv("A", "2025-02-01", "2025-01-01", "1.00"), "due_date is before doc_date"),
+        (inv("A", "2025-02-01", "", "1.00"), "due_date is missing"),
+        (inv("A", "2025-02-01", "2025-03-01", "-1.00"), "amount '-1.00' is negative"),
+        (inv("A", "2025-02-01", "2025-03-01", "0.00"), "amount '0.00' is zero"),
+        (inv("A", "2025-02-01", "2025-03-01", "1,50"), "amount '1,50' is not a plain decimal number"),
+        (inv("A", "2025-02-01", "2025-03-01", "1.505"), "amount has more decimals than EUR allows"),
+        (inv("A", "2025-02-01", "2025-03-01", "1.00", customer="NOPE"), "customer_id 'NOPE' is not in customers.csv"),
+        (inv("A", "2025-02-01", "2025-03-01", "1.00", currency="eur"), "currency 'eur' is not an ISO 4217 code"),
+        ({**inv("A", "2025-02-01", "2025-03-01", "1.00"), "doc_type": "bill"}, "doc_type 'bill' is not one of"),
+        ({**inv("A", "2025-02-01", "2025-03-01", "1.00"), "disputed": "maybe"}, "disputed 'maybe' is not true/false"),
+        ({**inv("", "2025-02-01", "2025-03-01", "1.00")}, "document_id is missing"),
+    ],
+)
 def test_each_document_defect_is_quarantined_with_its_reason(tmp_path, row, reason) -> None:
     good = inv("G", "2025-01-01", "2025-01-31", "5.00")
     led = load_ledger(write_ledger(tmp_path, documents=[good, row]))
@@ -58,33 +66,49 @@ def test_each_document_defect_is_quarantined_with_its_reason(tmp_path, row, reas
 
 
 def test_duplicate_keys_quarantine_the_later_row(tmp_path) -> None:
-    docs = [inv("A", "2025-01-01", "2025-01-31", "5.00"), inv("B", "2025-01-01", "2025-01-31", "6.00"),
-            inv("A", "2025-01-02", "2025-01-31", "7.00")]
+    docs = [
+        inv("A", "2025-01-01", "2025-01-31", "5.00"),
+        inv("B", "2025-01-01", "2025-01-31", "6.00"),
+        inv("A", "2025-01-02", "2025-01-31", "7.00"),
+    ]
     led = load_ledger(write_ledger(tmp_path, documents=docs))
     assert issues_of(led, "documents.csv") == [(4, "duplicate document_id 'A' (first at line 2)")]
     assert led.documents.sort("document_id")["amount"].to_list() == [5_000, 6_000]
 
 
 def test_allocation_rules(tmp_path) -> None:
-    customers = [{"customer_id": "C1", "name": "A", "country": "FR", "currency": "EUR"},
-                 {"customer_id": "C2", "name": "B", "country": "FR", "currency": "EUR"}]
-    docs = [inv("A", "2025-01-10", "2025-02-09", "100.00"), inv("B", "2025-01-10", "2025-02-09", "100.00", customer="C2"),
-            inv("U", "2025-01-10", "2025-02-09", "100.00", currency="USD")]
+    customers = [
+        {"customer_id": "C1", "name": "A", "country": "FR", "currency": "EUR"},
+        {"customer_id": "C2", "name": "B", "country": "FR", "currency": "EUR"},
+    ]
+    docs = [
+        inv("A", "2025-01-10", "2025-02-09", "100.00"),
+        inv("B", "2025-01-10", "2025-02-09", "100.00", customer="C2"),
+        inv("U", "2025-01-10", "2025-02-09", "100.00", currency="USD"),
+    ]
     pays = [pay("P", "2025-01-20", "150.00"), pay("X", "2025-01-20", "10.00", customer=None)]
     allocs = [
-        alloc("P", "A", "80.00", "2025-01-20"),      # 2 ok
-        alloc("P", "A", "30.00", "2025-01-21"),      # 3 exceeds A (80 + 30 > 100)
-        alloc("P", "B", "10.00", "2025-01-20"),      # 4 other customer
-        alloc("P", "U", "10.00", "2025-01-20"),      # 5 other currency
-        alloc("X", "A", "10.00", "2025-01-20"),      # 6 unidentified payment
-        alloc("P", "A", "10.00", "2025-01-19"),      # 7 before the payment
-        alloc("NOPE", "A", "1.00", "2025-01-20"),    # 8 unknown source
-        alloc("P", "NOPE", "1.00", "2025-01-20"),    # 9 unknown document
-        alloc("A", "A", "1.00", "2025-01-20"),       # 10 an invoice as source
-        alloc("P", "A", "20.00", "2025-01-22"),      # 11 fits A (80 + 20) within P (150)
+        alloc("P", "A", "80.00", "2025-01-20"),  # 2 ok
+        alloc("P", "A", "30.00", "2025-01-21"),  # 3 exceeds A (80 + 30 > 100)
+        alloc("P", "B", "10.00", "2025-01-20"),  # 4 other customer
+        alloc("P", "U", "10.00", "2025-01-20"),  # 5 other currency
+        alloc("X", "A", "10.00", "2025-01-20"),  # 6 unidentified payment
+        alloc("P", "A", "10.00", "2025-01-19"),  # 7 before the payment
+        alloc("NOPE", "A", "1.00", "2025-01-20"),  # 8 unknown source
+        alloc("P", "NOPE", "1.00", "2025-01-20"),  # 9 unknown document
+        alloc("A", "A", "1.00", "2025-01-20"),  # 10 an invoice as source
+        alloc("P", "A", "20.00", "2025-01-22"),  # 11 fits A (80 + 20) within P (150)
     ]
-    led = load_ledger(write_ledger(tmp_path, customers=customers, documents=docs, payments=pays, allocations=allocs,
-                                   fx=[{"date": "2025-01-01", "currency": "USD", "rate": "1"}]))
+    led = load_ledger(
+        write_ledger(
+            tmp_path,
+            customers=customers,
+            documents=docs,
+            payments=pays,
+            allocations=allocs,
+            fx=[{"date": "2025-01-01", "currency": "USD", "rate": "1"}],
+        )
+    )
     found = dict(issues_of(led, "allocations.csv"))
     assert sorted(found) == [3, 4, 5, 6, 7, 8, 9, 10]
     assert "exceed its amount" in found[3]
@@ -100,8 +124,14 @@ def test_allocation_rules(tmp_path) -> None:
 
 def test_reference_to_a_quarantined_row_says_so(tmp_path) -> None:
     docs = [inv("A", "2025-01-10", "2025-02-09", "abc")]
-    led = load_ledger(write_ledger(tmp_path, documents=docs, payments=[pay("P", "2025-01-20", "5.00")],
-                                   allocations=[alloc("P", "A", "5.00", "2025-01-20")]))
+    led = load_ledger(
+        write_ledger(
+            tmp_path,
+            documents=docs,
+            payments=[pay("P", "2025-01-20", "5.00")],
+            allocations=[alloc("P", "A", "5.00", "2025-01-20")],
+        )
+    )
     [(line, reason)] = issues_of(led, "allocations.csv")
     assert line == 2 and "(quarantined at documents.csv:2)" in reason
 
@@ -137,15 +167,17 @@ def test_truncated_file_and_ragged_rows(tmp_path) -> None:
 def test_line_numbers_follow_quoted_newlines(tmp_path) -> None:
     write_ledger(tmp_path)
     (tmp_path / "customers.csv").write_text(
-        'customer_id,name,country,currency\nC1,"Alpha\nSecond line",FR,EUR\n\nC2,"Beta, Inc",FR,EURO\n')
+        'customer_id,name,country,currency\nC1,"Alpha\nSecond line",FR,EUR\n\nC2,"Beta, Inc",FR,EURO\n'
+    )
     led = load_ledger(tmp_path)
     assert issues_of(led, "customers.csv") == [(5, "currency 'EURO' is not an ISO 4217 code")]
     assert led.customers["name"].to_list() == ["Alpha\nSecond line"]
 
 
 def test_non_iso_country_is_kept_and_flagged(tmp_path) -> None:
-    led = load_ledger(write_ledger(tmp_path, customers=[
-        {"customer_id": "C1", "name": "A", "country": "XK", "currency": "EUR"}]))
+    led = load_ledger(
+        write_ledger(tmp_path, customers=[{"customer_id": "C1", "name": "A", "country": "XK", "currency": "EUR"}])
+    )
     [issue] = led.report.issues
     assert (issue.line, issue.quarantined) == (2, False) and "not an ISO 3166-1" in issue.reason
     assert led.customers.height == 1
@@ -164,16 +196,19 @@ def test_missing_file_and_missing_column_are_clear_errors(tmp_path) -> None:
 
 
 def test_parquet_tables_load_like_csv(tmp_path) -> None:
-    csv_dir = write_ledger(tmp_path / "csv", documents=[inv("A", "2025-01-01", "2025-01-31", "5.00"),
-                                                        inv("B", "2025-01-01", "2024-01-31", "6.00")])
+    csv_dir = write_ledger(
+        tmp_path / "csv",
+        documents=[inv("A", "2025-01-01", "2025-01-31", "5.00"), inv("B", "2025-01-01", "2024-01-31", "6.00")],
+    )
     pq_dir = tmp_path / "pq"
     pq_dir.mkdir()
     (pq_dir / "ledger.toml").write_text((csv_dir / "ledger.toml").read_text())
     for name in ("customers", "documents", "payments", "allocations", "fx_rates"):
         frame = pl.read_csv(csv_dir / f"{name}.csv", infer_schema=False)
         if name == "documents":
-            frame = frame.with_columns(pl.col("doc_date", "due_date").str.to_date(),
-                                       pl.col("amount").cast(pl.Decimal(18, 2)))
+            frame = frame.with_columns(
+                pl.col("doc_date", "due_date").str.to_date(), pl.col("amount").cast(pl.Decimal(18, 2))
+            )
         frame.write_parquet(pq_dir / f"{name}.parquet")
     a, b = load_ledger(csv_dir), load_ledger(pq_dir)
     assert a.documents.equals(b.documents)
@@ -193,19 +228,30 @@ def test_excel_customers_and_documents(tmp_path) -> None:
 
 def test_parquet_typed_columns_are_still_validated(tmp_path) -> None:
     write_ledger(tmp_path)
-    frame = pl.DataFrame({
-        "document_id": ["A", "B", "C"], "customer_id": ["C1"] * 3, "doc_type": ["invoice"] * 3,
-        "doc_date": [date(2025, 1, 1)] * 3, "due_date": [date(2025, 1, 31), date(2025, 1, 31), date(2024, 1, 1)],
-        "currency": ["EUR"] * 3, "amount": [Decimal("5.00"), Decimal("-2.00"), Decimal("1.00")],
-    }, schema_overrides={"amount": pl.Decimal(18, 2)})
+    frame = pl.DataFrame(
+        {
+            "document_id": ["A", "B", "C"],
+            "customer_id": ["C1"] * 3,
+            "doc_type": ["invoice"] * 3,
+            "doc_date": [date(2025, 1, 1)] * 3,
+            "due_date": [date(2025, 1, 31), date(2025, 1, 31), date(2024, 1, 1)],
+            "currency": ["EUR"] * 3,
+            "amount": [Decimal("5.00"), Decimal("-2.00"), Decimal("1.00")],
+        },
+        schema_overrides={"amount": pl.Decimal(18, 2)},
+    )
     (tmp_path / "documents.csv").unlink()
     frame.write_parquet(tmp_path / "documents.parquet")
     led = load_ledger(tmp_path)
     assert [(i.line, i.reason) for i in led.report.issues] == [
         (2, "amount '-2.00' is negative (amounts are positive; a credit note has its own doc_type)"),
-        (3, "due_date is before doc_date")]  # Parquet rows count from 1
+        (3, "due_date is before doc_date"),
+    ]  # Parquet rows count from 1
     assert led.documents["amount"].to_list() == [5_000]
     floats = frame.with_columns(pl.Series("amount", [5.0, 0.1 + 0.2, 7.25]))
     floats.write_parquet(tmp_path / "documents.parquet")
     led = load_ledger(tmp_path)
-    assert [(i.line, i.reason) for i in led.report.issues][0] == (2, "amount '0.30000000000000004' has more than 3 decimals")
+    assert [(i.line, i.reason) for i in led.report.issues][0] == (
+        2,
+        "amount '0.30000000000000004' has more than 3 decimals",
+    )

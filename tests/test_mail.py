@@ -58,8 +58,14 @@ def _free_port() -> int:
 
 def _server(**smtp_parameters) -> tuple[Controller, Collector]:
     handler = Collector()
-    controller = Controller(handler, hostname="127.0.0.1", port=_free_port(), server_hostname="localhost",
-                            ready_timeout=10, **smtp_parameters)
+    controller = Controller(
+        handler,
+        hostname="127.0.0.1",
+        port=_free_port(),
+        server_hostname="localhost",
+        ready_timeout=10,
+        **smtp_parameters,
+    )
     controller.start()
     return controller, handler
 
@@ -81,15 +87,17 @@ def renderer() -> LetterRenderer:
 def test_send_two_rendered_messages(smtp: tuple[SmtpSettings, Collector], renderer: LetterRenderer) -> None:
     settings, handler = smtp
     first = renderer.email_message(make_comm("fr", "FR", "reminder"))
-    second = renderer.email_message(make_comm("de", "DE", "formal_notice", customer_id="C-0077",
-                                              email="buchhaltung@kunde.example"))
+    second = renderer.email_message(
+        make_comm("de", "DE", "formal_notice", customer_id="C-0077", email="buchhaltung@kunde.example")
+    )
     sent = send_messages([first, second], settings)
     assert sent == [first["Message-ID"], second["Message-ID"]]
     assert len(handler.envelopes) == 2
     assert [env.rcpt_tos for env in handler.envelopes] == [["ap@smith-sons.example"], ["buchhaltung@kunde.example"]]
     assert all(env.mail_from == "credit@northwind.example" for env in handler.envelopes)
-    received = [email.message_from_bytes(env.original_content, policy=email.policy.default)
-                for env in handler.envelopes]
+    received = [
+        email.message_from_bytes(env.original_content, policy=email.policy.default) for env in handler.envelopes
+    ]
     assert [str(msg["Subject"]) for msg in received] == [str(first["Subject"]), str(second["Subject"])]
     assert received[0]["Subject"].startswith("Rappel de paiement – client C-0042")
     assert received[1]["Subject"].startswith("Förmliche Mahnung – Kundennummer C-0077")
@@ -103,8 +111,9 @@ def test_send_two_rendered_messages(smtp: tuple[SmtpSettings, Collector], render
 def test_refused_recipient_is_named(smtp: tuple[SmtpSettings, Collector], renderer: LetterRenderer) -> None:
     settings, handler = smtp
     good = renderer.email_message(make_comm(template="reminder"), attach_statement=False)
-    bad = renderer.email_message(make_comm(template="reminder", customer_id="C-0666", email=REFUSED),
-                                 attach_statement=False)
+    bad = renderer.email_message(
+        make_comm(template="reminder", customer_id="C-0666", email=REFUSED), attach_statement=False
+    )
     with pytest.raises(RecipientRefusedError, match=REFUSED) as caught:
         send_messages([good, bad], settings)
     assert isinstance(caught.value, WorkbenchError)
@@ -113,13 +122,20 @@ def test_refused_recipient_is_named(smtp: tuple[SmtpSettings, Collector], render
     assert len(handler.envelopes) == 1
 
 
-def test_login_reads_the_password_from_the_environment(renderer: LetterRenderer,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_login_reads_the_password_from_the_environment(
+    renderer: LetterRenderer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     authenticator = Authenticator()
     controller, handler = _server(authenticator=authenticator, auth_require_tls=False)
     try:
-        settings = SmtpSettings("127.0.0.1", controller.port, username="dunning", password_env="WB_TEST_SMTP_PASSWORD",
-                                timeout=10, local_hostname="localhost")
+        settings = SmtpSettings(
+            "127.0.0.1",
+            controller.port,
+            username="dunning",
+            password_env="WB_TEST_SMTP_PASSWORD",
+            timeout=10,
+            local_hostname="localhost",
+        )
         assert "s3cret" not in repr(settings)
         message = renderer.email_message(make_comm(template="reminder"), attach_statement=False)
 
@@ -161,7 +177,6 @@ def test_message_without_id_gets_one(smtp: tuple[SmtpSettings, Collector], rende
     assert len(handler.envelopes) == 1
 
 
-
 def test_a_recorded_run_sends_its_emails_and_a_dry_run_sends_none(smtp, tmp_path) -> None:
     from datetime import date
 
@@ -172,19 +187,46 @@ def test_a_recorded_run_sends_its_emails_and_a_dry_run_sends_none(smtp, tmp_path
 
     settings, server = smtp
     customers = [
-        {"customer_id": "C1", "name": "Alpha SARL", "country": "FR", "currency": "EUR", "language": "fr",
-         "email": "ap@alpha.example", "collector": "Ann"},
-        {"customer_id": "C2", "name": "Beta GmbH", "country": "DE", "currency": "EUR", "language": "de",
-         "email": "", "collector": "Ann"},  # no address: a printed letter, nothing sent
+        {
+            "customer_id": "C1",
+            "name": "Alpha SARL",
+            "country": "FR",
+            "currency": "EUR",
+            "language": "fr",
+            "email": "ap@alpha.example",
+            "collector": "Ann",
+        },
+        {
+            "customer_id": "C2",
+            "name": "Beta GmbH",
+            "country": "DE",
+            "currency": "EUR",
+            "language": "de",
+            "email": "",
+            "collector": "Ann",
+        },  # no address: a printed letter, nothing sent
     ]
-    led = ledger(tmp_path / "ledger", customers=customers, documents=[
-        inv("A1", "2026-10-01", "2026-11-01", "1200.00"), inv("B1", "2026-10-01", "2026-11-01", "800.00", customer="C2")])
+    led = ledger(
+        tmp_path / "ledger",
+        customers=customers,
+        documents=[
+            inv("A1", "2026-10-01", "2026-11-01", "1200.00"),
+            inv("B1", "2026-10-01", "2026-11-01", "800.00", customer="C2"),
+        ],
+    )
     policy = load_policy()
     with Journal.open(tmp_path / "journal.sqlite") as book:
         dry = carry_out(led, date(2026, 11, 20), policy, tmp_path / "dry", journal=book, dry_run=True, smtp=settings)
         assert dry.sent == () and server.envelopes == [] and book.history().height == 0
-        done = carry_out(led, date(2026, 11, 20), policy, tmp_path / "run", journal=book, smtp=settings,
-                         company="Demo Industries Group")
+        done = carry_out(
+            led,
+            date(2026, 11, 20),
+            policy,
+            tmp_path / "run",
+            journal=book,
+            smtp=settings,
+            company="Demo Industries Group",
+        )
         letters = book.dunning_letters()
     assert len(done.sent) == 1 and len(server.envelopes) == 1
     (envelope,) = server.envelopes

@@ -102,15 +102,23 @@ def test_scalar_path_to_reporting_agrees_with_fractions(mills, rate, reporting) 
 
 
 @SETTINGS
-@given(st.lists(st.tuples(st.sampled_from(["EUR", "USD", "GBP"]), st.integers(-(10**17), 10**17),
-                          st.sampled_from(["a", "b"])), min_size=1, max_size=8),
-       st.integers(10**6, 10**13), st.integers(10**6, 10**13))
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["EUR", "USD", "GBP"]), st.integers(-(10**17), 10**17), st.sampled_from(["a", "b"])),
+        min_size=1,
+        max_size=8,
+    ),
+    st.integers(10**6, 10**13),
+    st.integers(10**6, 10**13),
+)
 def test_convert_sums_used_by_aging_and_worklist_agrees_with_fractions(rows, usd, gbp) -> None:
     fx = fx_with({"USD": usd, "GBP": gbp})
-    frame = pl.DataFrame(rows, schema={"currency": pl.String, "open": pl.Int64, "group": pl.String},
-                         orient="row").with_columns(pl.lit(DAY).alias("as_of"))
+    frame = pl.DataFrame(
+        rows, schema={"currency": pl.String, "open": pl.Int64, "group": pl.String}, orient="row"
+    ).with_columns(pl.lit(DAY).alias("as_of"))
     got = fx.convert_sums(frame, ["as_of", "group"]).with_columns(
-        converted_money_column(pl.col("open"), "EUR").alias("shown"))
+        converted_money_column(pl.col("open"), "EUR").alias("shown")
+    )
     rate = {"EUR": 10**12, "USD": usd, "GBP": gbp}
     for group, value, shown in got.select("group", "open", "shown").iter_rows():
         exact = sum(Fraction(m * rate[c], 10**15) for c, m, g in rows if g == group)
@@ -124,8 +132,9 @@ def test_convert_sums_used_by_aging_and_worklist_agrees_with_fractions(rows, usd
 @SETTINGS
 @given(MILLS, RATES, RATES, CURRENCIES)
 def test_cross_currency_paths_agree_with_fractions(mills, source_rate, target_rate, target) -> None:
-    fx = fx_with({"XAA": source_rate, target: target_rate} if target != "EUR" else {"XAA": source_rate},
-                 reporting="EUR")
+    fx = fx_with(
+        {"XAA": source_rate, target: target_rate} if target != "EUR" else {"XAA": source_rate}, reporting="EUR"
+    )
     if target == "EUR":
         target_rate = 10**12
     amount = Decimal(mills).scaleb(-3)
@@ -174,8 +183,11 @@ def test_no_module_multiplies_by_a_rate_outside_fx() -> None:
     """The Int128 product ``amount × rate`` is written once, in workbench/fx.py."""
     root = Path(__file__).resolve().parents[1] / "workbench"
     product = re.compile(r"cast\(pl\.Int128\)\s*\*\s*pl\.col\(\"rate\"\)|\*\s*ledger\.fx\.rate\(|\*\s*fx\.rate\(")
-    offenders = [str(p.relative_to(root)) for p in root.rglob("*.py")
-                 if p.name != "fx.py" and product.search(p.read_text(encoding="utf-8"))]
+    offenders = [
+        str(p.relative_to(root))
+        for p in root.rglob("*.py")
+        if p.name != "fx.py" and product.search(p.read_text(encoding="utf-8"))
+    ]
     assert offenders == []
 
 
@@ -201,42 +213,48 @@ def test_round_ratio_refuses_a_non_positive_denominator() -> None:
 # --- parse_amount ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("value", "options", "expected"), [
-    ("1234.56", {}, "1234.56"),
-    ("  -5 ", {}, "-5"),
-    ("+3.000", {}, "3.000"),
-    ("1E+3", {}, "1E+3"),
-    (Decimal("0.10"), {}, "0.10"),
-    (42, {}, "42"),
-    ("-1234.50", {"plain": True}, "-1234.50"),
-    ("1,234.5", {"grouping": True}, "1234.5"),
-    ("12 345\u00a0678.90", {"grouping": True}, "12345678.90"),
-    ("0", {"sign": "non_negative"}, "0"),
-    ("0.01", {"sign": "positive"}, "0.01"),
-])
+@pytest.mark.parametrize(
+    ("value", "options", "expected"),
+    [
+        ("1234.56", {}, "1234.56"),
+        ("  -5 ", {}, "-5"),
+        ("+3.000", {}, "3.000"),
+        ("1E+3", {}, "1E+3"),
+        (Decimal("0.10"), {}, "0.10"),
+        (42, {}, "42"),
+        ("-1234.50", {"plain": True}, "-1234.50"),
+        ("1,234.5", {"grouping": True}, "1234.5"),
+        ("12 345\u00a0678.90", {"grouping": True}, "12345678.90"),
+        ("0", {"sign": "non_negative"}, "0"),
+        ("0.01", {"sign": "positive"}, "0.01"),
+    ],
+)
 def test_parse_amount_reads_good_inputs_exactly(value, options, expected) -> None:
     assert str(parse_amount(value, **options)) == expected
 
 
-@pytest.mark.parametrize(("value", "options", "message", "kind"), [
-    ("", {}, "empty amount: ''", "empty"),
-    ("   ", {"plain": True}, "empty amount: ''", "empty"),
-    ("abc", {}, "not a decimal number: 'abc'", "syntax"),
-    ("1.2.3", {}, "not a decimal number: '1.2.3'", "syntax"),
-    ("1,234.5", {}, "not a decimal number: '1,234.5'", "syntax"),
-    ("1e3", {"plain": True}, "not a plain decimal number: '1e3'", "syntax"),
-    ("1,234", {"plain": True}, "not a plain decimal number: '1,234'", "syntax"),
-    ("12,34", {"grouping": True}, "not a decimal number: '12,34'", "syntax"),
-    (1.5, {}, "not a Decimal, int or decimal text (float): 1.5", "syntax"),
-    (True, {}, "not a Decimal, int or decimal text (bool): True", "syntax"),
-    (None, {}, "not a Decimal, int or decimal text (NoneType): None", "syntax"),
-    ("NaN", {}, "not a finite number: 'NaN'", "range"),
-    ("-Infinity", {}, "not a finite number: '-Infinity'", "range"),
-    (Decimal("NaN"), {}, "not a finite number: Decimal('NaN')", "range"),
-    ("0", {"sign": "positive"}, "not greater than zero: '0'", "range"),
-    ("-5", {"sign": "positive"}, "not greater than zero: '-5'", "range"),
-    ("-0.01", {"sign": "non_negative"}, "negative: '-0.01'", "range"),
-])
+@pytest.mark.parametrize(
+    ("value", "options", "message", "kind"),
+    [
+        ("", {}, "empty amount: ''", "empty"),
+        ("   ", {"plain": True}, "empty amount: ''", "empty"),
+        ("abc", {}, "not a decimal number: 'abc'", "syntax"),
+        ("1.2.3", {}, "not a decimal number: '1.2.3'", "syntax"),
+        ("1,234.5", {}, "not a decimal number: '1,234.5'", "syntax"),
+        ("1e3", {"plain": True}, "not a plain decimal number: '1e3'", "syntax"),
+        ("1,234", {"plain": True}, "not a plain decimal number: '1,234'", "syntax"),
+        ("12,34", {"grouping": True}, "not a decimal number: '12,34'", "syntax"),
+        (1.5, {}, "not a Decimal, int or decimal text (float): 1.5", "syntax"),
+        (True, {}, "not a Decimal, int or decimal text (bool): True", "syntax"),
+        (None, {}, "not a Decimal, int or decimal text (NoneType): None", "syntax"),
+        ("NaN", {}, "not a finite number: 'NaN'", "range"),
+        ("-Infinity", {}, "not a finite number: '-Infinity'", "range"),
+        (Decimal("NaN"), {}, "not a finite number: Decimal('NaN')", "range"),
+        ("0", {"sign": "positive"}, "not greater than zero: '0'", "range"),
+        ("-5", {"sign": "positive"}, "not greater than zero: '-5'", "range"),
+        ("-0.01", {"sign": "non_negative"}, "negative: '-0.01'", "range"),
+    ],
+)
 def test_parse_amount_refuses_bad_inputs_with_a_clear_message(value, options, message, kind) -> None:
     with pytest.raises(AmountError) as caught:
         parse_amount(value, **options)

@@ -23,7 +23,9 @@ from jupytext.paired_paths import paired_paths
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
-SCRIPTS = sorted(p for p in (ROOT / "notebooks").glob("*.py") if p.name != "__init__.py")  # __init__: the package marker
+SCRIPTS = sorted(
+    p for p in (ROOT / "notebooks").glob("*.py") if p.name != "__init__.py"
+)  # __init__: the package marker
 SYNC_HINT = "run `jupytext --sync notebooks/*.ipynb` (the newer file of each pair wins)"
 
 
@@ -65,7 +67,8 @@ def test_notebook_and_script_have_the_same_cells(notebook: Path) -> None:
     assert script.is_file(), f"{notebook.name} has no script {script.name}: {SYNC_HINT}"
     nb, py = jupytext.read(notebook), jupytext.read(script)
     assert [(c.cell_type, c.source, _tags(c)) for c in py.cells] == [
-        (c.cell_type, c.source, _tags(c)) for c in nb.cells], f"{notebook.name} and {script.name} differ: {SYNC_HINT}"
+        (c.cell_type, c.source, _tags(c)) for c in nb.cells
+    ], f"{notebook.name} and {script.name} differ: {SYNC_HINT}"
     for key in ("kernelspec", "report"):
         assert py.metadata.get(key) == nb.metadata.get(key), f"metadata {key!r} differs: {SYNC_HINT}"
 
@@ -90,8 +93,10 @@ def test_notebook_keeps_what_the_reports_need(notebook: Path) -> None:
 def test_notebook_is_committed_without_outputs(notebook: Path) -> None:
     nb = nbformat.read(notebook, as_version=4)
     dirty = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and (c.outputs or c.execution_count)]
-    assert dirty == [], (f"cells {dirty} of {notebook.name} have outputs: "
-                         f"`jupyter nbconvert --clear-output --inplace notebooks/{notebook.name}`")
+    assert dirty == [], (
+        f"cells {dirty} of {notebook.name} have outputs: "
+        f"`jupyter nbconvert --clear-output --inplace notebooks/{notebook.name}`"
+    )
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=_ids(NOTEBOOKS))
@@ -102,8 +107,11 @@ def test_notebook_stays_thin(notebook: Path) -> None:
         if cell.cell_type != "code":
             continue
         tree = ast.parse(transform(cell.source), filename=f"{notebook.name}[{index}]")
-        defined = [node.name for node in ast.walk(tree)
-                   if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)]
+        defined = [
+            node.name
+            for node in ast.walk(tree)
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+        ]
         assert defined == [], f"cell {index} of {notebook.name} defines {defined}: move them into workbench"
 
 
@@ -111,7 +119,19 @@ def test_scripts_pass_ruff() -> None:
     """Ruff lints the scripts with the rules of notebooks/ruff.toml."""
     assert SCRIPTS, "no notebook script found"
     result = subprocess.run(
-        [sys.executable, "-m", "ruff", "check", "--no-cache", "--output-format", "concise",
-         *[str(s.relative_to(ROOT)) for s in SCRIPTS]],
-        cwd=ROOT, capture_output=True, text=True, check=False)
+        [
+            sys.executable,
+            "-m",
+            "ruff",
+            "check",
+            "--no-cache",
+            "--output-format",
+            "concise",
+            *[str(s.relative_to(ROOT)) for s in SCRIPTS],
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 0, result.stdout + result.stderr

@@ -56,8 +56,9 @@ def test_no_locked_dependency_is_copyleft_only() -> None:
         if "==" not in line or line.startswith("#"):
             continue
         text = _licence_text(line.split("==")[0]).upper()
-        strong = "AGPL" in text or "AFFERO" in text or (
-            ("GPL" in text.replace("LGPL", "")) or "GNU GENERAL PUBLIC" in text)
+        strong = (
+            "AGPL" in text or "AFFERO" in text or (("GPL" in text.replace("LGPL", "")) or "GNU GENERAL PUBLIC" in text)
+        )
         alternative = "LGPL" in text or "LESSER" in text or "MPL" in text or "MOZILLA" in text
         if strong and not alternative:
             offending.append(line)

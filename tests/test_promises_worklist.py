@@ -16,29 +16,46 @@ RULES = load_policy().worklist
 
 
 def _promises(rows):
-    return pl.DataFrame(rows, schema={"id": pl.Int64, "customer_id": pl.String, "currency": pl.String,
-                                      "amount": pl.Int64, "pay_by": pl.Date, "promised_on": pl.Date}, orient="row")
+    return pl.DataFrame(
+        rows,
+        schema={
+            "id": pl.Int64,
+            "customer_id": pl.String,
+            "currency": pl.String,
+            "amount": pl.Int64,
+            "pay_by": pl.Date,
+            "promised_on": pl.Date,
+        },
+        orient="row",
+    )
 
 
 def _payments(rows):
-    return pl.DataFrame(rows, schema={"customer_id": pl.String, "currency": pl.String, "value_date": pl.Date,
-                                      "amount": pl.Int64}, orient="row")
+    return pl.DataFrame(
+        rows,
+        schema={"customer_id": pl.String, "currency": pl.String, "value_date": pl.Date, "amount": pl.Int64},
+        orient="row",
+    )
 
 
 def test_promises_are_kept_broken_or_pending_and_a_payment_keeps_only_one() -> None:
-    promises = _promises([
-        (1, "C1", "EUR", 1_000_000, date(2026, 11, 10), date(2026, 11, 2)),   # paid on time -> kept
-        (2, "C1", "EUR", 500_000, date(2026, 11, 12), date(2026, 11, 2)),     # same payment cannot keep it
-        (3, "C2", "EUR", 200_000, date(2026, 11, 25), date(2026, 11, 18)),    # not due yet -> pending
-        (4, "C3", "EUR", 300_000, date(2026, 11, 16), date(2026, 11, 9)),     # paid within the grace -> kept
-        (5, "C3", "USD", 300_000, date(2026, 11, 16), date(2026, 11, 9)),     # other currency -> broken
-    ])
-    payments = _payments([
-        ("C1", "EUR", date(2026, 11, 9), 1_200_000),
-        ("C1", "EUR", date(2026, 11, 1), 900_000),   # before the promise was made: not counted
-        ("C3", "EUR", date(2026, 11, 18), 300_000),
-        ("C2", "EUR", date(2026, 11, 22), 200_000),  # after the as-of date: not seen
-    ])
+    promises = _promises(
+        [
+            (1, "C1", "EUR", 1_000_000, date(2026, 11, 10), date(2026, 11, 2)),  # paid on time -> kept
+            (2, "C1", "EUR", 500_000, date(2026, 11, 12), date(2026, 11, 2)),  # same payment cannot keep it
+            (3, "C2", "EUR", 200_000, date(2026, 11, 25), date(2026, 11, 18)),  # not due yet -> pending
+            (4, "C3", "EUR", 300_000, date(2026, 11, 16), date(2026, 11, 9)),  # paid within the grace -> kept
+            (5, "C3", "USD", 300_000, date(2026, 11, 16), date(2026, 11, 9)),  # other currency -> broken
+        ]
+    )
+    payments = _payments(
+        [
+            ("C1", "EUR", date(2026, 11, 9), 1_200_000),
+            ("C1", "EUR", date(2026, 11, 1), 900_000),  # before the promise was made: not counted
+            ("C3", "EUR", date(2026, 11, 18), 300_000),
+            ("C2", "EUR", date(2026, 11, 22), 200_000),  # after the as-of date: not seen
+        ]
+    )
     status = promise_status(promises, payments, date(2026, 11, 20), grace_days=2)
     got = {r["id"]: (r["status"], r["paid"], r["kept_on"]) for r in status.iter_rows(named=True)}
     assert got == {
@@ -52,28 +69,55 @@ def test_promises_are_kept_broken_or_pending_and_a_payment_keeps_only_one() -> N
 
 def test_worklist_scores_add_up_and_say_why(tmp_path) -> None:
     customers = [
-        {"customer_id": "C1", "name": "Alpha", "country": "FR", "currency": "EUR", "collector": "Ann",
-         "external_score": "25", "status": "hold"},
-        {"customer_id": "C2", "name": "Beta", "country": "FR", "currency": "EUR", "collector": "Ann",
-         "external_score": "80"},
-        {"customer_id": "C3", "name": "Gamma", "country": "FR", "currency": "EUR", "collector": "Bob",
-         "external_score": "70"},
+        {
+            "customer_id": "C1",
+            "name": "Alpha",
+            "country": "FR",
+            "currency": "EUR",
+            "collector": "Ann",
+            "external_score": "25",
+            "status": "hold",
+        },
+        {
+            "customer_id": "C2",
+            "name": "Beta",
+            "country": "FR",
+            "currency": "EUR",
+            "collector": "Ann",
+            "external_score": "80",
+        },
+        {
+            "customer_id": "C3",
+            "name": "Gamma",
+            "country": "FR",
+            "currency": "EUR",
+            "collector": "Bob",
+            "external_score": "70",
+        },
     ]
     docs = [
-        inv("A1", "2026-07-01", "2026-08-01", "12500.00", customer="C1"),          # 111 days past due
-        inv("B1", "2026-10-01", "2026-11-10", "4000.00", customer="C2"),           # 10 days, disputed
+        inv("A1", "2026-07-01", "2026-08-01", "12500.00", customer="C1"),  # 111 days past due
+        inv("B1", "2026-10-01", "2026-11-10", "4000.00", customer="C2"),  # 10 days, disputed
         inv("B2", "2026-10-01", "2026-11-10", "1000.00", customer="C2"),
-        inv("G1", "2026-10-20", "2026-11-25", "60000.00", customer="C3"),          # large, due in 5 days
+        inv("G1", "2026-10-20", "2026-11-25", "60000.00", customer="C3"),  # large, due in 5 days
     ]
-    led = ledger(tmp_path, customers=customers, documents=docs, payments=[pay("P9", "2026-01-01", "1.00", customer="C3")])
-    status = promise_status(_promises([(7, "C1", "EUR", 5_000_000, date(2026, 11, 6), date(2026, 11, 1))]),
-                            led.payments, date(2026, 11, 20), 2)
+    led = ledger(
+        tmp_path, customers=customers, documents=docs, payments=[pay("P9", "2026-01-01", "1.00", customer="C3")]
+    )
+    status = promise_status(
+        _promises([(7, "C1", "EUR", 5_000_000, date(2026, 11, 6), date(2026, 11, 1))]),
+        led.payments,
+        date(2026, 11, 20),
+        2,
+    )
     inputs = WorklistInputs(
-        promises=status, disputed_documents=frozenset({"B1"}),
+        promises=status,
+        disputed_documents=frozenset({"B1"}),
         last_contacts=pl.DataFrame({"customer_id": ["C2"], "last_contact": [date(2026, 11, 19)]}),
         next_actions=pl.DataFrame({"customer_id": ["C1"], "next_action_date": [date(2026, 11, 18)]}),
-        levels=pl.DataFrame({"customer_id": ["C1"], "dunning_level": [4]}, schema={"customer_id": pl.String,
-                                                                                  "dunning_level": pl.Int64}),
+        levels=pl.DataFrame(
+            {"customer_id": ["C1"], "dunning_level": [4]}, schema={"customer_id": pl.String, "dunning_level": pl.Int64}
+        ),
     )
     work = build_worklist(led, date(2026, 11, 20), RULES, inputs)
     rows = {r["customer_id"]: r for r in work.iter_rows(named=True)}
@@ -83,7 +127,8 @@ def test_worklist_scores_add_up_and_say_why(tmp_path) -> None:
     assert alpha["reasons"] == (
         "12,500.00 EUR overdue (+12); oldest item 111 days past due (+20); bureau score 25 (+15); "
         "account status hold (+10); promise of 5,000.00 EUR due 2026-11-06 broken (+25); "
-        "follow-up planned for 2026-11-18 (+15)")
+        "follow-up planned for 2026-11-18 (+15)"
+    )
     assert alpha["next_action"] == "Call: promise broken, ask for a firm payment date"
     assert (alpha["rank"], alpha["dunning_level"], alpha["overdue"]) == (1, 4, Decimal("12500.00"))
     beta = rows["C2"]
@@ -99,23 +144,34 @@ def test_worklist_scores_add_up_and_say_why(tmp_path) -> None:
 def test_several_broken_promises_score_once(tmp_path) -> None:
     customers = [{"customer_id": "C1", "name": "Alpha", "country": "FR", "currency": "EUR", "collector": "Ann"}]
     led = ledger(tmp_path, customers=customers, documents=[inv("A1", "2026-09-01", "2026-10-01", "2000.00")])
-    status = promise_status(_promises([
-        (1, "C1", "EUR", 1_000_000, date(2026, 11, 2), date(2026, 10, 28)),
-        (2, "C1", "EUR", 1_000_000, date(2026, 11, 9), date(2026, 11, 4)),
-        (3, "C1", "EUR", 500_000, date(2026, 11, 16), date(2026, 11, 11)),
-        (4, "C1", "EUR", 400_000, date(2026, 11, 21), date(2026, 11, 18)),   # pending, due tomorrow
-        (5, "C1", "EUR", 300_000, date(2026, 11, 22), date(2026, 11, 18)),   # pending, due in 2 days
-    ]), led.payments, date(2026, 11, 20), 2)
+    status = promise_status(
+        _promises(
+            [
+                (1, "C1", "EUR", 1_000_000, date(2026, 11, 2), date(2026, 10, 28)),
+                (2, "C1", "EUR", 1_000_000, date(2026, 11, 9), date(2026, 11, 4)),
+                (3, "C1", "EUR", 500_000, date(2026, 11, 16), date(2026, 11, 11)),
+                (4, "C1", "EUR", 400_000, date(2026, 11, 21), date(2026, 11, 18)),  # pending, due tomorrow
+                (5, "C1", "EUR", 300_000, date(2026, 11, 22), date(2026, 11, 18)),  # pending, due in 2 days
+            ]
+        ),
+        led.payments,
+        date(2026, 11, 20),
+        2,
+    )
     empty = WorklistInputs.empty()
     # a follow-up planned for the 12th, but the customer was contacted on the 13th: already followed up
-    inputs = WorklistInputs(status, frozenset(),
-                            pl.DataFrame({"customer_id": ["C1"], "last_contact": [date(2026, 11, 13)]}),
-                            pl.DataFrame({"customer_id": ["C1"], "next_action_date": [date(2026, 11, 12)]}),
-                            empty.levels)
+    inputs = WorklistInputs(
+        status,
+        frozenset(),
+        pl.DataFrame({"customer_id": ["C1"], "last_contact": [date(2026, 11, 13)]}),
+        pl.DataFrame({"customer_id": ["C1"], "next_action_date": [date(2026, 11, 12)]}),
+        empty.levels,
+    )
     (row,) = build_worklist(led, date(2026, 11, 20), RULES, inputs).iter_rows(named=True)
     # 2 (2,000 / 1,000) + 10 (50 days) + 25 (broken, once) + 10 (falling due, once)
     assert row["score"] == 47
     assert row["reasons"] == (
         "2,000.00 EUR overdue (+2); oldest item 50 days past due (+10); "
         "promise of 500.00 EUR due 2026-11-16 broken, 2 more in the last 30 days (+25); "
-        "promise of 400.00 EUR due 2026-11-21 (+10)")
+        "promise of 400.00 EUR due 2026-11-21 (+10)"
+    )

@@ -20,10 +20,14 @@ from workbench.ledger.asof import open_items, unapplied_credit
 from .builders import write_ledger
 
 START = date(2025, 1, 1)
-CUSTOMERS = [{"customer_id": f"C{i}", "name": f"Customer {i}", "country": "FR", "currency": cur}
-             for i, cur in enumerate(["EUR", "USD", "EUR"])]
-FX = [{"date": "2024-12-01", "currency": "USD", "rate": "0.913"},
-      {"date": "2025-03-01", "currency": "USD", "rate": "0.9471"}]
+CUSTOMERS = [
+    {"customer_id": f"C{i}", "name": f"Customer {i}", "country": "FR", "currency": cur}
+    for i, cur in enumerate(["EUR", "USD", "EUR"])
+]
+FX = [
+    {"date": "2024-12-01", "currency": "USD", "rate": "0.913"},
+    {"date": "2025-03-01", "currency": "USD", "rate": "0.9471"},
+]
 
 
 @st.composite
@@ -38,9 +42,19 @@ def ledgers(draw):
         amount = draw(st.integers(1, 500_000))  # cents
         kind = draw(st.sampled_from(["invoice", "invoice", "debit_note", "credit_note"]))
         due = doc_date + timedelta(days=draw(st.integers(0, 60)))
-        docs.append({"document_id": f"D{i}", "customer_id": f"C{cust}", "doc_type": kind,
-                     "doc_date": doc_date.isoformat(), "due_date": due.isoformat(), "currency": cur,
-                     "amount": f"{amount / 100:.2f}", "_cents": amount, "_date": doc_date})
+        docs.append(
+            {
+                "document_id": f"D{i}",
+                "customer_id": f"C{cust}",
+                "doc_type": kind,
+                "doc_date": doc_date.isoformat(),
+                "due_date": due.isoformat(),
+                "currency": cur,
+                "amount": f"{amount / 100:.2f}",
+                "_cents": amount,
+                "_date": doc_date,
+            }
+        )
     receivable = [d for d in docs if d["doc_type"] != "credit_note"]
     notes = [d for d in docs if d["doc_type"] == "credit_note"]
     left = {d["document_id"]: d["_cents"] for d in docs}
@@ -52,14 +66,27 @@ def ledgers(draw):
         value_date = target["_date"] + timedelta(days=draw(st.integers(0, 120)))
         amount = draw(st.integers(1, 600_000))
         pid = f"P{j}"
-        pays.append({"payment_id": pid, "customer_id": cust, "value_date": value_date.isoformat(), "currency": cur,
-                     "amount": f"{amount / 100:.2f}"})
+        pays.append(
+            {
+                "payment_id": pid,
+                "customer_id": cust,
+                "value_date": value_date.isoformat(),
+                "currency": cur,
+                "amount": f"{amount / 100:.2f}",
+            }
+        )
         use = min(amount, left[target["document_id"]], draw(st.integers(0, amount)))
         if use > 0:
             left[target["document_id"]] -= use
             on = value_date + timedelta(days=draw(st.integers(0, 20)))
-            allocs.append({"source_id": pid, "document_id": target["document_id"], "amount": f"{use / 100:.2f}",
-                           "allocation_date": on.isoformat()})
+            allocs.append(
+                {
+                    "source_id": pid,
+                    "document_id": target["document_id"],
+                    "amount": f"{use / 100:.2f}",
+                    "allocation_date": on.isoformat(),
+                }
+            )
     for note in notes:
         same = [d for d in receivable if d["customer_id"] == note["customer_id"] and left[d["document_id"]] > 0]
         if same and draw(st.booleans()):
@@ -67,8 +94,14 @@ def ledgers(draw):
             use = min(note["_cents"], left[target["document_id"]])
             left[target["document_id"]] -= use
             on = max(note["_date"], target["_date"]) + timedelta(days=draw(st.integers(0, 30)))
-            allocs.append({"source_id": note["document_id"], "document_id": target["document_id"],
-                           "amount": f"{use / 100:.2f}", "allocation_date": on.isoformat()})
+            allocs.append(
+                {
+                    "source_id": note["document_id"],
+                    "document_id": target["document_id"],
+                    "amount": f"{use / 100:.2f}",
+                    "allocation_date": on.isoformat(),
+                }
+            )
     return docs, pays, allocs
 
 
@@ -76,8 +109,9 @@ def _load(docs, pays, allocs):
     folder = Path(tempfile.mkdtemp())
     try:
         clean = [{k: v for k, v in d.items() if not k.startswith("_")} for d in docs]
-        led = load_ledger(write_ledger(folder, customers=CUSTOMERS, documents=clean, payments=pays,
-                                       allocations=allocs, fx=FX))
+        led = load_ledger(
+            write_ledger(folder, customers=CUSTOMERS, documents=clean, payments=pays, allocations=allocs, fx=FX)
+        )
     finally:
         shutil.rmtree(folder)
     assert [i for i in led.report.issues if i.quarantined] == []
@@ -141,4 +175,5 @@ def test_history_equals_single_dates_and_open_amounts_never_grow(ledger_parts, a
     assert (both["after"] <= both["before"]).all()
     # and a document settled at as_of stays settled later
     assert set(b["document_id"]) - set(a["document_id"]) <= set(
-        led.documents.filter(pl.col("doc_date") > as_of)["document_id"])
+        led.documents.filter(pl.col("doc_date") > as_of)["document_id"]
+    )

@@ -112,7 +112,7 @@ def test_delta() -> None:
 def _snapshot_frame() -> pl.DataFrame:
     return pl.DataFrame(
         {
-            "Customer": [HOSTILE, "Acme & Sons \"Ltd\"", "Globex"],
+            "Customer": [HOSTILE, 'Acme & Sons "Ltd"', "Globex"],
             "Due": [date(2025, 1, 31), None, date(2025, 2, 28)],
             "Balance": [Decimal("1234.50"), Decimal("-20.10"), Decimal("0.20")],
             "Overdue": [0.125, None, 1.0],
@@ -208,7 +208,9 @@ def test_charts_return_deterministic_png() -> None:
     line = charts.line_trend(dso, "week", "dso", "DSO", "Days", target=40)
     assert line.startswith(b"\x89PNG") and line == charts.line_trend(dso, "week", "dso", "DSO", "Days", target=40)
 
-    reasons = pl.DataFrame({"reason": ["$mith & Co $x$", HOSTILE, "Pricing"], "amount": [Decimal("5"), Decimal("7"), Decimal("9")]})
+    reasons = pl.DataFrame(
+        {"reason": ["$mith & Co $x$", HOSTILE, "Pricing"], "amount": [Decimal("5"), Decimal("7"), Decimal("9")]}
+    )
     bars = charts.bar_chart(reasons, "reason", "amount", "Disputes by reason", currency="EUR")
     assert bars.startswith(b"\x89PNG")
 

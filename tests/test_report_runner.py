@@ -123,8 +123,13 @@ def test_failure_names_the_cell(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     bogus = tmp_path / "jupyter" / "kernels" / "python3"
     bogus.mkdir(parents=True)
     (bogus / "kernel.json").write_text(
-        json.dumps({"argv": ["/nonexistent/python", "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-                    "display_name": "wrong", "language": "python"})
+        json.dumps(
+            {
+                "argv": ["/nonexistent/python", "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                "display_name": "wrong",
+                "language": "python",
+            }
+        )
     )
     monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
     out = tmp_path / "out"
@@ -139,7 +144,9 @@ def test_failure_names_the_cell(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     assert str(kept) in message and kept.is_file()
     assert not (out / "broken.html").exists()
     partial = nbformat.read(kept, as_version=4)
-    assert any(output.get("ename") == "ZeroDivisionError" for cell in partial.cells for output in cell.get("outputs", []))
+    assert any(
+        output.get("ename") == "ZeroDivisionError" for cell in partial.cells for output in cell.get("outputs", [])
+    )
 
 
 def test_bad_arguments(tmp_path: Path) -> None:

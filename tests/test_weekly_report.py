@@ -59,20 +59,36 @@ def test_html_is_offline_shows_no_code_and_pdf_exists(weekly) -> None:
     refs.feed(html)
     assert not [r for r in refs.refs if re.match(r"^(https?:)?//", r)]
     assert "build_weekly(" not in html and "import " not in html  # no code input shown
-    for heading in ("Headlines", "Aging trend", "Top overdue customers", "Over 90 days past due",
-                    "Customers on hold or in litigation", "Disputes by reason and age", "Cash collected",
-                    "DSO trend", "Data quality"):
+    for heading in (
+        "Headlines",
+        "Aging trend",
+        "Top overdue customers",
+        "Over 90 days past due",
+        "Customers on hold or in litigation",
+        "Disputes by reason and age",
+        "Cash collected",
+        "DSO trend",
+        "Data quality",
+    ):
         assert heading in html, heading
     assert html.count("data:image/png;base64") >= 4
     assert result.pdf is not None and result.pdf.read_bytes().startswith(b"%PDF")
 
 
 def test_hostile_customer_name_is_escaped(tmp_path) -> None:
-    customers = [{"customer_id": "C1", "name": "<script>alert('x')</script> Trading", "country": "FR",
-                  "currency": "EUR", "status": "hold"}]
-    led = write_ledger(tmp_path / "l", customers=customers,
-                       documents=[inv("A", "2025-01-01", "2025-01-31", "500.00")])
-    result = registry.run("weekly", ledger=led, as_of=SMALL_AS_OF.replace(year=2025, month=6), out_dir=tmp_path / "out", pdf=False)
+    customers = [
+        {
+            "customer_id": "C1",
+            "name": "<script>alert('x')</script> Trading",
+            "country": "FR",
+            "currency": "EUR",
+            "status": "hold",
+        }
+    ]
+    led = write_ledger(tmp_path / "l", customers=customers, documents=[inv("A", "2025-01-01", "2025-01-31", "500.00")])
+    result = registry.run(
+        "weekly", ledger=led, as_of=SMALL_AS_OF.replace(year=2025, month=6), out_dir=tmp_path / "out", pdf=False
+    )
     html = result.html.read_text(encoding="utf-8")
     assert "&lt;script&gt;alert(" in html
     assert "<script>alert(" not in html
@@ -80,14 +96,31 @@ def test_hostile_customer_name_is_escaped(tmp_path) -> None:
 
 def test_failing_run_names_the_cell_and_the_reason(tmp_path) -> None:
     customers = [{"customer_id": "C1", "name": "A", "country": "US", "currency": "USD"}]
-    led = write_ledger(tmp_path / "l", customers=customers,
-                       documents=[inv("A", "2025-01-01", "2025-01-31", "5.00", currency="USD")])
+    led = write_ledger(
+        tmp_path / "l", customers=customers, documents=[inv("A", "2025-01-01", "2025-01-31", "5.00", currency="USD")]
+    )
     with pytest.raises(ReportError) as err:
         registry.run("weekly", ledger=led, as_of=SMALL_AS_OF, out_dir=tmp_path / "out", pdf=False)
     message = str(err.value)
     assert "MissingRateError" in message and "no FX rate for USD" in message
     assert "cell In [3]" in message and "weekly_collections" in message
-    res = subprocess.run([sys.executable, "-m", "workbench.cli", "report", "weekly", "--ledger", str(led),
-                          "--as-of", "2026-11-20", "--out", str(tmp_path / "cli"), "--no-pdf"],
-                         capture_output=True, text=True, timeout=300)
+    res = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "workbench.cli",
+            "report",
+            "weekly",
+            "--ledger",
+            str(led),
+            "--as-of",
+            "2026-11-20",
+            "--out",
+            str(tmp_path / "cli"),
+            "--no-pdf",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert res.returncode == 2 and "MissingRateError" in res.stderr

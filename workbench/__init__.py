@@ -17,15 +17,28 @@ os.environ.setdefault("_RJEM_MALLOC_CONF", "dirty_decay_ms:0,muzzy_decay_ms:0")
 
 from .aging import Buckets, aging, aging_history  # noqa: E402
 from .behaviour import behaviour  # noqa: E402
-from .errors import Issue, LedgerReadError, MissingRateError, WorkbenchError # noqa: E402
-from .kpis import Kpis, kpi_history, kpis, weekly_dates # noqa: E402
-from .ledger import Ledger, load_ledger # noqa: E402
-from .ledger.asof import open_items, unapplied_credit # noqa: E402
+from .errors import Issue, LedgerReadError, MissingRateError, WorkbenchError  # noqa: E402
+from .kpis import Kpis, kpi_history, kpis, weekly_dates  # noqa: E402
+from .ledger import Ledger, load_ledger  # noqa: E402
+from .ledger.asof import open_items, unapplied_credit  # noqa: E402
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "Buckets", "Issue", "Kpis", "Ledger", "LedgerReadError", "MissingRateError", "WorkbenchError",
-    "aging", "aging_history", "behaviour", "kpi_history", "kpis", "load_ledger", "open_items",
-    "unapplied_credit", "weekly_dates",
+    "Buckets",
+    "Issue",
+    "Kpis",
+    "Ledger",
+    "LedgerReadError",
+    "MissingRateError",
+    "WorkbenchError",
+    "aging",
+    "aging_history",
+    "behaviour",
+    "kpi_history",
+    "kpis",
+    "load_ledger",
+    "open_items",
+    "unapplied_credit",
+    "weekly_dates",
 ]

@@ -81,8 +81,14 @@ def _with_group(ledger: Ledger, frame: pl.DataFrame, by: str | None) -> pl.DataF
     )
 
 
-def aging_exact(ledger: Ledger, dates: Sequence[date], *, by: str | None = None,
-                buckets: Buckets = DEFAULT_BUCKETS, basis: Basis = "due_date") -> pl.DataFrame:
+def aging_exact(
+    ledger: Ledger,
+    dates: Sequence[date],
+    *,
+    by: str | None = None,
+    buckets: Buckets = DEFAULT_BUCKETS,
+    basis: Basis = "due_date",
+) -> pl.DataFrame:
     """Long frame ``(as_of, group, bucket, value)`` with value Int128 at scale 10**15.
 
     Buckets include ``unapplied_credit`` as its own pseudo-bucket. One pass
@@ -92,16 +98,16 @@ def aging_exact(ledger: Ledger, dates: Sequence[date], *, by: str | None = None,
     items = open_items(ledger, dates, columns=needed)
     items = _with_group(ledger, items, by).with_columns(buckets.expr(age_expr(basis)).alias("bucket"))
     open_part = ledger.fx.convert_sums(items, ["as_of", "group", "bucket"])
-    credit = _with_group(ledger, unapplied_credit(ledger, dates, columns=["customer_id", "currency", "entity"]),
-                         by).with_columns(
-        pl.lit("unapplied_credit").alias("bucket")
-    )
+    credit = _with_group(
+        ledger, unapplied_credit(ledger, dates, columns=["customer_id", "currency", "entity"]), by
+    ).with_columns(pl.lit("unapplied_credit").alias("bucket"))
     credit_part = ledger.fx.convert_sums(credit, ["as_of", "group", "bucket"])
     return pl.concat([open_part, credit_part]).rename({"open": "value"})
 
 
-def aging(ledger: Ledger, as_of: date, *, by: str | None = None, buckets: Buckets = DEFAULT_BUCKETS,
-          basis: Basis = "due_date") -> pl.DataFrame:
+def aging(
+    ledger: Ledger, as_of: date, *, by: str | None = None, buckets: Buckets = DEFAULT_BUCKETS, basis: Basis = "due_date"
+) -> pl.DataFrame:
     """Aging at ``as_of`` in the reporting currency, one row per group.
 
     Columns: ``by`` (or none for the whole ledger), one per bucket label,
@@ -116,8 +122,14 @@ def aging(ledger: Ledger, as_of: date, *, by: str | None = None, buckets: Bucket
     return shape_aging(long, buckets, ledger.reporting_currency, by).drop("as_of")
 
 
-def aging_history(ledger: Ledger, dates: Sequence[date], *, by: str | None = None,
-                  buckets: Buckets = DEFAULT_BUCKETS, basis: Basis = "due_date") -> pl.DataFrame:
+def aging_history(
+    ledger: Ledger,
+    dates: Sequence[date],
+    *,
+    by: str | None = None,
+    buckets: Buckets = DEFAULT_BUCKETS,
+    basis: Basis = "due_date",
+) -> pl.DataFrame:
     """Aging at several dates in one pass: like :func:`aging` with an ``as_of`` column."""
     long = aging_exact(ledger, dates, by=by, buckets=buckets, basis=basis)
     return shape_aging(long, buckets, ledger.reporting_currency, by)

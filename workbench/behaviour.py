@@ -19,7 +19,16 @@ from .ledger.model import Ledger
 
 #: (signed average payment delay in days, index) points, linear between, flat outside.
 PAYDEX_POINTS: tuple[tuple[int, int], ...] = (
-    (-30, 100), (-20, 90), (-10, 85), (0, 80), (15, 70), (22, 60), (30, 50), (60, 40), (90, 30), (120, 20),
+    (-30, 100),
+    (-20, 90),
+    (-10, 85),
+    (0, 80),
+    (15, 70),
+    (22, 60),
+    (30, 50),
+    (60, 40),
+    (90, 30),
+    (120, 20),
 )
 
 
@@ -53,20 +62,25 @@ def settled_documents(ledger: Ledger, ids: Sequence[str] = SETTLED_IDS) -> pl.Da
     which keeps the frame of a 10M-document ledger a few hundred megabytes smaller.
     """
     docs = ledger.receivables.select(
-        *ids, "currency", "doc_date", "due_date", "consumed", "amount",
+        *ids,
+        "currency",
+        "doc_date",
+        "due_date",
+        "consumed",
+        "amount",
     ).filter(pl.col("consumed").is_not_null())
     keys = docs.select("currency", "doc_date").unique()
     rated = ledger.fx.rates_for(keys, "doc_date")
     return docs.join(rated, on=["currency", "doc_date"], how="left").select(
-        *ids, "consumed",
+        *ids,
+        "consumed",
         to_reporting("amount").alias("weight"),
         (pl.col("consumed") - pl.col("doc_date")).dt.total_days().alias("days_to_pay"),
         (pl.col("consumed") - pl.col("due_date")).dt.total_days().alias("delay"),
     )
 
 
-def behaviour_sums(settled: pl.DataFrame, as_of: date, window_days: int = 365,
-                   by: str | None = None) -> pl.DataFrame:
+def behaviour_sums(settled: pl.DataFrame, as_of: date, window_days: int = 365, by: str | None = None) -> pl.DataFrame:
     """Exact weighted sums over documents settled in ``(as_of - window, as_of]``.
 
     Columns: [by], ``weight``, ``w_days``, ``w_dbt``, ``w_delay``, ``count`` (Int128 sums).
@@ -105,16 +119,24 @@ def behaviour(ledger: Ledger, as_of: date, *, window_days: int = 365, by: str | 
     rows = []
     for rec in sums.iter_rows(named=True):
         apd = ratio(rec["w_delay"], rec["weight"])
-        rows.append({
-            **({by: rec[by]} if by else {}),
-            "documents": rec["count"],
-            "weighted_days_to_pay": round2(ratio(rec["w_days"], rec["weight"])),
-            "dbt": round2(ratio(rec["w_dbt"], rec["weight"])),
-            "average_payment_delay": round2(apd),
-            "paydex": round2(paydex(apd)),
-        })
-    schema = {**({by: pl.String} if by else {}), "documents": pl.Int64, "weighted_days_to_pay": pl.Float64,
-              "dbt": pl.Float64, "average_payment_delay": pl.Float64, "paydex": pl.Float64}
+        rows.append(
+            {
+                **({by: rec[by]} if by else {}),
+                "documents": rec["count"],
+                "weighted_days_to_pay": round2(ratio(rec["w_days"], rec["weight"])),
+                "dbt": round2(ratio(rec["w_dbt"], rec["weight"])),
+                "average_payment_delay": round2(apd),
+                "paydex": round2(paydex(apd)),
+            }
+        )
+    schema = {
+        **({by: pl.String} if by else {}),
+        "documents": pl.Int64,
+        "weighted_days_to_pay": pl.Float64,
+        "dbt": pl.Float64,
+        "average_payment_delay": pl.Float64,
+        "paydex": pl.Float64,
+    }
     return pl.DataFrame(rows, schema=schema)
 
 

@@ -124,16 +124,27 @@ def business_day_table(countries: Iterable[str | None], first: date, last: date)
         nxt = days[positions[np.minimum(after, positions.size - 1)]]
         prv = days[positions[np.maximum(before, 0)]]
         keep = (days >= (first - _EPOCH).days) & (days <= (last - _EPOCH).days)
-        parts.append(pl.DataFrame({
-            "country": pl.Series([country] * int(keep.sum()), dtype=pl.String),
-            "date": pl.Series(days[keep].astype(np.int32)).cast(pl.Date),
-            "business_day": business[keep],
-            "next_business_day": pl.Series(nxt[keep].astype(np.int32)).cast(pl.Date),
-            "previous_business_day": pl.Series(prv[keep].astype(np.int32)).cast(pl.Date),
-        }))
+        parts.append(
+            pl.DataFrame(
+                {
+                    "country": pl.Series([country] * int(keep.sum()), dtype=pl.String),
+                    "date": pl.Series(days[keep].astype(np.int32)).cast(pl.Date),
+                    "business_day": business[keep],
+                    "next_business_day": pl.Series(nxt[keep].astype(np.int32)).cast(pl.Date),
+                    "previous_business_day": pl.Series(prv[keep].astype(np.int32)).cast(pl.Date),
+                }
+            )
+        )
     if not parts:
-        return pl.DataFrame(schema={"country": pl.String, "date": pl.Date, "business_day": pl.Boolean,
-                                    "next_business_day": pl.Date, "previous_business_day": pl.Date})
+        return pl.DataFrame(
+            schema={
+                "country": pl.String,
+                "date": pl.Date,
+                "business_day": pl.Boolean,
+                "next_business_day": pl.Date,
+                "previous_business_day": pl.Date,
+            }
+        )
     return pl.concat(parts)
 
 
@@ -160,15 +171,18 @@ def roll_forward(frame: pl.DataFrame, date_col: str, country_col: str, out: str 
     dates = frame[date_col].drop_nulls()
     if dates.len() == 0:
         return frame.with_columns(pl.col(date_col).alias(out))
-    table = business_day_table(frame[country_col].unique().to_list(), cast(date, dates.min()),
-                               cast(date, dates.max())).select(
-        "country", "date", "next_business_day")
+    table = business_day_table(
+        frame[country_col].unique().to_list(), cast(date, dates.min()), cast(date, dates.max())
+    ).select("country", "date", "next_business_day")
     keyed = frame.with_columns(
-        pl.col(country_col).fill_null("").str.strip_chars().str.to_uppercase().alias("_cal_country"))
-    joined = keyed.join(table, left_on=["_cal_country", date_col], right_on=["country", "date"], how="left",
-                        maintain_order="left")
+        pl.col(country_col).fill_null("").str.strip_chars().str.to_uppercase().alias("_cal_country")
+    )
+    joined = keyed.join(
+        table, left_on=["_cal_country", date_col], right_on=["country", "date"], how="left", maintain_order="left"
+    )
     return joined.with_columns(pl.col("next_business_day").alias(out)).drop(
-        [c for c in ("_cal_country", "next_business_day") if c != out])
+        [c for c in ("_cal_country", "next_business_day") if c != out]
+    )
 
 
 class BusinessDayCounter:

@@ -118,7 +118,9 @@ def write_xlsx(
     workbook = xlsxwriter.Workbook(str(target), options)
     try:
         sheet_ = workbook.add_worksheet(sheet)
-        bold = workbook.add_format({"bold": True, "bottom": 1, "bg_color": "#E8EEF5", "text_wrap": True, "valign": "top"})
+        bold = workbook.add_format(
+            {"bold": True, "bottom": 1, "bg_color": "#E8EEF5", "text_wrap": True, "valign": "top"}
+        )
         title_fmt = workbook.add_format({"bold": True, "font_size": 14})
         money_fmt = workbook.add_format({"num_format": "#,##0.00"})
         pct_fmt = workbook.add_format({"num_format": "0.0%"})

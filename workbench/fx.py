@@ -154,8 +154,9 @@ class FxTable:
         num, den, exponent = _ratio(amount, self.rate_scaled(source, on), self.rate_scaled(target, on))
         return _ratio_to_decimal(num, den, exponent, negative_zero=num == 0 and Decimal(amount).is_signed())
 
-    def convert_money(self, amount: Decimal | int, source: str, target: str, on: date,
-                      places: int | None = None) -> Decimal:
+    def convert_money(
+        self, amount: Decimal | int, source: str, target: str, on: date, places: int | None = None
+    ) -> Decimal:
         """:meth:`convert` rounded once, half-even, from the exact ratio to ``target``'s minor units (or ``places``).
 
         >>> fx = FxTable.from_rows("EUR", [(date(2024, 1, 1), "GBP", "0.875")])
@@ -202,7 +203,11 @@ class FxTable:
         if other.height:
             table = self.rates.rename({"date": "_rate_date"}).sort("_rate_date")
             other = other.join_asof(
-                table, left_on=date_col, right_on="_rate_date", by="currency", strategy="backward",
+                table,
+                left_on=date_col,
+                right_on="_rate_date",
+                by="currency",
+                strategy="backward",
                 check_sortedness=False,
             ).drop("_rate_date")
             missing = other.filter(pl.col("rate").is_null())

@@ -76,15 +76,21 @@ def daily_billings(ledger: Ledger) -> pl.DataFrame:
     scale 10**15.
     """
     signed = ledger.documents.select(
-        "doc_date", "currency",
-        pl.when(pl.col("doc_type") == "credit_note").then(-pl.col("amount")).otherwise(pl.col("amount")).alias("amount"),
+        "doc_date",
+        "currency",
+        pl.when(pl.col("doc_type") == "credit_note")
+        .then(-pl.col("amount"))
+        .otherwise(pl.col("amount"))
+        .alias("amount"),
     )
     per_day = signed.group_by("doc_date", "currency").agg(pl.col("amount").sum())
     rated = ledger.fx.rates_for(per_day.select("currency", "doc_date"), "doc_date")
     return (
         per_day.join(rated, on=["currency", "doc_date"], how="left")
         .select("doc_date", to_reporting("amount").alias("value"))
-        .group_by("doc_date").agg(pl.col("value").sum()).sort("doc_date")
+        .group_by("doc_date")
+        .agg(pl.col("value").sum())
+        .sort("doc_date")
     )
 
 
@@ -106,8 +112,9 @@ class _Billings:
         return self.cum[hi] - self.cum[lo] if hi > lo else 0
 
 
-def dso_countback(total_ar: Decimal, monthly: Sequence[tuple[Decimal, int]],
-                  max_months: int = COUNTBACK_MONTHS) -> tuple[Decimal | None, bool]:
+def dso_countback(
+    total_ar: Decimal, monthly: Sequence[tuple[Decimal, int]], max_months: int = COUNTBACK_MONTHS
+) -> tuple[Decimal | None, bool]:
     """Countback DSO from total AR and ``(billings, days)`` per month, newest first.
 
     Returns ``(days, capped)``; ``capped`` is True when the walk ran out of
@@ -162,7 +169,9 @@ def cei(ar_begin: Decimal, billings: Decimal, ar_end: Decimal, current_end: Deci
         return (base - ar_end) / denominator * 100
 
 
-def dso_simple(total_ar: Decimal | int, billings: Decimal | int, window_days: int = SIMPLE_WINDOW_DAYS) -> Decimal | None:
+def dso_simple(
+    total_ar: Decimal | int, billings: Decimal | int, window_days: int = SIMPLE_WINDOW_DAYS
+) -> Decimal | None:
     """Simple DSO: AR / billings of the window x window days; None when billings <= 0.
 
     Used with the current (not yet due) amount instead of AR it gives BPDSO.
@@ -184,8 +193,9 @@ def _pct(part: int, whole: int) -> Decimal | None:
 HISTORY_CHUNK = 4
 
 
-def kpi_history(ledger: Ledger, dates: Sequence[date], *, entity: str | None = None,
-                buckets: Buckets = DEFAULT_BUCKETS) -> list[Kpis]:
+def kpi_history(
+    ledger: Ledger, dates: Sequence[date], *, entity: str | None = None, buckets: Buckets = DEFAULT_BUCKETS
+) -> list[Kpis]:
     """KPIs at each date: open items of several dates per pass (``HISTORY_CHUNK`` at a time), not one pass per date."""
     led = ledger.filter_entity(entity)
     dates = sorted(set(dates))
@@ -195,9 +205,10 @@ def kpi_history(ledger: Ledger, dates: Sequence[date], *, entity: str | None = N
     # a 10M-document ledger never holds every date's open items together.
     conv_parts, credit_parts = [], []
     for start in range(0, len(all_dates), HISTORY_CHUNK):
-        chunk = all_dates[start:start + HISTORY_CHUNK]
+        chunk = all_dates[start : start + HISTORY_CHUNK]
         items = open_items(led, chunk, columns=["currency", "due_date"]).with_columns(
-            buckets.expr(age_expr()).alias("bucket"), (age_expr() > 90).alias("over_90"))
+            buckets.expr(age_expr()).alias("bucket"), (age_expr() > 90).alias("over_90")
+        )
         conv_parts.append(led.fx.convert_sums(items, ["as_of", "bucket", "over_90"]))
         del items
         credit_parts.append(led.fx.convert_sums(unapplied_credit(led, chunk, columns=["currency"]), ["as_of"]))
@@ -230,24 +241,35 @@ def kpi_history(ledger: Ledger, dates: Sequence[date], *, entity: str | None = N
         prev_end = d.replace(day=1) - timedelta(days=1)
         pslot = per_date[prev_end]
         ar_begin = sum(pslot.get(b, 0) for b in labels) - credit_by_date.get(prev_end, 0)
-        cei_value = cei(dec(ar_begin), dec(billings.between(d.replace(day=1), d)), dec(total),
-                        dec(current or 0))
+        cei_value = cei(dec(ar_begin), dec(billings.between(d.replace(day=1), d)), dec(total), dec(current or 0))
         sums = behaviour_sums(settled, d).row(0, named=True)
         weight = sums["weight"] or 0
         apd = ratio(sums["w_delay"] or 0, weight)
-        out.append(Kpis(
-            as_of=d, reporting_currency=cur, entity=entity,
-            aging={b: to_money(dec(slot.get(b, 0)), cur) for b in labels},
-            gross_open=to_money(dec(gross), cur), unapplied_credit=to_money(dec(unapplied), cur),
-            total_ar=to_money(dec(total), cur),
-            overdue=to_money(dec(gross - (current or 0)), cur), current=to_money(dec(current or 0), cur),
-            dso_countback=round2(countback), dso_countback_capped=capped,
-            dso_simple=round2(simple), bpdso=round2(bpdso), add=round2(add), cei=round2(cei_value),
-            pct_current=round2(_pct(current or 0, gross)), pct_over_90=round2(_pct(slot.get("_over_90", 0), gross)),
-            weighted_days_to_pay=round2(ratio(sums["w_days"] or 0, weight)),
-            dbt=round2(ratio(sums["w_dbt"] or 0, weight)), average_payment_delay=round2(apd),
-            paydex=round2(paydex(apd)),
-        ))
+        out.append(
+            Kpis(
+                as_of=d,
+                reporting_currency=cur,
+                entity=entity,
+                aging={b: to_money(dec(slot.get(b, 0)), cur) for b in labels},
+                gross_open=to_money(dec(gross), cur),
+                unapplied_credit=to_money(dec(unapplied), cur),
+                total_ar=to_money(dec(total), cur),
+                overdue=to_money(dec(gross - (current or 0)), cur),
+                current=to_money(dec(current or 0), cur),
+                dso_countback=round2(countback),
+                dso_countback_capped=capped,
+                dso_simple=round2(simple),
+                bpdso=round2(bpdso),
+                add=round2(add),
+                cei=round2(cei_value),
+                pct_current=round2(_pct(current or 0, gross)),
+                pct_over_90=round2(_pct(slot.get("_over_90", 0), gross)),
+                weighted_days_to_pay=round2(ratio(sums["w_days"] or 0, weight)),
+                dbt=round2(ratio(sums["w_dbt"] or 0, weight)),
+                average_payment_delay=round2(apd),
+                paydex=round2(paydex(apd)),
+            )
+        )
     return out
 
 
@@ -282,5 +304,3 @@ def month_end_dates(as_of: date, months: int = 12) -> list[date]:
         out.append(d)
         d = d.replace(day=1) - timedelta(days=1)
     return sorted(out)
-
-

@@ -38,8 +38,27 @@ CONVERTED_DECIMALS = AMOUNT_DECIMALS + RATE_DECIMALS
 #: ISO 4217 minor units that differ from the usual two.
 _MINOR_UNITS: dict[str, int] = {
     **dict.fromkeys(
-        ["BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF",
-         "UGX", "UYI", "VND", "VUV", "XAF", "XOF", "XPF"], 0),
+        [
+            "BIF",
+            "CLP",
+            "DJF",
+            "GNF",
+            "ISK",
+            "JPY",
+            "KMF",
+            "KRW",
+            "PYG",
+            "RWF",
+            "UGX",
+            "UYI",
+            "VND",
+            "VUV",
+            "XAF",
+            "XOF",
+            "XPF",
+        ],
+        0,
+    ),
     **dict.fromkeys(["BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"], 3),
 }
 
@@ -159,8 +178,9 @@ _GROUPED_RE = re.compile(r"\d{1,3}(,\d{3})+(\.\d+)?")
 _TYPED_SPACES_RE = re.compile(r"[\s\u00a0]")
 
 
-def parse_amount(value: Decimal | int | str, *, plain: bool = False, grouping: bool = False,
-                 sign: Sign = "any") -> Decimal:
+def parse_amount(
+    value: Decimal | int | str, *, plain: bool = False, grouping: bool = False, sign: Sign = "any"
+) -> Decimal:
     """The one parser of a single amount: text, ``Decimal`` or ``int`` in, exact ``Decimal`` out.
 
     Text is stripped, then read as Python's ``Decimal`` reads it (``1234.56``,
@@ -202,8 +222,9 @@ def parse_amount(value: Decimal | int | str, *, plain: bool = False, grouping: b
     return number
 
 
-def parse_optional_amount(value: object, *, plain: bool = False, grouping: bool = False,
-                          sign: Sign = "any") -> tuple[Decimal | None, str | None]:
+def parse_optional_amount(
+    value: object, *, plain: bool = False, grouping: bool = False, sign: Sign = "any"
+) -> tuple[Decimal | None, str | None]:
     """:func:`parse_amount` for table cells where a bad value is noted and treated as missing.
 
     Returns ``(value, None)``; ``(None, None)`` for ``None`` or blank text;

@@ -40,9 +40,27 @@ from typing import Any, Union
 from .errors import WorkbenchError
 
 __all__ = [
-    "Check", "ListOf", "LoadedPolicy", "MapOf", "Node", "PolicyError", "PolicyKind", "Rule", "Table",
-    "anything", "boolean", "currency_code", "describe", "exact", "integer", "merge", "number", "read_toml",
-    "text", "texts", "validate",
+    "Check",
+    "ListOf",
+    "LoadedPolicy",
+    "MapOf",
+    "Node",
+    "PolicyError",
+    "PolicyKind",
+    "Rule",
+    "Table",
+    "anything",
+    "boolean",
+    "currency_code",
+    "describe",
+    "exact",
+    "integer",
+    "merge",
+    "number",
+    "read_toml",
+    "text",
+    "texts",
+    "validate",
 ]
 
 
@@ -120,6 +138,7 @@ Node = Union[Table, ListOf, MapOf, Mapping[str, Any], Check]
 
 # --------------------------------------------------------------------------- checks
 
+
 def describe(value: Any) -> str:
     """A value as a message shows it: its TOML kind and, for short values, the value itself."""
     if isinstance(value, bool):
@@ -145,12 +164,14 @@ def _short(shown: str, width: int = 40) -> str:
     return shown if len(shown) <= width else shown[: width - 3] + "..."
 
 
-def number(lo: Decimal | int | None = None, hi: Decimal | int | None = None, *,
-           whole: bool = False, text: bool = False) -> Check:
+def number(
+    lo: Decimal | int | None = None, hi: Decimal | int | None = None, *, whole: bool = False, text: bool = False
+) -> Check:
     """A number within ``lo``..``hi`` (inclusive); ``whole``: without a fraction (``5`` or ``5.0``).
 
     ``text`` also accepts an exact decimal written as text (``"25.00"``), as amounts often are.
     """
+
     def check(value: Any) -> str | None:
         shown = value
         if text and isinstance(value, str):
@@ -169,11 +190,13 @@ def number(lo: Decimal | int | None = None, hi: Decimal | int | None = None, *,
         if hi is not None and value > hi:
             return f"must be <= {hi} (is {shown})"
         return None
+
     return check
 
 
 def integer(lo: int | None = None, hi: int | None = None) -> Check:
     """A TOML integer (``5``, not ``5.0``) within ``lo``..``hi`` (inclusive)."""
+
     def check(value: Any) -> str | None:
         if isinstance(value, bool) or not isinstance(value, int):
             return f"must be a whole number, not {describe(value)}"
@@ -182,6 +205,7 @@ def integer(lo: int | None = None, hi: int | None = None) -> Check:
         if hi is not None and value > hi:
             return f"must be <= {hi} (is {value})"
         return None
+
     return check
 
 
@@ -195,6 +219,7 @@ def text(choices: Iterable[str] | None = None) -> Check:
         if allowed is not None and value not in allowed:
             return f"must be one of {', '.join(repr(c) for c in allowed)} (is {value!r})"
         return None
+
     return check
 
 
@@ -209,6 +234,7 @@ def texts(choices: Iterable[str] | None = None) -> Check:
         if bad:
             return f"unknown value(s) {', '.join(map(repr, bad))}; allowed: {', '.join(allowed or ())}"
         return None
+
     return check
 
 
@@ -220,7 +246,7 @@ def boolean(value: Any) -> str | None:
 def currency_code(value: Any) -> str | None:
     """A three-letter ISO 4217 code in capitals."""
     if not isinstance(value, str) or len(value) != 3 or not value.isalpha() or not value.isupper():
-        return f"must be an ISO 4217 code such as \"EUR\" (is {value!r})"
+        return f'must be an ISO 4217 code such as "EUR" (is {value!r})'
     return None
 
 
@@ -230,6 +256,7 @@ def anything(value: Any) -> str | None:
 
 
 # --------------------------------------------------------------------------- merge and validate
+
 
 def _node(node: Any) -> Any:
     """A plain dict of key -> node is a table whose keys are all required."""
@@ -376,6 +403,7 @@ def _parse(content: str, source: str, kind: str) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------- policy kinds
+
 
 @dataclass(frozen=True)
 class LoadedPolicy:

@@ -96,8 +96,7 @@ class RateTable:
         first = self.rows[0][0]
         if d < first:
             raise RateTableError(
-                f"rate table {self.name!r} has no rate for {d.isoformat()}: "
-                f"it starts on {first.isoformat()}"
+                f"rate table {self.name!r} has no rate for {d.isoformat()}: it starts on {first.isoformat()}"
             )
         rate = self.rows[0][1]
         for effective, value in self.rows:

@@ -24,7 +24,9 @@ __all__ = ["app", "main"]
 
 app = typer.Typer(
     help="Credit & collections workbench: load ledgers, compute exact KPIs, produce reports.",
-    no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
 )
 
 for _module in (demo, ledger, aging, reports, forecast, credit, dunning, journal, worklist):

@@ -14,8 +14,12 @@ By = Literal["customer", "entity", "country", "collector", "currency"]
 Basis = Literal["due_date", "doc_date"]
 
 
-def kpis(ledger: LedgerOpt, as_of: AsOfOpt, entity: EntityOpt = None,
-         as_json: Annotated[bool, typer.Option("--json", help="Print JSON (the default output).")] = True) -> None:
+def kpis(
+    ledger: LedgerOpt,
+    as_of: AsOfOpt,
+    entity: EntityOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON (the default output).")] = True,
+) -> None:
     """Headline KPIs at a date: aging, AR, DSO family, CEI, behaviour."""
     from ..kpis import kpis as compute
 
@@ -23,14 +27,18 @@ def kpis(ledger: LedgerOpt, as_of: AsOfOpt, entity: EntityOpt = None,
     typer.echo(json.dumps(result, indent=2))
 
 
-
 def aging(
-    ledger: LedgerOpt, as_of: AsOfOpt,
+    ledger: LedgerOpt,
+    as_of: AsOfOpt,
     by: Annotated[By, typer.Option("--by", help="Grouping of the rows.")] = "customer",
     fmt: Annotated[Literal["csv", "json", "xlsx"], format_option()] = "csv",
-    out: Annotated[Optional[Path], typer.Option("--out", help="File to write (required for xlsx; else stdout).")] = None,
+    out: Annotated[
+        Optional[Path], typer.Option("--out", help="File to write (required for xlsx; else stdout).")
+    ] = None,
     entity: EntityOpt = None,
-    basis: Annotated[Optional[Basis], typer.Option("--basis", help="Age by days past due or days since the invoice.")] = None,
+    basis: Annotated[
+        Optional[Basis], typer.Option("--basis", help="Age by days past due or days since the invoice.")
+    ] = None,
     edges: Annotated[Optional[str], typer.Option("--edges", help="Bucket edges in days, e.g. 0,30,60,90,120.")] = None,
 ) -> None:
     """Aging by customer, entity, country, collector or currency, in the reporting currency."""
@@ -52,14 +60,20 @@ def aging(
     money = [c for c in frame.columns if c not in ("customer_id", by)]
     if fmt == "xlsx":
         target = out or Path(f"aging-{by}-{day.isoformat()}.xlsx")
-        write_xlsx(frame, target, sheet="Aging", money_columns=money,
-                   title=f"Aging by {by} as of {day.isoformat()} ({led.reporting_currency})")
+        write_xlsx(
+            frame,
+            target,
+            sheet="Aging",
+            money_columns=money,
+            title=f"Aging by {by} as of {day.isoformat()} ({led.reporting_currency})",
+        )
         typer.echo(str(target))
         return
     if fmt == "json":
         rows = [{k: (str(v) if k in money else v) for k, v in row.items()} for row in frame.iter_rows(named=True)]
-        text = json.dumps({"as_of": day.isoformat(), "reporting_currency": led.reporting_currency,
-                           "by": by, "rows": rows}, indent=2)
+        text = json.dumps(
+            {"as_of": day.isoformat(), "reporting_currency": led.reporting_currency, "by": by, "rows": rows}, indent=2
+        )
         if out:
             out.write_text(text + "\n", encoding="utf-8")
         else:
@@ -69,7 +83,6 @@ def aging(
         write_csv(frame, out)
         return
     stdout_csv(frame, "aging")
-
 
 
 def register(app: typer.Typer) -> None:

@@ -21,16 +21,34 @@ if TYPE_CHECKING:
     from ..ledger.model import Ledger
 
 __all__ = [
-    "AsOfOpt", "CsvJson", "EntityOpt", "JournalOpt", "LedgerOpt", "fail", "format_option", "journal_target",
-    "load", "open_journal", "opt_date", "parse_date", "parse_amount_option", "stdout_csv",
+    "AsOfOpt",
+    "CsvJson",
+    "EntityOpt",
+    "JournalOpt",
+    "LedgerOpt",
+    "fail",
+    "format_option",
+    "journal_target",
+    "load",
+    "open_journal",
+    "opt_date",
+    "parse_date",
+    "parse_amount_option",
+    "stdout_csv",
 ]
 
 LedgerOpt = Annotated[Path, typer.Option("--ledger", help="Canonical ledger folder.", file_okay=False)]
 AsOfOpt = Annotated[str, typer.Option("--as-of", help="As-of date, YYYY-MM-DD (end of that day).")]
 EntityOpt = Annotated[Optional[str], typer.Option("--entity", help="Only this selling entity.")]
-JournalOpt = Annotated[Optional[str], typer.Option(
-    "--journal", help="Journal: SQLite file path or postgresql:// URL (default: journal.sqlite beside the ledger).")]
-JournalLedgerOpt = Annotated[Optional[Path], typer.Option("--ledger", help="Ledger folder (locates the default journal).")]
+JournalOpt = Annotated[
+    Optional[str],
+    typer.Option(
+        "--journal", help="Journal: SQLite file path or postgresql:// URL (default: journal.sqlite beside the ledger)."
+    ),
+]
+JournalLedgerOpt = Annotated[
+    Optional[Path], typer.Option("--ledger", help="Ledger folder (locates the default journal).")
+]
 
 
 def format_option(help: str = "Output format.") -> Any:
@@ -80,8 +98,10 @@ def load(path: Path) -> Ledger:
     led = load_ledger(path)
     count = led.report.rows_quarantined
     if count:
-        typer.echo(f"warning: {count} row(s) quarantined while loading {path} "
-                   f"(see `workbench validate --ledger {path}`)", err=True)
+        typer.echo(
+            f"warning: {count} row(s) quarantined while loading {path} (see `workbench validate --ledger {path}`)",
+            err=True,
+        )
     return led
 
 

@@ -13,8 +13,9 @@ from .common import AsOfOpt, CsvJson, LedgerOpt, fail, load, parse_date, stdout_
 
 credit_app = typer.Typer(help="Credit risk: scores, limits, exposure, order release checks.", no_args_is_help=True)
 
-PolicyOpt = Annotated[Optional[Path], typer.Option(
-    "--policy", help="Credit policy TOML merged over the shipped default.", dir_okay=False)]
+PolicyOpt = Annotated[
+    Optional[Path], typer.Option("--policy", help="Credit policy TOML merged over the shipped default.", dir_okay=False)
+]
 
 
 def _credit_out(frame: Any, fmt: str, day: date, key: str) -> None:
@@ -28,8 +29,7 @@ def _credit_out(frame: Any, fmt: str, day: date, key: str) -> None:
 
 
 @credit_app.command("score")
-def credit_score(ledger: LedgerOpt, as_of: AsOfOpt, fmt: CsvJson = "csv",
-                 policy: PolicyOpt = None) -> None:
+def credit_score(ledger: LedgerOpt, as_of: AsOfOpt, fmt: CsvJson = "csv", policy: PolicyOpt = None) -> None:
     """Score every customer: 0-100 score, risk class A-E, points per factor and an explanation."""
     from ..credit import load_policy, score_customers
 
@@ -38,8 +38,7 @@ def credit_score(ledger: LedgerOpt, as_of: AsOfOpt, fmt: CsvJson = "csv",
 
 
 @credit_app.command("limits")
-def credit_limits(ledger: LedgerOpt, as_of: AsOfOpt, fmt: CsvJson = "csv",
-                  policy: PolicyOpt = None) -> None:
+def credit_limits(ledger: LedgerOpt, as_of: AsOfOpt, fmt: CsvJson = "csv", policy: PolicyOpt = None) -> None:
     """Three-method credit limits, recommended limit and terms per customer (limit currency)."""
     from ..credit import load_policy, recommend_limits
 
@@ -48,9 +47,15 @@ def credit_limits(ledger: LedgerOpt, as_of: AsOfOpt, fmt: CsvJson = "csv",
 
 
 @credit_app.command("exposure")
-def credit_exposure(ledger: LedgerOpt, as_of: AsOfOpt, fmt: CsvJson = "csv",
-                    policy: PolicyOpt = None,
-                    over_limit_only: Annotated[bool, typer.Option("--over-limit", help="Only customers over their credit limit.")] = False) -> None:
+def credit_exposure(
+    ledger: LedgerOpt,
+    as_of: AsOfOpt,
+    fmt: CsvJson = "csv",
+    policy: PolicyOpt = None,
+    over_limit_only: Annotated[
+        bool, typer.Option("--over-limit", help="Only customers over their credit limit.")
+    ] = False,
+) -> None:
     """Exposure (open AR, unapplied credit, open orders, delivered not invoiced) against credit and insured limits."""
     from ..credit import exposure, load_policy, over_limit
 
@@ -61,10 +66,13 @@ def credit_exposure(ledger: LedgerOpt, as_of: AsOfOpt, fmt: CsvJson = "csv",
 
 @credit_app.command("check")
 def credit_check(
-    ledger: LedgerOpt, as_of: AsOfOpt,
+    ledger: LedgerOpt,
+    as_of: AsOfOpt,
     customer: Annotated[str, typer.Option("--customer", help="Customer id of the order.")],
     amount: Annotated[str, typer.Option("--amount", help="Order amount, e.g. 12500.00.")],
-    currency: Annotated[Optional[str], typer.Option("--currency", help="Currency of the amount (default: the limit currency).")] = None,
+    currency: Annotated[
+        Optional[str], typer.Option("--currency", help="Currency of the amount (default: the limit currency).")
+    ] = None,
     fmt: CsvJson = "json",
     policy: PolicyOpt = None,
 ) -> None:
@@ -86,13 +94,25 @@ def credit_check(
         return
     import polars as pl
 
-    frame = pl.DataFrame([{
-        "customer_id": decision.customer_id, "as_of": day, "outcome": decision.outcome, "finding": f.code,
-        "finding_outcome": f.outcome, "message": f.message, "order_amount": decision.order_amount,
-        "currency": decision.currency, "exposure_after": decision.exposure_after,
-        "credit_limit": decision.credit_limit, "insured_limit": decision.insured_limit,
-        "risk_class": decision.risk_class,
-    } for f in decision.findings])
+    frame = pl.DataFrame(
+        [
+            {
+                "customer_id": decision.customer_id,
+                "as_of": day,
+                "outcome": decision.outcome,
+                "finding": f.code,
+                "finding_outcome": f.outcome,
+                "message": f.message,
+                "order_amount": decision.order_amount,
+                "currency": decision.currency,
+                "exposure_after": decision.exposure_after,
+                "credit_limit": decision.credit_limit,
+                "insured_limit": decision.insured_limit,
+                "risk_class": decision.risk_class,
+            }
+            for f in decision.findings
+        ]
+    )
     _credit_out(frame, fmt, day, "check")
 
 

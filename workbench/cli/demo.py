@@ -12,15 +12,23 @@ from .common import format_option, load, parse_date
 
 def demo(
     out: Annotated[Path, typer.Option("--out", help="Folder to write the demo ledger into.")],
-    as_of: Annotated[Optional[str], typer.Option("--as-of", help="Last day of the history (default 2026-11-20).")] = None,
+    as_of: Annotated[
+        Optional[str], typer.Option("--as-of", help="Last day of the history (default 2026-11-20).")
+    ] = None,
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same files.")] = 42,
     customers: Annotated[int, typer.Option(help="Number of customers.")] = 1500,
-    documents: Annotated[Optional[int], typer.Option(help="Target number of documents (scales up to 10 million).")] = None,
+    documents: Annotated[
+        Optional[int], typer.Option(help="Target number of documents (scales up to 10 million).")
+    ] = None,
     fmt: Annotated[Literal["csv", "parquet"], format_option("Table format.")] = "csv",
-    journal: Annotated[bool, typer.Option(
-        "--journal/--no-journal",
-        help="Also write 16 weeks of collections activity to journal.sqlite beside the ledger folder "
-             "(replacing the demo journal there).")] = True,
+    journal: Annotated[
+        bool,
+        typer.Option(
+            "--journal/--no-journal",
+            help="Also write 16 weeks of collections activity to journal.sqlite beside the ledger folder "
+            "(replacing the demo journal there).",
+        ),
+    ] = True,
 ) -> None:
     """Generate the demo company's ledger (deterministic by seed), and its collections journal."""
     from rich.progress import Progress, TaskID
@@ -36,8 +44,9 @@ def demo(
                 tasks[stage] = progress.add_task(stage, total=max(total, 1))
             progress.update(tasks[stage], completed=done, total=max(total, 1))
 
-        summary = generate_demo(out, as_of=day, seed=seed, customers=customers, documents=documents,
-                                fmt=fmt, progress=tick)
+        summary = generate_demo(
+            out, as_of=day, seed=seed, customers=customers, documents=documents, fmt=fmt, progress=tick
+        )
     typer.echo(f"demo ledger written to {out} (as of {day.isoformat()}): {summary}")
     if journal:
         from ..demo.journal import seed_journal
@@ -49,7 +58,6 @@ def demo(
         with Journal.open(target, author="demo") as book:
             counts = seed_journal(load(out), book, day, seed=seed)
         typer.echo(f"demo journal written to {target}: {sum(counts.values())} entries {counts}")
-
 
 
 def register(app: typer.Typer) -> None:

@@ -16,8 +16,9 @@ if TYPE_CHECKING:
 dunning_app = typer.Typer(help="Dunning: reminder letters and e-mails by policy level.", no_args_is_help=True)
 
 
-PolicyOpt = Annotated[Optional[Path], typer.Option("--policy", help="Collections policy TOML merged over the default.",
-                                                   dir_okay=False)]
+PolicyOpt = Annotated[
+    Optional[Path], typer.Option("--policy", help="Collections policy TOML merged over the default.", dir_okay=False)
+]
 
 
 def _policy(path: Path | None) -> CollectionsPolicy:
@@ -28,17 +29,20 @@ def _policy(path: Path | None) -> CollectionsPolicy:
 
 @dunning_app.command("run")
 def dunning_run(
-    ledger: LedgerOpt, as_of: AsOfOpt,
+    ledger: LedgerOpt,
+    as_of: AsOfOpt,
     out: Annotated[Path, typer.Option("--out", help="Folder for the letters, e-mails and run files.", file_okay=False)],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Preview everything; record and send nothing.")] = False,
-    policy: PolicyOpt = None, journal: JournalOpt = None,
+    policy: PolicyOpt = None,
+    journal: JournalOpt = None,
     author: Annotated[str, typer.Option("--author", help="Name recorded in the journal.")] = "dunning run",
     send: Annotated[bool, typer.Option("--send", help="Send the e-mails by SMTP (not with --dry-run).")] = False,
     smtp_host: Annotated[str, typer.Option("--smtp-host")] = "localhost",
     smtp_port: Annotated[int, typer.Option("--smtp-port")] = 25,
     smtp_user: Annotated[str, typer.Option("--smtp-user")] = "",
-    smtp_password_env: Annotated[str, typer.Option("--smtp-password-env",
-                                                   help="Environment variable holding the SMTP password.")] = "",
+    smtp_password_env: Annotated[
+        str, typer.Option("--smtp-password-env", help="Environment variable holding the SMTP password.")
+    ] = "",
     starttls: Annotated[bool, typer.Option("--starttls")] = False,
 ) -> None:
     """Run dunning for a controlling date: one communication per customer, level and currency."""
@@ -55,16 +59,27 @@ def dunning_run(
     if send:
         from ..letters.smtp import SmtpSettings
 
-        smtp = SmtpSettings(host=smtp_host, port=smtp_port, starttls=starttls, username=smtp_user,
-                            password_env=smtp_password_env)
+        smtp = SmtpSettings(
+            host=smtp_host, port=smtp_port, starttls=starttls, username=smtp_user, password_env=smtp_password_env
+        )
     from rich.console import Console
     from rich.progress import Progress
 
     with open_journal(journal, ledger, author) as book, Progress(console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task("writing letters and e-mails", total=None)
-        outcome = carry_out(led, day, rules, out, journal=book, dry_run=dry_run, company=ledger_company(ledger),
-                            author=author, smtp=smtp, rates=load_reference_rates(),
-                            progress=lambda done, total: bar.update(task, completed=done, total=total))
+        outcome = carry_out(
+            led,
+            day,
+            rules,
+            out,
+            journal=book,
+            dry_run=dry_run,
+            company=ledger_company(ledger),
+            author=author,
+            smtp=smtp,
+            rates=load_reference_rates(),
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
     summary = outcome.summary()
     typer.echo(json.dumps(summary, indent=2, ensure_ascii=False))
 

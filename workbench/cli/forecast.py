@@ -19,6 +19,7 @@ def _emit(frame: Any, fmt: str, meta: dict[str, object]) -> None:
     from decimal import Decimal
 
     if fmt == "json":
+
         def plain(value: object) -> object:
             if isinstance(value, Decimal):
                 return str(value)
@@ -35,7 +36,9 @@ def _emit(frame: Any, fmt: str, meta: dict[str, object]) -> None:
 @forecast_app.callback(invoke_without_command=True)
 def forecast_cmd(
     ctx: typer.Context,
-    ledger: Annotated[Optional[Path], typer.Option("--ledger", help="Canonical ledger folder.", file_okay=False)] = None,
+    ledger: Annotated[
+        Optional[Path], typer.Option("--ledger", help="Canonical ledger folder.", file_okay=False)
+    ] = None,
     as_of: Annotated[Optional[str], typer.Option("--as-of", help="As-of date, YYYY-MM-DD (end of that day).")] = None,
     weeks: Annotated[int, typer.Option("--weeks", min=1, max=104, help="ISO weeks forecast.")] = 13,
     entity: EntityOpt = None,
@@ -51,8 +54,11 @@ def forecast_cmd(
     day = parse_date(as_of)
     led = load(ledger)
     result = forecast(led, day, weeks, entity=entity)
-    _emit(result.weekly, fmt, {"as_of": day.isoformat(), "reporting_currency": led.reporting_currency,
-                               "entity": entity, "weeks": weeks})
+    _emit(
+        result.weekly,
+        fmt,
+        {"as_of": day.isoformat(), "reporting_currency": led.reporting_currency, "entity": entity, "weeks": weeks},
+    )
 
 
 @forecast_app.command("backtest")
@@ -72,7 +78,6 @@ def forecast_backtest_cmd(
         fail(f"--to {end} is before --from {start}")
     table = backtest(load(ledger), first, last, weeks, entity=entity)
     _emit(table, fmt, {"from": first.isoformat(), "to": last.isoformat(), "weeks": weeks, "entity": entity})
-
 
 
 def register(app: typer.Typer) -> None:

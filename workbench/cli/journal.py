@@ -23,11 +23,13 @@ from .common import (
 
 T = TypeVar("T")
 
-journal_app = typer.Typer(help="The journal of contacts, promises, disputes, escalations, letters and credit decisions.",
-                          no_args_is_help=True)
+journal_app = typer.Typer(
+    help="The journal of contacts, promises, disputes, escalations, letters and credit decisions.", no_args_is_help=True
+)
 
-EntryKind = Literal["contact", "promise", "dispute", "dispute_update", "escalation", "note", "flag", "correction",
-                    "void"]
+EntryKind = Literal[
+    "contact", "promise", "dispute", "dispute_update", "escalation", "note", "flag", "correction", "void"
+]
 """The kinds a person records by hand (letters, runs and credit decisions are written by their own commands)."""
 
 
@@ -48,7 +50,9 @@ def journal_add(
     partner: Annotated[str, typer.Option("--partner", help="escalation: agency or law firm.")] = "",
     flag: Annotated[str, typer.Option("--flag", help="flag: name, e.g. no_dunning.")] = "",
     value: Annotated[bool, typer.Option("--value/--clear", help="flag: set or clear.")] = True,
-    refers_to: Annotated[Optional[int], typer.Option("--refers-to", help="Entry id (dispute_update, correction, void).")] = None,
+    refers_to: Annotated[
+        Optional[int], typer.Option("--refers-to", help="Entry id (dispute_update, correction, void).")
+    ] = None,
     next_action: Annotated[Optional[str], typer.Option("--next-action", help="Follow-up date (YYYY-MM-DD).")] = None,
     promised_on: Annotated[Optional[str], typer.Option("--promised-on", help="promise: day it was made.")] = None,
     journal: JournalOpt = None,
@@ -67,20 +71,35 @@ def journal_add(
 
     with open_journal(journal, ledger, author) as book:
         if kind == "contact":
-            entry = book.log_contact(need(customer, "--customer"), channel, text, on=day, next_action_date=follow,
-                                     document_ids=docs)
+            entry = book.log_contact(
+                need(customer, "--customer"), channel, text, on=day, next_action_date=follow, document_ids=docs
+            )
         elif kind == "promise":
-            entry = book.add_promise(need(customer, "--customer"), need(money, "--amount"),
-                                     need(currency, "--currency"), day, document_ids=docs, note=text,
-                                     promised_on=opt_date(promised_on, "--promised-on"))
+            entry = book.add_promise(
+                need(customer, "--customer"),
+                need(money, "--amount"),
+                need(currency, "--currency"),
+                day,
+                document_ids=docs,
+                note=text,
+                promised_on=opt_date(promised_on, "--promised-on"),
+            )
         elif kind == "dispute":
             entry = book.open_dispute(need(customer, "--customer"), docs, text, owner=owner, on=day)
         elif kind == "dispute_update":
-            entry = book.update_dispute(need(refers_to, "--refers-to"), status, on=day, resolution=text,
-                                        credit_amount=money)
+            entry = book.update_dispute(
+                need(refers_to, "--refers-to"), status, on=day, resolution=text, credit_amount=money
+            )
         elif kind == "escalation":
-            entry = book.escalate(need(customer, "--customer"), action, on=day, partner=partner, amount=money,
-                                  currency=currency, note=text)
+            entry = book.escalate(
+                need(customer, "--customer"),
+                action,
+                on=day,
+                partner=partner,
+                amount=money,
+                currency=currency,
+                note=text,
+            )
         elif kind == "note":
             entry = book.add_note(need(customer, "--customer"), text, on=day, next_action_date=follow)
         elif kind == "flag":
@@ -93,7 +112,6 @@ def journal_add(
                 changes["amount"] = money
             entry = book.correct(need(refers_to, "--refers-to"), reason=text or "correction", **changes)
     typer.echo(str(entry))
-
 
 
 @journal_app.command("list")
@@ -110,8 +128,10 @@ def journal_list(
         frame = book.entries(kind=kind, customer_id=customer, since=opt_date(since, "--since"))
     frame = frame.drop("amount").rename({"amount_text": "amount"})
     if fmt == "json":
-        rows = [{k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row.items()}
-                for row in frame.iter_rows(named=True)]
+        rows = [
+            {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row.items()}
+            for row in frame.iter_rows(named=True)
+        ]
         typer.echo(json.dumps(rows, indent=2, ensure_ascii=False, default=str))
         return
     stdout_csv(frame.with_columns(frame["document_ids"].list.join(",")), "journal")
@@ -133,8 +153,9 @@ def journal_export(
 
 @journal_app.command("import-decisions")
 def journal_import_decisions(
-    source: Annotated[Path, typer.Option("--from", help="A decisions.jsonl written by an earlier release.",
-                                         dir_okay=False)],
+    source: Annotated[
+        Path, typer.Option("--from", help="A decisions.jsonl written by an earlier release.", dir_okay=False)
+    ],
     journal: JournalOpt = None,
     ledger: JournalLedgerOpt = None,
 ) -> None:
@@ -145,8 +166,10 @@ def journal_import_decisions(
         fail(f"{source}: no such decisions log")
     with open_journal(journal, ledger) as book:
         result = import_decisions(source, book)
-    typer.echo(f"{result.source}: {result.read} entries read, {result.added} added, "
-               f"{result.already_present} already in the journal")
+    typer.echo(
+        f"{result.source}: {result.read} entries read, {result.added} added, "
+        f"{result.already_present} already in the journal"
+    )
 
 
 @journal_app.command("verify")
@@ -163,7 +186,6 @@ def journal_verify(
     typer.echo(f"{count} entries, {'chain intact' if not problems else f'{len(problems)} problem(s)'}")
     if problems:
         raise typer.Exit(1)
-
 
 
 def register(app: typer.Typer) -> None:

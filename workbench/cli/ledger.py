@@ -46,8 +46,14 @@ def validate(
         typer.echo(json.dumps(report.as_dict(), indent=2))
     else:
         for name, f in report.files.items():
-            totals = "" if f.amount_read is None else f"  amounts {f.amount_read} = {f.amount_loaded} + {f.amount_quarantined}"
-            typer.echo(f"{name:18} read {f.rows_read:>9}  loaded {f.rows_loaded:>9}  quarantined {f.rows_quarantined:>6}{totals}")
+            totals = (
+                ""
+                if f.amount_read is None
+                else f"  amounts {f.amount_read} = {f.amount_loaded} + {f.amount_quarantined}"
+            )
+            typer.echo(
+                f"{name:18} read {f.rows_read:>9}  loaded {f.rows_loaded:>9}  quarantined {f.rows_quarantined:>6}{totals}"
+            )
         for issue in report.issues:
             typer.echo(("" if issue.quarantined else "note: ") + str(issue))
     raise typer.Exit(1 if report.rows_quarantined else 0)

@@ -60,18 +60,37 @@ def _command(report: ReportSpec) -> Any:
 
     keyword = inspect.Parameter.KEYWORD_ONLY
     common = [
-        inspect.Parameter("ledger", keyword, annotation=Annotated[Path, typer.Option(
-            "--ledger", help="Canonical ledger folder.", file_okay=False)]),
-        inspect.Parameter("as_of", keyword, annotation=Annotated[str, typer.Option(
-            "--as-of", help="As-of date, YYYY-MM-DD (end of that day).")]),
-        inspect.Parameter("out", keyword, annotation=Annotated[Path, typer.Option(
-            "--out", help="Folder for the report files.", file_okay=False)]),
+        inspect.Parameter(
+            "ledger",
+            keyword,
+            annotation=Annotated[Path, typer.Option("--ledger", help="Canonical ledger folder.", file_okay=False)],
+        ),
+        inspect.Parameter(
+            "as_of",
+            keyword,
+            annotation=Annotated[str, typer.Option("--as-of", help="As-of date, YYYY-MM-DD (end of that day).")],
+        ),
+        inspect.Parameter(
+            "out",
+            keyword,
+            annotation=Annotated[Path, typer.Option("--out", help="Folder for the report files.", file_okay=False)],
+        ),
     ]
     own = [_option_parameter(o) for o in report.options]
     required = [p for p in own if p.default is inspect.Parameter.empty]
     optional = [p for p in own if p.default is not inspect.Parameter.empty]
-    tail = [inspect.Parameter("pdf", keyword, annotation=Annotated[bool, typer.Option(
-        "--pdf/--no-pdf", help="Also render a PDF.")], default=True)] if report.notebook else []
+    tail = (
+        [
+            inspect.Parameter(
+                "pdf",
+                keyword,
+                annotation=Annotated[bool, typer.Option("--pdf/--no-pdf", help="Also render a PDF.")],
+                default=True,
+            )
+        ]
+        if report.notebook
+        else []
+    )
     parameters = [*common, *required, *optional, *tail]
     command.__signature__ = inspect.Signature(parameters, return_annotation=None)  # type: ignore[attr-defined]
     command.__annotations__ = {p.name: p.annotation for p in parameters}
@@ -86,4 +105,3 @@ def register(app: typer.Typer) -> None:
     for report in REPORTS.values():
         report_app.command(report.name, help=report.summary)(_command(report))
     app.add_typer(report_app, name="report")
-

@@ -12,11 +12,15 @@ from .dunning import PolicyOpt, _policy
 
 
 def worklist(
-    ledger: LedgerOpt, as_of: AsOfOpt,
+    ledger: LedgerOpt,
+    as_of: AsOfOpt,
     collector: Annotated[Optional[str], typer.Option("--collector", help="Only this collector's list.")] = None,
     fmt: Annotated[Literal["csv", "xlsx"], format_option("csv (stdout or --out) or xlsx.")] = "csv",
-    out: Annotated[Optional[Path], typer.Option("--out", help="File to write (default for xlsx: worklist-DATE.xlsx).")] = None,
-    policy: PolicyOpt = None, journal: JournalOpt = None,
+    out: Annotated[
+        Optional[Path], typer.Option("--out", help="File to write (default for xlsx: worklist-DATE.xlsx).")
+    ] = None,
+    policy: PolicyOpt = None,
+    journal: JournalOpt = None,
 ) -> None:
     """Today's prioritised worklist per collector, with the reason for each rank."""
     from ..collections.worklist import WORKLIST_LABELS, build_worklist, inputs_from_journal
@@ -32,8 +36,13 @@ def worklist(
         target = out or Path(f"worklist-{day.isoformat()}.xlsx")
         who = f" for {collector}" if collector else ""
         money = [WORKLIST_LABELS[c] for c in ("overdue", "open_total", "disputed_overdue")]
-        write_xlsx(frame.rename(WORKLIST_LABELS), target, sheet="Worklist", money_columns=money,
-                   title=f"Collections worklist{who} as of {day.isoformat()} ({led.reporting_currency})")
+        write_xlsx(
+            frame.rename(WORKLIST_LABELS),
+            target,
+            sheet="Worklist",
+            money_columns=money,
+            title=f"Collections worklist{who} as of {day.isoformat()} ({led.reporting_currency})",
+        )
         typer.echo(str(target))
         return
     if out is not None:

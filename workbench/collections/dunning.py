@@ -44,6 +44,7 @@ from .model import Communication, CreditLine, LetterLine, StatementLine
 from .policy import CollectionsPolicy, DunningRules, Level
 from .promises import promise_status
 
+
 class DunningError(WorkbenchError):
     """A dunning run cannot go ahead (for example a controlling date before the last run)."""
 
@@ -86,21 +87,39 @@ class DunningRun:
             by_language[comm.language] = by_language.get(comm.language, 0) + 1
         claimed = self.lines.filter(pl.col("status") == "claimed")
         return {
-            "as_of": self.as_of.isoformat(), "policy": self.policy,
-            "communications": len(self.communications), "by_channel": by_channel, "by_level": by_level,
-            "by_language": by_language, "items_claimed": claimed.height,
+            "as_of": self.as_of.isoformat(),
+            "policy": self.policy,
+            "communications": len(self.communications),
+            "by_channel": by_channel,
+            "by_level": by_level,
+            "by_language": by_language,
+            "items_claimed": claimed.height,
             "items_skipped": self.lines.filter(pl.col("status") == "skipped").height,
-            "communications_skipped": self.skipped.height, "warnings": list(self.warnings),
+            "communications_skipped": self.skipped.height,
+            "warnings": list(self.warnings),
         }
 
 
 LINE_COLUMNS = {
-    "customer_id": pl.String, "document_id": pl.String, "currency": pl.String, "due_date": pl.Date,
-    "days_overdue": pl.Int64, "open": pl.Int64, "previous_level": pl.Int64, "level": pl.Int64,
-    "rules": pl.String, "status": pl.String, "reason": pl.String,
+    "customer_id": pl.String,
+    "document_id": pl.String,
+    "currency": pl.String,
+    "due_date": pl.Date,
+    "days_overdue": pl.Int64,
+    "open": pl.Int64,
+    "previous_level": pl.Int64,
+    "level": pl.Int64,
+    "rules": pl.String,
+    "status": pl.String,
+    "reason": pl.String,
 }
-SKIP_COLUMNS = {"customer_id": pl.String, "currency": pl.String, "level": pl.Int64, "overdue": pl.Int64,
-                "reason": pl.String}
+SKIP_COLUMNS = {
+    "customer_id": pl.String,
+    "currency": pl.String,
+    "level": pl.Int64,
+    "overdue": pl.Int64,
+    "reason": pl.String,
+}
 
 
 def end_of_month(day: date) -> date:
@@ -129,8 +148,9 @@ def _language(customer: Mapping[str, Any]) -> str:
     return str(customer.get("language") or "en").strip().lower()
 
 
-def item_status(customer_id: str, document_id: str, currency: str, disputed: bool, due_date: date,
-                as_of: date, state: DunningState) -> str:
+def item_status(
+    customer_id: str, document_id: str, currency: str, disputed: bool, due_date: date, as_of: date, state: DunningState
+) -> str:
     """How an open item stands for collections: ``disputed`` (ledger flag or open journal dispute),
     ``promised`` (under a live promise), else ``overdue`` or ``not due``."""
     if disputed or document_id in state.disputed_documents:
@@ -140,8 +160,7 @@ def item_status(customer_id: str, document_id: str, currency: str, disputed: boo
     return "overdue" if due_date < as_of else "not due"
 
 
-def _skip_reason(row: Mapping[str, Any], customer: Mapping[str, Any], rules: DunningRules,
-                 state: DunningState) -> str:
+def _skip_reason(row: Mapping[str, Any], customer: Mapping[str, Any], rules: DunningRules, state: DunningState) -> str:
     cust, doc = row["customer_id"], row["document_id"]
     status = str(customer.get("status") or "active")
     if cust in state.no_dunning:
@@ -174,8 +193,9 @@ class _Claims:
             return jurisdiction_for_country(country)
         return rules.interest
 
-    def interest(self, jurisdiction: str, item: Mapping[str, Any], allocations: list[tuple[date, int]],
-                 key: tuple[str, str]) -> Decimal:
+    def interest(
+        self, jurisdiction: str, item: Mapping[str, Any], allocations: list[tuple[date, int]], key: tuple[str, str]
+    ) -> Decimal:
         due, currency = item["due_date"], str(item["currency"])
         balance = int(item["amount"]) - sum(a for d, a in allocations if d <= due)
         by_day: dict[date, int] = {}
@@ -201,8 +221,14 @@ class _Claims:
         return self.ledger.fx.convert_money(amount, comp_currency, currency, self.as_of)
 
 
-def plan_run(ledger: Ledger, as_of: date, policy: CollectionsPolicy, state: DunningState | None = None, *,
-             rates: ReferenceRates | None = None) -> DunningRun:
+def plan_run(
+    ledger: Ledger,
+    as_of: date,
+    policy: CollectionsPolicy,
+    state: DunningState | None = None,
+    *,
+    rates: ReferenceRates | None = None,
+) -> DunningRun:
     """Plan the dunning run of ``as_of``: every overdue item's level and the communications to send.
 
     ``rates`` are the reference-rate tables of the statutory interest, loaded
@@ -213,16 +239,24 @@ def plan_run(ledger: Ledger, as_of: date, policy: CollectionsPolicy, state: Dunn
     if state.last_run is not None and as_of < state.last_run:
         raise DunningError(
             f"the last dunning run is dated {state.last_run.isoformat()}; a run for {as_of.isoformat()} "
-            "would go back in time (runs must move forward)")
+            "would go back in time (runs must move forward)"
+        )
     customers = _customers(ledger)
-    items = open_items(ledger, as_of).filter(pl.col("due_date") < as_of).join(
-        ledger.documents.select("key", "reference"), on="key", how="left")
+    items = (
+        open_items(ledger, as_of)
+        .filter(pl.col("due_date") < as_of)
+        .join(ledger.documents.select("key", "reference"), on="key", how="left")
+    )
     items = items.with_columns((pl.lit(as_of) - pl.col("due_date")).dt.total_days().alias("days_overdue"))
     claims = _Claims(ledger, as_of, rates if rates is not None else packaged_rates())
     alloc_map: dict[str, list[tuple[date, int]]] = {}
-    for doc, day, amount in ledger.allocations.filter(
+    for doc, day, amount in (
+        ledger.allocations.filter(
             pl.col("document_id").is_in(items["document_id"].implode()) & (pl.col("allocation_date") <= as_of)
-    ).select("document_id", "allocation_date", "amount").iter_rows():
+        )
+        .select("document_id", "allocation_date", "amount")
+        .iter_rows()
+    ):
         alloc_map.setdefault(doc, []).append((day, amount))
 
     line_rows: list[tuple] = []
@@ -239,18 +273,31 @@ def plan_run(ledger: Ledger, as_of: date, policy: CollectionsPolicy, state: Dunn
             if level_reached(rules.level(previous + 1), row["due_date"], last_letter, as_of):
                 level = previous + 1
         status = "skipped" if reason else "claimed"
-        line_rows.append((cust, row["document_id"], row["currency"], row["due_date"], row["days_overdue"],
-                          row["open"], previous, level, rules.name, status, reason))
+        line_rows.append(
+            (
+                cust,
+                row["document_id"],
+                row["currency"],
+                row["due_date"],
+                row["days_overdue"],
+                row["open"],
+                previous,
+                level,
+                rules.name,
+                status,
+                reason,
+            )
+        )
         if not reason:
             claimed.setdefault((cust, row["currency"]), []).append({**row, "level": level, "rose": level > previous})
     lines = pl.DataFrame(line_rows, schema=LINE_COLUMNS, orient="row")
 
     credits = unapplied_credit(ledger, as_of).filter(pl.col("customer_id").is_not_null())
     credit_map: dict[tuple[str, str], list[CreditLine]] = {}
-    for source_id, kind, cust, currency, day, amount in credits.sort("date").select(
-            "source_id", "source_kind", "customer_id", "currency", "date", "open").iter_rows():
-        credit_map.setdefault((cust, currency), []).append(
-            CreditLine(source_id, kind, day, mills_to_decimal(amount)))
+    for source_id, kind, cust, currency, day, amount in (
+        credits.sort("date").select("source_id", "source_kind", "customer_id", "currency", "date", "open").iter_rows()
+    ):
+        credit_map.setdefault((cust, currency), []).append(CreditLine(source_id, kind, day, mills_to_decimal(amount)))
     statements = _statements(ledger, as_of, state, {k[0] for k in claimed})
 
     comms, skipped = [], []
@@ -269,8 +316,19 @@ def plan_run(ledger: Ledger, as_of: date, policy: CollectionsPolicy, state: Dunn
         if sum(c.open for c in account_credits) >= mills_to_decimal(overdue):
             skipped.append((cust, currency, top, overdue, "unapplied credits cover the overdue items"))
             continue
-        comm = _communication(as_of, customer, cust, currency, rules.level(top), rules, rows,
-                              account_credits, statements.get((cust, currency), ()), claims, alloc_map)
+        comm = _communication(
+            as_of,
+            customer,
+            cust,
+            currency,
+            rules.level(top),
+            rules,
+            rows,
+            account_credits,
+            statements.get((cust, currency), ()),
+            claims,
+            alloc_map,
+        )
         # escalation actions fire when an item first reaches the level, and only if not already in force
         fresh = any(r["rose"] and r["level"] == top for r in rows)
         in_force = state.escalated.get(cust, frozenset())
@@ -280,10 +338,19 @@ def plan_run(ledger: Ledger, as_of: date, policy: CollectionsPolicy, state: Dunn
     return DunningRun(as_of, policy.name, tuple(comms), lines, skipped_frame, tuple(sorted(claims.warnings)))
 
 
-def _communication(as_of: date, customer: Mapping[str, Any], cust: str, currency: str, level: Level,
-                   rules: DunningRules, rows: list[dict[str, Any]], credits: tuple[CreditLine, ...],
-                   statement: tuple[StatementLine, ...], claims: _Claims,
-                   alloc_map: Mapping[str, list[tuple[date, int]]]) -> Communication:
+def _communication(
+    as_of: date,
+    customer: Mapping[str, Any],
+    cust: str,
+    currency: str,
+    level: Level,
+    rules: DunningRules,
+    rows: list[dict[str, Any]],
+    credits: tuple[CreditLine, ...],
+    statement: tuple[StatementLine, ...],
+    claims: _Claims,
+    alloc_map: Mapping[str, list[tuple[date, int]]],
+) -> Communication:
     jurisdiction = claims.jurisdiction(rules, str(customer.get("country") or ""))
     letter_lines = []
     for r in rows:
@@ -293,45 +360,81 @@ def _communication(as_of: date, customer: Mapping[str, Any], cust: str, currency
             interest = claims.interest(jurisdiction, r, alloc_map.get(str(r["document_id"]), []), (cust, currency))
         if jurisdiction and level.compensation:
             compensation = claims.compensation(jurisdiction, open_amount, currency)
-        letter_lines.append(LetterLine(
-            document_id=str(r["document_id"]), doc_type=str(r["doc_type"]), doc_date=r["doc_date"],
-            due_date=r["due_date"], days_overdue=int(r["days_overdue"]),
-            amount=to_money(mills_to_decimal(int(r["amount"])), currency), open=to_money(open_amount, currency),
-            level=max(int(r["level"]), 1), reference=str(r.get("reference") or ""),
-            interest=interest, compensation=compensation,
-        ))
+        letter_lines.append(
+            LetterLine(
+                document_id=str(r["document_id"]),
+                doc_type=str(r["doc_type"]),
+                doc_date=r["doc_date"],
+                due_date=r["due_date"],
+                days_overdue=int(r["days_overdue"]),
+                amount=to_money(mills_to_decimal(int(r["amount"])), currency),
+                open=to_money(open_amount, currency),
+                level=max(int(r["level"]), 1),
+                reference=str(r.get("reference") or ""),
+                interest=interest,
+                compensation=compensation,
+            )
+        )
     return Communication(
-        as_of=as_of, customer_id=cust, customer_name=str(customer.get("name") or cust),
-        country=str(customer.get("country") or ""), language=_language(customer),
-        email=str(customer.get("email") or ""), phone=str(customer.get("phone") or ""),
-        collector=str(customer.get("collector") or ""), currency=currency, level=level.level,
-        level_name=level.name, channel=level.channel, template=level.template, lines=tuple(letter_lines),
+        as_of=as_of,
+        customer_id=cust,
+        customer_name=str(customer.get("name") or cust),
+        country=str(customer.get("country") or ""),
+        language=_language(customer),
+        email=str(customer.get("email") or ""),
+        phone=str(customer.get("phone") or ""),
+        collector=str(customer.get("collector") or ""),
+        currency=currency,
+        level=level.level,
+        level_name=level.name,
+        channel=level.channel,
+        template=level.template,
+        lines=tuple(letter_lines),
         credits=tuple(CreditLine(c.source_id, c.kind, c.date, to_money(c.open, currency)) for c in credits),
-        statement=statement, fee=to_money(level.fee.get(currency, Decimal(0)), currency),
-        interest_basis="; ".join(sorted(claims.bases.get((cust, currency), ()))), actions=level.actions,
+        statement=statement,
+        fee=to_money(level.fee.get(currency, Decimal(0)), currency),
+        interest_basis="; ".join(sorted(claims.bases.get((cust, currency), ()))),
+        actions=level.actions,
         interest_rates=tuple(sorted(claims.rates.get((cust, currency), ()))),
     )
 
 
-def _statements(ledger: Ledger, as_of: date, state: DunningState,
-                customers: set[str]) -> dict[tuple[str, str], tuple[StatementLine, ...]]:
+def _statements(
+    ledger: Ledger, as_of: date, state: DunningState, customers: set[str]
+) -> dict[tuple[str, str], tuple[StatementLine, ...]]:
     """Statement of account per (customer, currency): every open item, then unapplied credits (negative)."""
     wanted = pl.col("customer_id").is_in(list(customers))
     docs = open_items(ledger, as_of).filter(wanted).sort("due_date", "document_id")
     out: dict[tuple[str, str], list[StatementLine]] = {}
     for row in docs.iter_rows(named=True):
         cur = row["currency"]
-        status = item_status(row["customer_id"], row["document_id"], cur, bool(row["disputed"]), row["due_date"],
-                             as_of, state)
-        out.setdefault((row["customer_id"], cur), []).append(StatementLine(
-            row["document_id"], row["doc_type"], row["doc_date"], row["due_date"],
-            to_money(mills_to_decimal(row["amount"]), cur), to_money(mills_to_decimal(row["open"]), cur), status))
+        status = item_status(
+            row["customer_id"], row["document_id"], cur, bool(row["disputed"]), row["due_date"], as_of, state
+        )
+        out.setdefault((row["customer_id"], cur), []).append(
+            StatementLine(
+                row["document_id"],
+                row["doc_type"],
+                row["doc_date"],
+                row["due_date"],
+                to_money(mills_to_decimal(row["amount"]), cur),
+                to_money(mills_to_decimal(row["open"]), cur),
+                status,
+            )
+        )
     for row in unapplied_credit(ledger, as_of).filter(wanted).sort("date").iter_rows(named=True):
         cur = row["currency"]
-        out.setdefault((row["customer_id"], cur), []).append(StatementLine(
-            row["source_id"], row["source_kind"], row["date"], None,
-            -to_money(mills_to_decimal(row["amount"]), cur), -to_money(mills_to_decimal(row["open"]), cur),
-            "unapplied"))
+        out.setdefault((row["customer_id"], cur), []).append(
+            StatementLine(
+                row["source_id"],
+                row["source_kind"],
+                row["date"],
+                None,
+                -to_money(mills_to_decimal(row["amount"]), cur),
+                -to_money(mills_to_decimal(row["open"]), cur),
+                "unapplied",
+            )
+        )
     return {key: tuple(value) for key, value in out.items()}
 
 
@@ -342,19 +445,22 @@ def state_from_journal(journal: JournalReader, ledger: Ledger, as_of: date, poli
     for day, raw in letters.sort("event_date", "id").select("event_date", "levels").iter_rows():
         for doc, level in json.loads(raw or "{}").items():
             levels[doc] = (int(level), day)
-    disputes = journal.disputes().filter(
-        (pl.col("opened_on") <= as_of) & pl.col("status").is_in(["open", "in_review"]))
+    disputes = journal.disputes().filter((pl.col("opened_on") <= as_of) & pl.col("status").is_in(["open", "in_review"]))
     disputed = {d for docs in disputes["document_ids"].to_list() for d in docs}
     grace = policy.default.promise_grace_days
     promises = journal.promises()
     status = promise_status(promises, ledger.payments, as_of, grace)
     live = promises.join(status.filter(pl.col("status") == "pending").select("id"), on="id")
     promised_docs = {d for docs in live["document_ids"].to_list() for d in docs}
-    promised_accounts = {(c, cur) for c, cur, docs in live.select("customer_id", "currency", "document_ids").iter_rows()
-                         if not docs}
+    promised_accounts = {
+        (c, cur) for c, cur, docs in live.select("customer_id", "currency", "document_ids").iter_rows() if not docs
+    }
     flags = journal.flags()
-    no_dunning = set(flags.filter((pl.col("flag") == "no_dunning") & pl.col("value")
-                                  & (pl.col("event_date") <= as_of))["customer_id"].to_list())
+    no_dunning = set(
+        flags.filter((pl.col("flag") == "no_dunning") & pl.col("value") & (pl.col("event_date") <= as_of))[
+            "customer_id"
+        ].to_list()
+    )
     escalated: dict[str, set[str]] = {}
     steps = journal.escalations().filter(pl.col("event_date") <= as_of).sort("event_date", "id")
     for cust, action in steps.select("customer_id", "action").iter_rows():
@@ -369,7 +475,10 @@ def state_from_journal(journal: JournalReader, ledger: Ledger, as_of: date, poli
             actions.discard("agency")
     return DunningState(
         escalated={c: frozenset(a) for c, a in escalated.items()},
-        last_run=journal.last_run_date(), item_levels=levels, disputed_documents=frozenset(disputed),
-        promised_documents=frozenset(promised_docs), promised_accounts=frozenset(promised_accounts),
+        last_run=journal.last_run_date(),
+        item_levels=levels,
+        disputed_documents=frozenset(disputed),
+        promised_documents=frozenset(promised_docs),
+        promised_accounts=frozenset(promised_accounts),
         no_dunning=frozenset(no_dunning),
     )

@@ -39,8 +39,15 @@ from babel.numbers import format_decimal as _babel_decimal
 from babel.numbers import format_percent as _babel_percent
 
 __all__ = [
-    "DEFAULT_LANGUAGE", "LocaleFormat", "babel_locale", "format_date", "format_money", "format_number",
-    "format_percent", "normalise_country", "normalise_language",
+    "DEFAULT_LANGUAGE",
+    "LocaleFormat",
+    "babel_locale",
+    "format_date",
+    "format_money",
+    "format_number",
+    "format_percent",
+    "normalise_country",
+    "normalise_language",
 ]
 
 #: The language used when a customer's language is empty or unknown.

@@ -119,5 +119,4 @@ class Communication:
     @property
     def amount_due(self) -> Decimal:
         """What the customer is asked to pay now."""
-        return (self.overdue_total - self.credit_total + self.interest_total
-                + self.compensation_total + self.fee)
+        return self.overdue_total - self.credit_total + self.interest_total + self.compensation_total + self.fee

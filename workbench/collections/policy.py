@@ -22,13 +22,29 @@ from pathlib import Path
 from typing import Any
 
 from ..policy import (
-    ListOf, MapOf, PolicyError, PolicyKind, Table, anything, boolean, currency_code, integer, merge, number, text,
+    ListOf,
+    MapOf,
+    PolicyError,
+    PolicyKind,
+    Table,
+    anything,
+    boolean,
+    currency_code,
+    integer,
+    merge,
+    number,
+    text,
     texts,
 )
 from .model import CHANNELS, Sender
 
 __all__ = [
-    "CollectionsPolicy", "DunningRules", "Level", "PolicyError", "WorklistRules", "default_policy_path",
+    "CollectionsPolicy",
+    "DunningRules",
+    "Level",
+    "PolicyError",
+    "WorklistRules",
+    "default_policy_path",
     "load_policy",
 ]
 
@@ -75,8 +91,9 @@ class DunningRules:
 
     def matches(self, segment: str | None, country: str | None) -> bool:
         """Whether a customer of this segment and country falls under these rules."""
-        return ((not self.segments or (segment or "") in self.segments)
-                and (not self.countries or (country or "") in self.countries))
+        return (not self.segments or (segment or "") in self.segments) and (
+            not self.countries or (country or "") in self.countries
+        )
 
 
 @dataclass(frozen=True)
@@ -127,13 +144,19 @@ class CollectionsPolicy:
     def make_sender(self, company: str) -> Sender:
         """The letters' sender for the ledger's company."""
         s = self.sender
-        return Sender(name=company or "Credit Control", department=str(s.get("department", "")),
-                      email=str(s.get("email", "")), phone=str(s.get("phone", "")),
-                      address=tuple(str(a) for a in s.get("address", ())),
-                      iban=str(s.get("iban", "")), bic=str(s.get("bic", "")))
+        return Sender(
+            name=company or "Credit Control",
+            department=str(s.get("department", "")),
+            email=str(s.get("email", "")),
+            phone=str(s.get("phone", "")),
+            address=tuple(str(a) for a in s.get("address", ())),
+            iban=str(s.get("iban", "")),
+            bic=str(s.get("bic", "")),
+        )
 
 
 # --------------------------------------------------------------------------- shape
+
 
 def _bound(key: str) -> str | None:
     return None if key.lstrip("-").isascii() and key.lstrip("-").isdigit() else f"must be a whole number (is {key!r})"
@@ -161,8 +184,16 @@ _AMOUNTS = MapOf(number(0, text=True), key=currency_code, what="a table of curre
 _BOUNDS = MapOf(integer(), key=_bound, what="a table of bound = points")
 _LEVEL = Table(
     {
-        "level": integer(1), "name": text(), "mode": text(MODES), "days": integer(0), "channel": text(CHANNELS),
-        "template": text(), "interest": boolean, "compensation": boolean, "fee": _AMOUNTS, "actions": texts(ACTIONS),
+        "level": integer(1),
+        "name": text(),
+        "mode": text(MODES),
+        "days": integer(0),
+        "channel": text(CHANNELS),
+        "template": text(),
+        "interest": boolean,
+        "compensation": boolean,
+        "fee": _AMOUNTS,
+        "actions": texts(ACTIONS),
     },
     defaults={"template": "", "interest": False, "compensation": False, "fee": {}, "actions": []},
     rule=_level_template,
@@ -179,36 +210,51 @@ _RULES: dict[str, Any] = {
 _RULES_TABLE = Table(_RULES, open=True)
 _VARIANT = Table(
     {"name": text(), "segments": texts(), "countries": texts(), **_RULES},
-    defaults={"segments": [], "countries": []}, optional=frozenset(_RULES), open=True,
+    defaults={"segments": [], "countries": []},
+    optional=frozenset(_RULES),
+    open=True,
 )
 _WORKLIST_INTEGERS = (
-    "overdue_points_cap", "broken_promise_points", "broken_promise_days", "promise_due_points",
-    "promise_due_window_days", "follow_up_points", "dispute_points", "recent_contact_points",
-    "recent_contact_days", "courtesy_points", "courtesy_window_days",
+    "overdue_points_cap",
+    "broken_promise_points",
+    "broken_promise_days",
+    "promise_due_points",
+    "promise_due_window_days",
+    "follow_up_points",
+    "dispute_points",
+    "recent_contact_points",
+    "recent_contact_days",
+    "courtesy_points",
+    "courtesy_window_days",
 )
 
 #: The declared shape of a collections policy.
-SHAPE = Table({
-    "name": text(),
-    "version": anything,
-    "sender": Table({}, open=True),
-    "dunning": Table({**_RULES, "variants": ListOf(_VARIANT)}, defaults={"variants": []}, open=True),
-    "worklist": Table(
-        {
-            "overdue_points_per": number(text=True),
-            **{k: integer() for k in _WORKLIST_INTEGERS},
-            "age_points": _BOUNDS, "risk_points": _BOUNDS,
-            "status_points": MapOf(integer(), what="a table of status = points"),
-            "courtesy_min_amount": number(text=True),
-        },
-        open=True, rule=_positive_per,
-    ),
-})
+SHAPE = Table(
+    {
+        "name": text(),
+        "version": anything,
+        "sender": Table({}, open=True),
+        "dunning": Table({**_RULES, "variants": ListOf(_VARIANT)}, defaults={"variants": []}, open=True),
+        "worklist": Table(
+            {
+                "overdue_points_per": number(text=True),
+                **{k: integer() for k in _WORKLIST_INTEGERS},
+                "age_points": _BOUNDS,
+                "risk_points": _BOUNDS,
+                "status_points": MapOf(integer(), what="a table of status = points"),
+                "courtesy_min_amount": number(text=True),
+            },
+            open=True,
+            rule=_positive_per,
+        ),
+    }
+)
 #: The collections policy kind: its shape and its default, ``workbench/data/collections/policy.toml``.
 KIND = PolicyKind("collections", SHAPE, "data/collections/policy.toml", default_source="default")
 
 
 # --------------------------------------------------------------------------- build
+
 
 def _amounts(raw: Mapping[str, Any]) -> dict[str, Decimal]:
     return {currency: Decimal(str(value)) for currency, value in raw.items()}
@@ -216,19 +262,32 @@ def _amounts(raw: Mapping[str, Any]) -> dict[str, Decimal]:
 
 def _level(raw: Mapping[str, Any]) -> Level:
     return Level(
-        level=raw["level"], name=raw["name"], mode=raw["mode"], days=raw["days"], channel=raw["channel"],
-        template=raw["template"], interest=bool(raw["interest"]), compensation=bool(raw["compensation"]),
-        fee=_amounts(raw["fee"]), actions=tuple(raw["actions"]),
+        level=raw["level"],
+        name=raw["name"],
+        mode=raw["mode"],
+        days=raw["days"],
+        channel=raw["channel"],
+        template=raw["template"],
+        interest=bool(raw["interest"]),
+        compensation=bool(raw["compensation"]),
+        fee=_amounts(raw["fee"]),
+        actions=tuple(raw["actions"]),
     )
 
 
-def _rules(raw: Mapping[str, Any], name: str, segments: tuple[str, ...] = (),
-           countries: tuple[str, ...] = ()) -> DunningRules:
+def _rules(
+    raw: Mapping[str, Any], name: str, segments: tuple[str, ...] = (), countries: tuple[str, ...] = ()
+) -> DunningRules:
     return DunningRules(
-        name=name, levels=tuple(_level(item) for item in raw["levels"]),
-        skip_statuses=tuple(raw["skip_statuses"]), interest=raw["interest"],
-        minimum_amount=_amounts(raw["minimum_amount"]), promise_grace_days=raw["promise_grace_days"],
-        agency=raw["agency"], segments=segments, countries=countries,
+        name=name,
+        levels=tuple(_level(item) for item in raw["levels"]),
+        skip_statuses=tuple(raw["skip_statuses"]),
+        interest=raw["interest"],
+        minimum_amount=_amounts(raw["minimum_amount"]),
+        promise_grace_days=raw["promise_grace_days"],
+        agency=raw["agency"],
+        segments=segments,
+        countries=countries,
     )
 
 
@@ -236,8 +295,9 @@ def _variant(dunning: Mapping[str, Any], variant: Mapping[str, Any]) -> DunningR
     """A variant: the default dunning rules with the keys the variant sets replaced (tables merged)."""
     base = {k: v for k, v in dunning.items() if k != "variants"}
     own = {k: v for k, v in variant.items() if k not in ("name", "segments", "countries")}
-    return _rules(merge(base, own, _RULES_TABLE), variant["name"],
-                  tuple(variant["segments"]), tuple(variant["countries"]))
+    return _rules(
+        merge(base, own, _RULES_TABLE), variant["name"], tuple(variant["segments"]), tuple(variant["countries"])
+    )
 
 
 def _worklist(raw: Mapping[str, Any]) -> WorklistRules:
@@ -246,7 +306,8 @@ def _worklist(raw: Mapping[str, Any]) -> WorklistRules:
 
     return WorklistRules(
         overdue_points_per=Decimal(str(raw["overdue_points_per"])),
-        age_points=bounds(raw["age_points"]), risk_points=bounds(raw["risk_points"]),
+        age_points=bounds(raw["age_points"]),
+        risk_points=bounds(raw["risk_points"]),
         status_points=dict(raw["status_points"]),
         courtesy_min_amount=Decimal(str(raw["courtesy_min_amount"])),
         **{k: raw[k] for k in _WORKLIST_INTEGERS},
@@ -268,7 +329,10 @@ def load_policy(path: str | Path | None = None) -> CollectionsPolicy:
     raw = loaded.values
     dunning = raw["dunning"]
     return CollectionsPolicy(
-        source=loaded.source, name=raw["name"], version=str(raw["version"]), sender=raw["sender"],
+        source=loaded.source,
+        name=raw["name"],
+        version=str(raw["version"]),
+        sender=raw["sender"],
         default=_rules(dunning, "default"),
         variants=tuple(_variant(dunning, variant) for variant in dunning["variants"]),
         worklist=_worklist(raw["worklist"]),

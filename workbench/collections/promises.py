@@ -16,9 +16,16 @@ from datetime import date, timedelta
 import polars as pl
 
 PROMISE_STATUS_COLUMNS = {
-    "id": pl.Int64, "customer_id": pl.String, "currency": pl.String, "amount": pl.Int64,
-    "pay_by": pl.Date, "promised_on": pl.Date, "deadline": pl.Date, "paid": pl.Int64,
-    "kept_on": pl.Date, "status": pl.String,
+    "id": pl.Int64,
+    "customer_id": pl.String,
+    "currency": pl.String,
+    "amount": pl.Int64,
+    "pay_by": pl.Date,
+    "promised_on": pl.Date,
+    "deadline": pl.Date,
+    "paid": pl.Int64,
+    "kept_on": pl.Date,
+    "status": pl.String,
 }
 
 
@@ -34,14 +41,18 @@ def promise_status(promises: pl.DataFrame, payments: pl.DataFrame, as_of: date, 
     grace = timedelta(days=grace_days)
     wanted = promises.filter(pl.col("promised_on") <= as_of).sort("customer_id", "pay_by", "id")
     customers = wanted["customer_id"].unique().to_list()
-    pays = (payments.filter(pl.col("customer_id").is_in(customers) & (pl.col("value_date") <= as_of))
-            .select("customer_id", "currency", "value_date", "amount").sort("value_date"))
+    pays = (
+        payments.filter(pl.col("customer_id").is_in(customers) & (pl.col("value_date") <= as_of))
+        .select("customer_id", "currency", "value_date", "amount")
+        .sort("value_date")
+    )
     by_customer: dict[tuple[str, str], list[list]] = {}
     for cust, cur, day, amount in pays.iter_rows():
         by_customer.setdefault((cust, cur), []).append([day, amount])
     rows = []
     for pid, cust, cur, amount, pay_by, promised_on in wanted.select(
-            "id", "customer_id", "currency", "amount", "pay_by", "promised_on").iter_rows():
+        "id", "customer_id", "currency", "amount", "pay_by", "promised_on"
+    ).iter_rows():
         deadline = pay_by + grace
         paid, kept_on = 0, None
         for entry in by_customer.get((cust, cur), []):

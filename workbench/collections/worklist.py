@@ -42,24 +42,57 @@ class WorklistInputs:
     @classmethod
     def empty(cls) -> WorklistInputs:
         """No journal at all."""
-        return cls(pl.DataFrame(schema=PROMISE_STATUS_COLUMNS), frozenset(),
-                   pl.DataFrame(schema={"customer_id": pl.String, "last_contact": pl.Date}),
-                   pl.DataFrame(schema={"customer_id": pl.String, "next_action_date": pl.Date}),
-                   pl.DataFrame(schema={"customer_id": pl.String, "dunning_level": pl.Int64}))
+        return cls(
+            pl.DataFrame(schema=PROMISE_STATUS_COLUMNS),
+            frozenset(),
+            pl.DataFrame(schema={"customer_id": pl.String, "last_contact": pl.Date}),
+            pl.DataFrame(schema={"customer_id": pl.String, "next_action_date": pl.Date}),
+            pl.DataFrame(schema={"customer_id": pl.String, "dunning_level": pl.Int64}),
+        )
 
 
 #: Headers of the worklist as a person reads it (the xlsx export).
 WORKLIST_LABELS = {
-    "collector": "Collector", "rank": "Rank", "customer_id": "Customer", "name": "Name", "score": "Score",
-    "reasons": "Why (points)", "next_action": "Next action", "overdue": "Overdue", "oldest_days": "Oldest (days late)",
-    "open_total": "Open", "disputed_overdue": "Disputed overdue", "dunning_level": "Dunning level",
-    "last_contact": "Last contact", "country": "Country", "language": "Language", "status": "Status",
-    "email": "E-mail", "phone": "Phone",
+    "collector": "Collector",
+    "rank": "Rank",
+    "customer_id": "Customer",
+    "name": "Name",
+    "score": "Score",
+    "reasons": "Why (points)",
+    "next_action": "Next action",
+    "overdue": "Overdue",
+    "oldest_days": "Oldest (days late)",
+    "open_total": "Open",
+    "disputed_overdue": "Disputed overdue",
+    "dunning_level": "Dunning level",
+    "last_contact": "Last contact",
+    "country": "Country",
+    "language": "Language",
+    "status": "Status",
+    "email": "E-mail",
+    "phone": "Phone",
 }
 
-WORKLIST_COLUMNS = ("collector", "rank", "customer_id", "name", "score", "reasons", "next_action", "overdue",
-                    "oldest_days", "open_total", "disputed_overdue", "dunning_level", "last_contact", "country",
-                    "language", "status", "email", "phone")
+WORKLIST_COLUMNS = (
+    "collector",
+    "rank",
+    "customer_id",
+    "name",
+    "score",
+    "reasons",
+    "next_action",
+    "overdue",
+    "oldest_days",
+    "open_total",
+    "disputed_overdue",
+    "dunning_level",
+    "last_contact",
+    "country",
+    "language",
+    "status",
+    "email",
+    "phone",
+)
 
 
 def _points_at_least(value: int, bounds: tuple[tuple[int, int], ...]) -> int:
@@ -110,22 +143,33 @@ def _courtesy(ledger: Ledger, as_of: date, rules: WorklistRules) -> dict[str, li
         return {}
     rates = ledger.fx.rates_on(soon["currency"].unique().to_list(), as_of)
     out: dict[str, list[str]] = {}
-    for cust, doc, cur, due, amount, rate in soon.join(rates, on="currency").sort("due_date").select(
-            "customer_id", "document_id", "currency", "due_date", "open", "rate").iter_rows():
+    for cust, doc, cur, due, amount, rate in (
+        soon.join(rates, on="currency")
+        .sort("due_date")
+        .select("customer_id", "document_id", "currency", "due_date", "open", "rate")
+        .iter_rows()
+    ):
         value = converted_to_decimal(reporting_value(amount, rate))
         if value >= rules.courtesy_min_amount:
             out.setdefault(cust, []).append(
-                f"invoice {doc} of {_amount(mills_to_decimal(amount), cur)} falls due {due.isoformat()}")
+                f"invoice {doc} of {_amount(mills_to_decimal(amount), cur)} falls due {due.isoformat()}"
+            )
     return out
 
 
-def build_worklist(ledger: Ledger, as_of: date, rules: WorklistRules, inputs: WorklistInputs | None = None,
-                   collector: str | None = None) -> pl.DataFrame:
+def build_worklist(
+    ledger: Ledger,
+    as_of: date,
+    rules: WorklistRules,
+    inputs: WorklistInputs | None = None,
+    collector: str | None = None,
+) -> pl.DataFrame:
     """The ranked worklist of every collector (or one), one row per customer to work today."""
     inputs = inputs or WorklistInputs.empty()
     reporting = ledger.reporting_currency
-    figures = {r["customer_id"]: r for r in _customer_figures(ledger, as_of, inputs.disputed_documents)
-               .iter_rows(named=True)}
+    figures = {
+        r["customer_id"]: r for r in _customer_figures(ledger, as_of, inputs.disputed_documents).iter_rows(named=True)
+    }
     courtesy = _courtesy(ledger, as_of, rules)
     promises: dict[str, list[dict]] = {}
     for row in inputs.promises.iter_rows(named=True):
@@ -152,14 +196,20 @@ def build_worklist(ledger: Ledger, as_of: date, rules: WorklistRules, inputs: Wo
                     actions.append((points, action))
 
         if overdue > 0:
-            add(min(rules.overdue_points_cap, int(overdue // rules.overdue_points_per)),
-                f"{_amount(overdue, reporting)} overdue", "Call about the overdue items")
+            add(
+                min(rules.overdue_points_cap, int(overdue // rules.overdue_points_per)),
+                f"{_amount(overdue, reporting)} overdue",
+                "Call about the overdue items",
+            )
             oldest = int(fig.get("oldest_days") or 0)
             add(_points_at_least(oldest, rules.age_points), f"oldest item {oldest} days past due")
             disputed = converted_to_decimal(fig.get("disputed_overdue") or 0)
             if disputed * 2 >= overdue:
-                add(rules.dispute_points, f"{_amount(disputed, reporting)} of the overdue is disputed",
-                    "Push the dispute owner for a resolution")
+                add(
+                    rules.dispute_points,
+                    f"{_amount(disputed, reporting)} of the overdue is disputed",
+                    "Push the dispute owner for a resolution",
+                )
         score_ext = customer.get("external_score")
         if score_ext is not None and (overdue > 0 or cust in courtesy):
             add(_points_below(int(score_ext), rules.risk_points), f"bureau score {score_ext}")
@@ -167,19 +217,30 @@ def build_worklist(ledger: Ledger, as_of: date, rules: WorklistRules, inputs: Wo
         add(rules.status_points.get(status, 0) if overdue > 0 else 0, f"account status {status}")
         # each promise rule scores once per customer: the latest broken promise, the next one falling due
         mine = sorted(promises.get(cust, []), key=lambda p: p["pay_by"])
-        broken = [p for p in mine if p["status"] == "broken"
-                  and (as_of - p["deadline"]).days <= rules.broken_promise_days]
+        broken = [
+            p for p in mine if p["status"] == "broken" and (as_of - p["deadline"]).days <= rules.broken_promise_days
+        ]
         if broken:
             p, more = broken[-1], len(broken) - 1
             also = f", {more} more in the last {rules.broken_promise_days} days" if more else ""
-            add(rules.broken_promise_points, f"promise of {_amount(mills_to_decimal(p['amount']), p['currency'])} "
-                f"due {p['pay_by'].isoformat()} broken{also}", "Call: promise broken, ask for a firm payment date")
-        due = [p for p in mine if p["status"] == "pending"
-               and p["pay_by"] <= as_of + timedelta(days=rules.promise_due_window_days)]
+            add(
+                rules.broken_promise_points,
+                f"promise of {_amount(mills_to_decimal(p['amount']), p['currency'])} "
+                f"due {p['pay_by'].isoformat()} broken{also}",
+                "Call: promise broken, ask for a firm payment date",
+            )
+        due = [
+            p
+            for p in mine
+            if p["status"] == "pending" and p["pay_by"] <= as_of + timedelta(days=rules.promise_due_window_days)
+        ]
         if due:
             p = due[0]
-            add(rules.promise_due_points, f"promise of {_amount(mills_to_decimal(p['amount']), p['currency'])} "
-                f"due {p['pay_by'].isoformat()}", "Check the promised payment; call if it has not arrived")
+            add(
+                rules.promise_due_points,
+                f"promise of {_amount(mills_to_decimal(p['amount']), p['currency'])} due {p['pay_by'].isoformat()}",
+                "Check the promised payment; call if it has not arrived",
+            )
         follow = follow_ups.get(cust)
         last = contacts.get(cust)
         if follow is not None and follow <= as_of and (last is None or last < follow):  # not yet followed up
@@ -191,23 +252,45 @@ def build_worklist(ledger: Ledger, as_of: date, rules: WorklistRules, inputs: Wo
         if score <= 0 and overdue <= 0:
             continue
         next_action = max(actions, key=lambda a: a[0])[1] if actions else "Review the account"
-        rows.append({
-            "collector": customer["collector"] or "(unassigned)", "customer_id": cust, "name": customer["name"],
-            "score": score, "reasons": "; ".join(reasons), "next_action": next_action,
-            "overdue": to_money(overdue, reporting),
-            "oldest_days": int(fig.get("oldest_days") or 0),
-            "open_total": to_money(converted_to_decimal(fig.get("open_total") or 0), reporting),
-            "disputed_overdue": to_money(converted_to_decimal(fig.get("disputed_overdue") or 0), reporting),
-            "dunning_level": int(levels.get(cust, 0)), "last_contact": last,
-            "country": customer["country"], "language": customer.get("language") or "", "status": status,
-            "email": customer.get("email") or "", "phone": customer.get("phone") or "",
-        })
+        rows.append(
+            {
+                "collector": customer["collector"] or "(unassigned)",
+                "customer_id": cust,
+                "name": customer["name"],
+                "score": score,
+                "reasons": "; ".join(reasons),
+                "next_action": next_action,
+                "overdue": to_money(overdue, reporting),
+                "oldest_days": int(fig.get("oldest_days") or 0),
+                "open_total": to_money(converted_to_decimal(fig.get("open_total") or 0), reporting),
+                "disputed_overdue": to_money(converted_to_decimal(fig.get("disputed_overdue") or 0), reporting),
+                "dunning_level": int(levels.get(cust, 0)),
+                "last_contact": last,
+                "country": customer["country"],
+                "language": customer.get("language") or "",
+                "status": status,
+                "email": customer.get("email") or "",
+                "phone": customer.get("phone") or "",
+            }
+        )
     schema: dict[str, pl.DataType | type[pl.DataType]] = {
-        "collector": pl.String, "customer_id": pl.String, "name": pl.String, "score": pl.Int64,
-        "reasons": pl.String, "next_action": pl.String, "overdue": pl.Decimal(38, 2),
-        "oldest_days": pl.Int64, "open_total": pl.Decimal(38, 2), "disputed_overdue": pl.Decimal(38, 2),
-        "dunning_level": pl.Int64, "last_contact": pl.Date, "country": pl.String, "language": pl.String,
-        "status": pl.String, "email": pl.String, "phone": pl.String,
+        "collector": pl.String,
+        "customer_id": pl.String,
+        "name": pl.String,
+        "score": pl.Int64,
+        "reasons": pl.String,
+        "next_action": pl.String,
+        "overdue": pl.Decimal(38, 2),
+        "oldest_days": pl.Int64,
+        "open_total": pl.Decimal(38, 2),
+        "disputed_overdue": pl.Decimal(38, 2),
+        "dunning_level": pl.Int64,
+        "last_contact": pl.Date,
+        "country": pl.String,
+        "language": pl.String,
+        "status": pl.String,
+        "email": pl.String,
+        "phone": pl.String,
     }
     frame = pl.DataFrame(rows, schema=schema)
     frame = frame.sort(["collector", "score", "overdue", "customer_id"], descending=[False, True, True, False])
@@ -220,12 +303,16 @@ def inputs_from_journal(journal: JournalReader, ledger: Ledger, as_of: date, gra
     from .promises import promise_status
 
     status = promise_status(journal.promises(), ledger.payments, as_of, grace_days)
-    disputes = journal.disputes().filter(
-        (pl.col("opened_on") <= as_of) & pl.col("status").is_in(["open", "in_review"]))
-    contacts = (journal.contacts().filter(pl.col("event_date") <= as_of)
-                .group_by("customer_id").agg(pl.col("event_date").max().alias("last_contact")))
+    disputes = journal.disputes().filter((pl.col("opened_on") <= as_of) & pl.col("status").is_in(["open", "in_review"]))
+    contacts = (
+        journal.contacts()
+        .filter(pl.col("event_date") <= as_of)
+        .group_by("customer_id")
+        .agg(pl.col("event_date").max().alias("last_contact"))
+    )
     actions = journal.next_actions().select("customer_id", "next_action_date")
     letters = journal.dunning_letters().filter(pl.col("event_date") <= as_of)
     levels = letters.group_by("customer_id").agg(pl.col("level").max().cast(pl.Int64).alias("dunning_level"))
-    return WorklistInputs(status, frozenset(d for docs in disputes["document_ids"].to_list() for d in docs),
-                          contacts, actions, levels)
+    return WorklistInputs(
+        status, frozenset(d for docs in disputes["document_ids"].to_list() for d in docs), contacts, actions, levels
+    )

@@ -32,9 +32,16 @@ def subset(ledger: Ledger, customer_ids: Iterable[str]) -> Ledger:
     pays = ledger.payments.filter(pl.col("customer_id").is_in(ids))
     allocs = ledger.allocations.filter(pl.col("document_id").is_in(docs["document_id"].implode()))
     return Ledger(
-        ledger.company, ledger.reporting_currency, ledger.customers.filter(pl.col("customer_id").is_in(ids)),
-        docs, pays, allocs, ledger.fx, ledger.orders.filter(pl.col("customer_id").is_in(ids)),
-        ledger.financials.filter(pl.col("customer_id").is_in(ids)), ledger.report,
+        ledger.company,
+        ledger.reporting_currency,
+        ledger.customers.filter(pl.col("customer_id").is_in(ids)),
+        docs,
+        pays,
+        allocs,
+        ledger.fx,
+        ledger.orders.filter(pl.col("customer_id").is_in(ids)),
+        ledger.financials.filter(pl.col("customer_id").is_in(ids)),
+        ledger.report,
     )
 
 

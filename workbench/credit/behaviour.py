@@ -103,8 +103,10 @@ def behaviour_results(ledger: Ledger, as_of: date, policy: Policy | None = None)
         pdx = paydex(apd)
         payment_index = pdx if docs >= policy.behaviour_min_documents else None
         if payment_index is None:
-            missing.append(f"payment: {docs} document(s) settled in the last {policy.behaviour_window_days} days "
-                           f"(need {policy.behaviour_min_documents})")
+            missing.append(
+                f"payment: {docs} document(s) settled in the last {policy.behaviour_window_days} days "
+                f"(need {policy.behaviour_min_documents})"
+            )
         else:
             notes.append(f"PAYDEX {f(pdx, 1)} (average delay {f(apd, 1):+} d over {docs} documents)")
         gross_s, beyond_s = open_amounts.get(cid, (0, 0))
@@ -125,33 +127,66 @@ def behaviour_results(ledger: Ledger, as_of: date, policy: Policy | None = None)
         d_prev = ratio(p6["w_delay"], p6["weight"]) if p6 else None
         trend_days: Decimal | None = None
         trend_points = Decimal(0)
-        enough = (l6 is not None and l6["count"] >= policy.trend_min_documents
-                  and p6 is not None and p6["count"] >= policy.trend_min_documents)
+        enough = (
+            l6 is not None
+            and l6["count"] >= policy.trend_min_documents
+            and p6 is not None
+            and p6["count"] >= policy.trend_min_documents
+        )
         if enough and d_last is not None and d_prev is not None:
             trend_days = d_last - d_prev
-            trend_points = -clip(trend_days * policy.trend_points_per_day, -policy.trend_max_points,
-                                 policy.trend_max_points)
+            trend_points = -clip(
+                trend_days * policy.trend_points_per_day, -policy.trend_max_points, policy.trend_max_points
+            )
             if trend_days != 0:
                 word = "later" if trend_days > 0 else "earlier"
-                notes.append(f"paying {f(abs(trend_days), 1)} d {word} than the previous 6 months "
-                             f"({f(trend_points, 2):+} points)")
+                notes.append(
+                    f"paying {f(abs(trend_days), 1)} d {word} than the previous 6 months "
+                    f"({f(trend_points, 2):+} points)"
+                )
         else:
             notes.append("no 6-month trend (too few settled documents)")
         base, _ = weighted([(policy.payment_weight, payment_index), (policy.overdue_weight, overdue_index)])
         score = None if base is None else clip(base + trend_points, 0, 100)
         out[cid] = BehaviourResult(
-            cid, docs, dbt, apd, pdx, gross, beyond, share, d_last, d_prev, trend_days, payment_index,
-            overdue_index, trend_points, score, tuple(missing), "; ".join(notes),
+            cid,
+            docs,
+            dbt,
+            apd,
+            pdx,
+            gross,
+            beyond,
+            share,
+            d_last,
+            d_prev,
+            trend_days,
+            payment_index,
+            overdue_index,
+            trend_points,
+            score,
+            tuple(missing),
+            "; ".join(notes),
         )
     return out
 
 
 _SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
-    "customer_id": pl.String, "documents": pl.Int64, "dbt": pl.Float64, "average_payment_delay": pl.Float64,
-    "paydex": pl.Float64, "gross_open": pl.Decimal(38, 2), "overdue_beyond": pl.Decimal(38, 2),
-    "overdue_share": pl.Float64, "delay_last_6m": pl.Float64, "delay_prev_6m": pl.Float64,
-    "delay_trend_days": pl.Float64, "payment_index": pl.Float64, "overdue_index": pl.Float64,
-    "trend_points": pl.Float64, "behaviour_score": pl.Float64, "missing_inputs": pl.List(pl.String),
+    "customer_id": pl.String,
+    "documents": pl.Int64,
+    "dbt": pl.Float64,
+    "average_payment_delay": pl.Float64,
+    "paydex": pl.Float64,
+    "gross_open": pl.Decimal(38, 2),
+    "overdue_beyond": pl.Decimal(38, 2),
+    "overdue_share": pl.Float64,
+    "delay_last_6m": pl.Float64,
+    "delay_prev_6m": pl.Float64,
+    "delay_trend_days": pl.Float64,
+    "payment_index": pl.Float64,
+    "overdue_index": pl.Float64,
+    "trend_points": pl.Float64,
+    "behaviour_score": pl.Float64,
+    "missing_inputs": pl.List(pl.String),
     "detail": pl.String,
 }
 
@@ -169,14 +204,26 @@ def behaviour_score(ledger: Ledger, as_of: date, policy: Policy | None = None) -
     """
     policy = policy or default_policy()
     cur = ledger.reporting_currency
-    rows = [{
-        "customer_id": r.customer_id, "documents": r.documents, "dbt": f(r.dbt, 2),
-        "average_payment_delay": f(r.average_payment_delay, 2), "paydex": f(r.paydex, 2),
-        "gross_open": round_money(r.gross_open, cur), "overdue_beyond": round_money(r.overdue_beyond, cur),
-        "overdue_share": f(r.overdue_share, 4), "delay_last_6m": f(r.delay_last_6m, 2),
-        "delay_prev_6m": f(r.delay_prev_6m, 2), "delay_trend_days": f(r.trend_days, 2),
-        "payment_index": f(r.payment_index, 2), "overdue_index": f(r.overdue_index, 2),
-        "trend_points": f(r.trend_points, 2), "behaviour_score": f(r.score, 2),
-        "missing_inputs": list(r.missing_inputs), "detail": r.detail,
-    } for r in behaviour_results(ledger, as_of, policy).values()]
+    rows = [
+        {
+            "customer_id": r.customer_id,
+            "documents": r.documents,
+            "dbt": f(r.dbt, 2),
+            "average_payment_delay": f(r.average_payment_delay, 2),
+            "paydex": f(r.paydex, 2),
+            "gross_open": round_money(r.gross_open, cur),
+            "overdue_beyond": round_money(r.overdue_beyond, cur),
+            "overdue_share": f(r.overdue_share, 4),
+            "delay_last_6m": f(r.delay_last_6m, 2),
+            "delay_prev_6m": f(r.delay_prev_6m, 2),
+            "delay_trend_days": f(r.trend_days, 2),
+            "payment_index": f(r.payment_index, 2),
+            "overdue_index": f(r.overdue_index, 2),
+            "trend_points": f(r.trend_points, 2),
+            "behaviour_score": f(r.score, 2),
+            "missing_inputs": list(r.missing_inputs),
+            "detail": r.detail,
+        }
+        for r in behaviour_results(ledger, as_of, policy).values()
+    ]
     return pl.DataFrame(rows, schema=_SCHEMA) if rows else pl.DataFrame(schema=_SCHEMA)

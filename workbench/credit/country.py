@@ -56,12 +56,16 @@ def load_country_table(path: str | Path | None = None) -> pl.DataFrame:
         pl.col("basis"),
     )
     bad = typed.with_row_index("line", offset=2).filter(
-        pl.col("oecd_class").is_null() | ~pl.col("oecd_class").is_between(0, 7) | pl.col("as_of").is_null()
+        pl.col("oecd_class").is_null()
+        | ~pl.col("oecd_class").is_between(0, 7)
+        | pl.col("as_of").is_null()
         | pl.col("country").is_null()
     )
     if bad.height:
         lines = ", ".join(str(v) for v in bad["line"].head(5).to_list())
-        raise CountryTableError(f"{name}: invalid row(s) at line(s) {lines}: need a country, a class 0-7 and an ISO date")
+        raise CountryTableError(
+            f"{name}: invalid row(s) at line(s) {lines}: need a country, a class 0-7 and an ISO date"
+        )
     return typed.sort("country", "as_of")
 
 
@@ -79,8 +83,15 @@ def country_risk(countries: Iterable[str | None], as_of: date, table: pl.DataFra
         rows_c = table.filter(pl.col("country") == code)
         note = None
         if rows_c.height == 0:
-            rows.append({"country": code, "oecd_class": None, "table_as_of": None, "basis": None,
-                         "country_note": f"{code} is not in the country risk table"})
+            rows.append(
+                {
+                    "country": code,
+                    "oecd_class": None,
+                    "table_as_of": None,
+                    "basis": None,
+                    "country_note": f"{code} is not in the country risk table",
+                }
+            )
             continue
         known = rows_c.filter(pl.col("as_of") <= as_of)
         if known.height:
@@ -88,7 +99,22 @@ def country_risk(countries: Iterable[str | None], as_of: date, table: pl.DataFra
         else:
             row = rows_c.row(0, named=True)
             note = f"earliest country risk row for {code} is dated {row['as_of']}, after the as-of date"
-        rows.append({"country": code, "oecd_class": row["oecd_class"], "table_as_of": row["as_of"],
-                     "basis": row["basis"], "country_note": note})
-    return pl.DataFrame(rows, schema={"country": pl.String, "oecd_class": pl.Int64, "table_as_of": pl.Date,
-                                      "basis": pl.String, "country_note": pl.String})
+        rows.append(
+            {
+                "country": code,
+                "oecd_class": row["oecd_class"],
+                "table_as_of": row["as_of"],
+                "basis": row["basis"],
+                "country_note": note,
+            }
+        )
+    return pl.DataFrame(
+        rows,
+        schema={
+            "country": pl.String,
+            "oecd_class": pl.Int64,
+            "table_as_of": pl.Date,
+            "basis": pl.String,
+            "country_note": pl.String,
+        },
+    )

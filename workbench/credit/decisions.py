@@ -42,8 +42,15 @@ from ._num import fmt_amount
 from .policy import OUTCOMES, Policy, default_policy
 from .release import Decision
 
-__all__ = ["LEGACY_LOG_NAME", "ApprovalRequiredError", "DecisionImport", "DecisionLog", "DecisionLogError",
-           "import_decisions", "read_legacy_log"]
+__all__ = [
+    "LEGACY_LOG_NAME",
+    "ApprovalRequiredError",
+    "DecisionImport",
+    "DecisionLog",
+    "DecisionLogError",
+    "import_decisions",
+    "read_legacy_log",
+]
 
 LEGACY_LOG_NAME = "decisions.jsonl"
 """The file name of the separate log kept before decisions moved into the journal."""
@@ -87,49 +94,125 @@ class DecisionLog:
 
     # ------------------------------------------------------------------ writing
 
-    def _append(self, kind: str, customer_id: str, *, author: str, timestamp: datetime, reason: str | None,
-                reason_required: bool, as_of: date | None, amount: Decimal | None = None,
-                currency: str | None = None, details: Mapping[str, Any], uid: str | None = None) -> int:
+    def _append(
+        self,
+        kind: str,
+        customer_id: str,
+        *,
+        author: str,
+        timestamp: datetime,
+        reason: str | None,
+        reason_required: bool,
+        as_of: date | None,
+        amount: Decimal | None = None,
+        currency: str | None = None,
+        details: Mapping[str, Any],
+        uid: str | None = None,
+    ) -> int:
         if not isinstance(author, str) or not author.strip():
             raise DecisionLogError("an author is required for every log entry")
         if not isinstance(timestamp, datetime) or timestamp.tzinfo is None or timestamp.utcoffset() is None:
-            raise DecisionLogError("timestamp must be a timezone-aware datetime passed in by the caller "
-                                   "(e.g. datetime(2026, 11, 20, 9, 30, tzinfo=timezone.utc))")
+            raise DecisionLogError(
+                "timestamp must be a timezone-aware datetime passed in by the caller "
+                "(e.g. datetime(2026, 11, 20, 9, 30, tzinfo=timezone.utc))"
+            )
         if reason_required and (reason is None or not str(reason).strip()):
             raise DecisionLogError(f"a reason is required for a {kind} entry")
         return self.journal.add(
-            kind, author=author.strip(), customer_id=customer_id, event_date=as_of or timestamp.date(),
-            amount=amount, currency=currency, uid=uid, recorded_at=timestamp,
-            details=_plain({"timestamp": timestamp.isoformat(), "reason": None if reason is None else str(reason),
-                            **details}))
+            kind,
+            author=author.strip(),
+            customer_id=customer_id,
+            event_date=as_of or timestamp.date(),
+            amount=amount,
+            currency=currency,
+            uid=uid,
+            recorded_at=timestamp,
+            details=_plain(
+                {"timestamp": timestamp.isoformat(), "reason": None if reason is None else str(reason), **details}
+            ),
+        )
 
-    def record_decision(self, decision: Decision, *, author: str, timestamp: datetime,
-                        reason: str | None = None, order_ref: str | None = None, uid: str | None = None) -> int:
+    def record_decision(
+        self,
+        decision: Decision,
+        *,
+        author: str,
+        timestamp: datetime,
+        reason: str | None = None,
+        order_ref: str | None = None,
+        uid: str | None = None,
+    ) -> int:
         """Record an order decision from :func:`~workbench.credit.release.check_order` as made; return its id."""
         return self._append(
-            "credit_decision", decision.customer_id, author=author, timestamp=timestamp, reason=reason,
-            reason_required=False, as_of=decision.as_of, amount=decision.order_amount, currency=decision.currency,
-            uid=uid, details={
-                "order_ref": order_ref, "outcome": decision.outcome, "findings": [
-                    {"code": f.code, "outcome": f.outcome, "message": f.message} for f in decision.findings],
-                "exposure_after": decision.exposure_after, "credit_limit": decision.credit_limit,
-                "risk_class": decision.risk_class, "policy": decision.policy})
+            "credit_decision",
+            decision.customer_id,
+            author=author,
+            timestamp=timestamp,
+            reason=reason,
+            reason_required=False,
+            as_of=decision.as_of,
+            amount=decision.order_amount,
+            currency=decision.currency,
+            uid=uid,
+            details={
+                "order_ref": order_ref,
+                "outcome": decision.outcome,
+                "findings": [{"code": f.code, "outcome": f.outcome, "message": f.message} for f in decision.findings],
+                "exposure_after": decision.exposure_after,
+                "credit_limit": decision.credit_limit,
+                "risk_class": decision.risk_class,
+                "policy": decision.policy,
+            },
+        )
 
-    def record_override(self, decision: Decision, outcome: str, *, author: str, timestamp: datetime,
-                        reason: str, order_ref: str | None = None, uid: str | None = None) -> int:
+    def record_override(
+        self,
+        decision: Decision,
+        outcome: str,
+        *,
+        author: str,
+        timestamp: datetime,
+        reason: str,
+        order_ref: str | None = None,
+        uid: str | None = None,
+    ) -> int:
         """Record that a person replaced a decision's outcome (a reason is required); return its id."""
         if outcome not in OUTCOMES:
             raise DecisionLogError(f"override outcome must be one of {', '.join(OUTCOMES)}, not {outcome!r}")
         return self._append(
-            "credit_override", decision.customer_id, author=author, timestamp=timestamp, reason=reason,
-            reason_required=True, as_of=decision.as_of, amount=decision.order_amount, currency=decision.currency,
-            uid=uid, details={"order_ref": order_ref, "original_outcome": decision.outcome, "outcome": outcome,
-                              "original_reasons": decision.reasons})
+            "credit_override",
+            decision.customer_id,
+            author=author,
+            timestamp=timestamp,
+            reason=reason,
+            reason_required=True,
+            as_of=decision.as_of,
+            amount=decision.order_amount,
+            currency=decision.currency,
+            uid=uid,
+            details={
+                "order_ref": order_ref,
+                "original_outcome": decision.outcome,
+                "outcome": outcome,
+                "original_reasons": decision.reasons,
+            },
+        )
 
-    def record_limit_change(self, customer_id: str, new_limit: Decimal | int | str, currency: str, *,
-                            author: str, timestamp: datetime, reason: str, old_limit: Decimal | int | str | None = None,
-                            approver: str | None = None, as_of: date | None = None,
-                            fx: FxTable | None = None, uid: str | None = None) -> int:
+    def record_limit_change(
+        self,
+        customer_id: str,
+        new_limit: Decimal | int | str,
+        currency: str,
+        *,
+        author: str,
+        timestamp: datetime,
+        reason: str,
+        old_limit: Decimal | int | str | None = None,
+        approver: str | None = None,
+        as_of: date | None = None,
+        fx: FxTable | None = None,
+        uid: str | None = None,
+    ) -> int:
         """Record a credit-limit change; above the approval threshold an approver (not the author) is required.
 
         ``currency`` is the limit's currency. When it differs from the
@@ -150,7 +233,8 @@ class DecisionLog:
         elif fx is None or as_of is None:
             raise DecisionLogError(
                 f"limit in {currency} but approval thresholds are in {policy.currency}: pass fx= and as_of= "
-                "to convert at the as-of rate")
+                "to convert at the as-of rate"
+            )
         else:
             in_policy = fx.convert(new, currency, policy.currency, as_of)
         role = policy.approval_role(in_policy)
@@ -160,15 +244,29 @@ class DecisionLog:
                 raise ApprovalRequiredError(
                     f"limit change for {customer_id} to {fmt_amount(new, currency)} is above "
                     f"{fmt_amount(threshold, policy.currency)}: it needs approval by a {role} "
-                    "(pass approver=...)")
+                    "(pass approver=...)"
+                )
             if approver.strip() == author.strip():
                 raise ApprovalRequiredError(
-                    f"limit change for {customer_id}: the approver must be someone other than the author ({author})")
+                    f"limit change for {customer_id}: the approver must be someone other than the author ({author})"
+                )
         return self._append(
-            "limit_change", customer_id, author=author, timestamp=timestamp, reason=reason, reason_required=True,
-            as_of=as_of, amount=new, currency=currency, uid=uid, details={
+            "limit_change",
+            customer_id,
+            author=author,
+            timestamp=timestamp,
+            reason=reason,
+            reason_required=True,
+            as_of=as_of,
+            amount=new,
+            currency=currency,
+            uid=uid,
+            details={
                 "old_limit": None if old_limit is None else parse_amount(old_limit),
-                "approval_required": role, "approver": approver.strip() if approver else None})
+                "approval_required": role,
+                "approver": approver.strip() if approver else None,
+            },
+        )
 
     # ------------------------------------------------------------------ reading
 
@@ -207,8 +305,10 @@ def read_legacy_log(path: str | Path) -> list[tuple[str, dict[str, Any]]]:
         if not isinstance(entry, dict) or entry.get("seq") != number or entry.get("prev_sha256") != prev:
             raise DecisionLogError(f"{source}:{number}: the log was edited (sequence or hash chain broken)")
         if entry.get("kind") not in _LEGACY_KINDS:
-            raise DecisionLogError(f"{source}:{number}: unknown entry kind {entry.get('kind')!r} "
-                                   f"(expected one of {', '.join(_LEGACY_KINDS)})")
+            raise DecisionLogError(
+                f"{source}:{number}: unknown entry kind {entry.get('kind')!r} "
+                f"(expected one of {', '.join(_LEGACY_KINDS)})"
+            )
         for key in ("customer_id", "author", "timestamp"):
             if not isinstance(entry.get(key), str) or not entry[key].strip():
                 raise DecisionLogError(f"{source}:{number}: {key} is missing")
@@ -253,10 +353,17 @@ def import_decisions(path: str | Path, journal: CreditJournal) -> DecisionImport
                 raise DecisionLogError(f"{source}:{number}: timestamp {entry['timestamp']!r} has no UTC offset")
             amount, details = _legacy_fields(entry)
             try:
-                journal.add(_LEGACY_KINDS[entry["kind"]], author=entry["author"], customer_id=entry["customer_id"],
-                            event_date=entry.get("as_of") or moment.date(), amount=amount,
-                            currency=entry.get("currency"), uid=uid, recorded_at=moment,
-                            details={**details, "timestamp": entry["timestamp"]})
+                journal.add(
+                    _LEGACY_KINDS[entry["kind"]],
+                    author=entry["author"],
+                    customer_id=entry["customer_id"],
+                    event_date=entry.get("as_of") or moment.date(),
+                    amount=amount,
+                    currency=entry.get("currency"),
+                    uid=uid,
+                    recorded_at=moment,
+                    details={**details, "timestamp": entry["timestamp"]},
+                )
             except WorkbenchError as exc:
                 raise DecisionLogError(f"{source}:{number}: {exc}") from None
             added += 1

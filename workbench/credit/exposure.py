@@ -46,8 +46,13 @@ from ._num import div, f, fmt_amount, money_dtype, round_money
 from .policy import Policy, default_policy
 
 __all__ = [
-    "COMPONENTS", "CustomerExposure", "exposure", "exposure_results", "highest_dunning_level",
-    "hold_recommendations", "over_limit",
+    "COMPONENTS",
+    "CustomerExposure",
+    "exposure",
+    "exposure_results",
+    "highest_dunning_level",
+    "hold_recommendations",
+    "over_limit",
 ]
 
 COMPONENTS: tuple[str, ...] = ("open_ar", "unapplied_credit", "open_orders", "delivered_not_invoiced")
@@ -109,8 +114,12 @@ def exposure_results(ledger: Ledger, as_of: date, policy: Policy | None = None) 
     items = items.with_columns((pl.lit(as_of) - pl.col("due_date")).dt.total_days().alias("dpd"))
     parts: dict[str, dict[tuple[str, str], int]] = {
         "open_ar": _sum_by(items, "open"),
-        "unapplied_credit": {k: -v for k, v in _sum_by(
-            unapplied_credit(ledger, as_of).filter(pl.col("customer_id").is_not_null()), "open").items()},
+        "unapplied_credit": {
+            k: -v
+            for k, v in _sum_by(
+                unapplied_credit(ledger, as_of).filter(pl.col("customer_id").is_not_null()), "open"
+            ).items()
+        },
     }
     orders = ledger.orders.filter(pl.col("order_date") <= as_of) if ledger.orders.height else ledger.orders
     col = policy.delivered_column
@@ -123,8 +132,10 @@ def exposure_results(ledger: Ledger, as_of: date, policy: Policy | None = None) 
         parts["open_orders"] = _sum_by(orders, "amount") if orders.height else {}
     overdue = _sum_by(items.filter(pl.col("dpd") > 0), "open")
     beyond = _sum_by(items.filter(pl.col("dpd") > policy.max_days_past_due), "open")
-    max_dpd = {r["customer_id"]: r["dpd"] for r in items.filter(pl.col("dpd") > 0).group_by("customer_id")
-               .agg(pl.col("dpd").max()).iter_rows(named=True)}
+    max_dpd = {
+        r["customer_id"]: r["dpd"]
+        for r in items.filter(pl.col("dpd") > 0).group_by("customer_id").agg(pl.col("dpd").max()).iter_rows(named=True)
+    }
 
     fx = ledger.fx
     rate_cache: dict[str, int] = {}
@@ -162,9 +173,17 @@ def exposure_results(ledger: Ledger, as_of: date, policy: Policy | None = None) 
         comps = {name: round_money(to_limit(mine.get(name, {}), cid, ccy), ccy) for name in COMPONENTS}
         total = sum((v for k, v in comps.items() if policy.exposure_include[k]), Decimal(0))
         limit = None if cust.get("credit_limit") is None else round_money(mills_to_decimal(cust["credit_limit"]), ccy)
-        insured = None if cust.get("insured_limit") is None else round_money(mills_to_decimal(cust["insured_limit"]), ccy)
+        insured = (
+            None if cust.get("insured_limit") is None else round_money(mills_to_decimal(cust["insured_limit"]), ccy)
+        )
         out[cid] = CustomerExposure(
-            cid, ccy, comps, dict(policy.exposure_include), total, limit, insured,
+            cid,
+            ccy,
+            comps,
+            dict(policy.exposure_include),
+            total,
+            limit,
+            insured,
             round_money(to_limit(mine.get("_overdue", {}), cid, ccy), ccy),
             round_money(to_limit(mine.get("_beyond", {}), cid, ccy), ccy),
             max_dpd.get(cid),
@@ -190,22 +209,43 @@ def exposure(ledger: Ledger, as_of: date, policy: Policy | None = None) -> pl.Da
     rows: list[dict[str, Any]] = []
     for e in res.values():
         uninsured = e.exposure if e.insured_limit is None else max(Decimal(0), e.exposure - e.insured_limit)
-        rows.append({
-            "customer_id": e.customer_id, "limit_currency": e.currency, **e.components,
-            "included": [k for k in COMPONENTS if e.included[k]], "exposure": e.exposure,
-            "credit_limit": e.credit_limit, "headroom": e.headroom,
-            "utilisation": f(div(e.exposure, e.credit_limit), 4), "over_limit": e.over_limit,
-            "insured_limit": e.insured_limit,
-            "insured_headroom": None if e.insured_limit is None else e.insured_limit - e.exposure,
-            "uninsured_exposure": uninsured, "over_insured_limit": e.over_insured,
-            "overdue": e.overdue, "overdue_beyond": e.overdue_beyond, "max_days_past_due": e.max_days_past_due,
-        })
+        rows.append(
+            {
+                "customer_id": e.customer_id,
+                "limit_currency": e.currency,
+                **e.components,
+                "included": [k for k in COMPONENTS if e.included[k]],
+                "exposure": e.exposure,
+                "credit_limit": e.credit_limit,
+                "headroom": e.headroom,
+                "utilisation": f(div(e.exposure, e.credit_limit), 4),
+                "over_limit": e.over_limit,
+                "insured_limit": e.insured_limit,
+                "insured_headroom": None if e.insured_limit is None else e.insured_limit - e.exposure,
+                "uninsured_exposure": uninsured,
+                "over_insured_limit": e.over_insured,
+                "overdue": e.overdue,
+                "overdue_beyond": e.overdue_beyond,
+                "max_days_past_due": e.max_days_past_due,
+            }
+        )
     dtype = money_dtype(r["limit_currency"] for r in rows)
     schema: dict[str, pl.DataType | type[pl.DataType]] = {
-        "customer_id": pl.String, "limit_currency": pl.String, **{c: dtype for c in COMPONENTS},
-        "included": pl.List(pl.String), "exposure": dtype, "credit_limit": dtype, "headroom": dtype,
-        "utilisation": pl.Float64, "over_limit": pl.Boolean, "insured_limit": dtype, "insured_headroom": dtype,
-        "uninsured_exposure": dtype, "over_insured_limit": pl.Boolean, "overdue": dtype, "overdue_beyond": dtype,
+        "customer_id": pl.String,
+        "limit_currency": pl.String,
+        **{c: dtype for c in COMPONENTS},
+        "included": pl.List(pl.String),
+        "exposure": dtype,
+        "credit_limit": dtype,
+        "headroom": dtype,
+        "utilisation": pl.Float64,
+        "over_limit": pl.Boolean,
+        "insured_limit": dtype,
+        "insured_headroom": dtype,
+        "uninsured_exposure": dtype,
+        "over_insured_limit": pl.Boolean,
+        "overdue": dtype,
+        "overdue_beyond": dtype,
         "max_days_past_due": pl.Int64,
     }
     return pl.DataFrame(rows, schema=schema) if rows else pl.DataFrame(schema=schema)
@@ -213,35 +253,55 @@ def exposure(ledger: Ledger, as_of: date, policy: Policy | None = None) -> pl.Da
 
 def over_limit(exposures: pl.DataFrame) -> pl.DataFrame:
     """The over-limit list: rows of an :func:`exposure` frame above their credit limit, largest excess first."""
-    return exposures.filter(pl.col("over_limit")).with_columns(
-        (-pl.col("headroom")).alias("excess")).sort("excess", descending=True)
+    return (
+        exposures.filter(pl.col("over_limit"))
+        .with_columns((-pl.col("headroom")).alias("excess"))
+        .sort("excess", descending=True)
+    )
 
 
 def _policy_amount(amount: Decimal, currency: str, policy: Policy, ledger: Ledger, as_of: date) -> Decimal:
     return ledger.fx.convert(amount, currency, policy.currency, as_of)
 
 
-def hold_reasons(e: CustomerExposure, status: str | None, dunning: int | None, ledger: Ledger, as_of: date,
-                 policy: Policy) -> list[tuple[str, str]]:
+def hold_reasons(
+    e: CustomerExposure, status: str | None, dunning: int | None, ledger: Ledger, as_of: date, policy: Policy
+) -> list[tuple[str, str]]:
     """``(code, message)`` of every hold rule a customer breaks (codes: status, overdue, over_limit, dunning)."""
     reasons: list[tuple[str, str]] = []
     if status in policy.hold_statuses:
         reasons.append(("status", f"account status is {status}"))
+
     def both(amount: Decimal, converted: Decimal) -> str:
         text = fmt_amount(amount, e.currency)
         return text if e.currency == policy.currency else f"{text} ({fmt_amount(converted, policy.currency)})"
 
     beyond = _policy_amount(e.overdue_beyond, e.currency, policy, ledger, as_of)
     if e.overdue_beyond > 0 and beyond >= policy.min_overdue_amount:
-        reasons.append(("overdue", f"{both(e.overdue_beyond, beyond)} more than {policy.max_days_past_due} "
-                                   f"days past due (oldest {e.max_days_past_due} days)"))
+        reasons.append(
+            (
+                "overdue",
+                f"{both(e.overdue_beyond, beyond)} more than {policy.max_days_past_due} "
+                f"days past due (oldest {e.max_days_past_due} days)",
+            )
+        )
     total = _policy_amount(e.overdue, e.currency, policy, ledger, as_of)
     if policy.max_overdue_amount > 0 and total >= policy.max_overdue_amount:
-        reasons.append(("overdue", f"{both(e.overdue, total)} overdue in total, at or above "
-                                   f"{fmt_amount(policy.max_overdue_amount, policy.currency)}"))
+        reasons.append(
+            (
+                "overdue",
+                f"{both(e.overdue, total)} overdue in total, at or above "
+                f"{fmt_amount(policy.max_overdue_amount, policy.currency)}",
+            )
+        )
     if policy.hold_over_limit and e.over_limit:
-        reasons.append(("over_limit", f"exposure {fmt_amount(e.exposure, e.currency)} above the credit limit "
-                                      f"{fmt_amount(e.credit_limit, e.currency)}"))
+        reasons.append(
+            (
+                "over_limit",
+                f"exposure {fmt_amount(e.exposure, e.currency)} above the credit limit "
+                f"{fmt_amount(e.credit_limit, e.currency)}",
+            )
+        )
     if dunning is not None and dunning >= policy.max_dunning_level:
         reasons.append(("dunning", f"dunning level {dunning} reached (policy: {policy.max_dunning_level})"))
     return reasons
@@ -258,24 +318,46 @@ def hold_recommendations(ledger: Ledger, as_of: date, policy: Policy | None = No
     """
     policy = policy or default_policy()
     res = exposure_results(ledger, as_of, policy)
-    statuses = dict(zip(ledger.customers["customer_id"].to_list(),
-                        ledger.customers["status"].to_list() if "status" in ledger.customers.columns
-                        else [None] * ledger.customers.height))
+    statuses = dict(
+        zip(
+            ledger.customers["customer_id"].to_list(),
+            ledger.customers["status"].to_list()
+            if "status" in ledger.customers.columns
+            else [None] * ledger.customers.height,
+        )
+    )
     dunning = highest_dunning_level(ledger, list(res), as_of)
     rows: list[dict[str, Any]] = []
     for cid, e in res.items():
         reasons = hold_reasons(e, statuses.get(cid), dunning.get(cid), ledger, as_of, policy)
-        rows.append({
-            "customer_id": cid, "status": statuses.get(cid), "recommend_hold": bool(reasons),
-            "reasons": [m for _, m in reasons], "reason_codes": sorted({c for c, _ in reasons}),
-            "exposure": e.exposure, "credit_limit": e.credit_limit, "overdue_beyond": e.overdue_beyond,
-            "max_days_past_due": e.max_days_past_due, "dunning_level": dunning.get(cid), "limit_currency": e.currency,
-        })
+        rows.append(
+            {
+                "customer_id": cid,
+                "status": statuses.get(cid),
+                "recommend_hold": bool(reasons),
+                "reasons": [m for _, m in reasons],
+                "reason_codes": sorted({c for c, _ in reasons}),
+                "exposure": e.exposure,
+                "credit_limit": e.credit_limit,
+                "overdue_beyond": e.overdue_beyond,
+                "max_days_past_due": e.max_days_past_due,
+                "dunning_level": dunning.get(cid),
+                "limit_currency": e.currency,
+            }
+        )
     dtype = money_dtype(r["limit_currency"] for r in rows)
     schema: dict[str, pl.DataType | type[pl.DataType]] = {
-        "customer_id": pl.String, "status": pl.String, "recommend_hold": pl.Boolean, "reasons": pl.List(pl.String),
-        "reason_codes": pl.List(pl.String), "exposure": dtype, "credit_limit": dtype, "overdue_beyond": dtype,
-        "max_days_past_due": pl.Int64, "dunning_level": pl.Int64, "limit_currency": pl.String,
+        "customer_id": pl.String,
+        "status": pl.String,
+        "recommend_hold": pl.Boolean,
+        "reasons": pl.List(pl.String),
+        "reason_codes": pl.List(pl.String),
+        "exposure": dtype,
+        "credit_limit": dtype,
+        "overdue_beyond": dtype,
+        "max_days_past_due": pl.Int64,
+        "dunning_level": pl.Int64,
+        "limit_currency": pl.String,
     }
     frame = pl.DataFrame(rows, schema=schema) if rows else pl.DataFrame(schema=schema)
     return frame.sort(["recommend_hold", "customer_id"], descending=[True, False])

@@ -42,15 +42,36 @@ from ._num import div, f, interp, money_dtype, mul, round_money, weighted
 from .policy import COMPANY_TYPES, Policy, default_policy
 
 __all__ = [
-    "ITEMS", "ZONES", "AltmanResult", "FinancialScore", "altman", "altman_z", "altman_z_double_prime",
-    "altman_z_prime", "altman_zone", "analyse_statements", "financial_analysis", "financial_score", "latest_financials",
-    "ratios_from_items", "StatementResult",
+    "ITEMS",
+    "ZONES",
+    "AltmanResult",
+    "FinancialScore",
+    "altman",
+    "altman_z",
+    "altman_z_double_prime",
+    "altman_z_prime",
+    "altman_zone",
+    "analyse_statements",
+    "financial_analysis",
+    "financial_score",
+    "latest_financials",
+    "ratios_from_items",
+    "StatementResult",
 ]
 
 #: Statement line items of LEDGER_FORMAT.md ``financials.csv`` (an ``inventory`` column is used when present).
 ITEMS: tuple[str, ...] = (
-    "revenue", "ebit", "net_income", "total_assets", "current_assets", "current_liabilities",
-    "total_liabilities", "equity", "retained_earnings", "intangible_assets", "market_value_equity",
+    "revenue",
+    "ebit",
+    "net_income",
+    "total_assets",
+    "current_assets",
+    "current_liabilities",
+    "total_liabilities",
+    "equity",
+    "retained_earnings",
+    "intangible_assets",
+    "market_value_equity",
 )
 OPTIONAL_ITEMS: tuple[str, ...] = ("inventory",)
 
@@ -90,8 +111,20 @@ RATIO_ITEMS: dict[str, tuple[tuple[str, ...], str]] = {
 }
 SCORE_RATIOS: tuple[str, ...] = ("x1", "x3", "liabilities_to_assets")
 DISPLAY_RATIOS: tuple[str, ...] = (
-    "current_ratio", "quick_ratio", "debt_to_equity", "liabilities_to_assets", "ebit_margin", "net_margin",
-    "roa", "asset_turnover", "x1", "x2", "x3", "x4_book", "x4_market", "x5",
+    "current_ratio",
+    "quick_ratio",
+    "debt_to_equity",
+    "liabilities_to_assets",
+    "ebit_margin",
+    "net_margin",
+    "roa",
+    "asset_turnover",
+    "x1",
+    "x2",
+    "x3",
+    "x4_book",
+    "x4_market",
+    "x5",
 )
 RATIO_PLACES = 4
 Z_PLACES = 3
@@ -105,8 +138,13 @@ def _combine(model: str, xs: tuple[Decimal | int | float | str, ...]) -> Decimal
     return sum((mul(c, Decimal(str(x))) for c, x in zip(coef, xs)), Decimal(0))
 
 
-def altman_z(x1: Decimal | float | str, x2: Decimal | float | str, x3: Decimal | float | str,
-             x4: Decimal | float | str, x5: Decimal | float | str) -> Decimal:
+def altman_z(
+    x1: Decimal | float | str,
+    x2: Decimal | float | str,
+    x3: Decimal | float | str,
+    x4: Decimal | float | str,
+    x5: Decimal | float | str,
+) -> Decimal:
     """Altman Z for public manufacturers: 1.2 X1 + 1.4 X2 + 3.3 X3 + 0.6 X4 + 1.0 X5 (X4 market value).
 
     Inputs as Decimal (or text/float, read through their decimal text); the result is exact.
@@ -117,8 +155,13 @@ def altman_z(x1: Decimal | float | str, x2: Decimal | float | str, x3: Decimal |
     return _combine("Z", (x1, x2, x3, x4, x5))
 
 
-def altman_z_prime(x1: Decimal | float | str, x2: Decimal | float | str, x3: Decimal | float | str,
-                   x4: Decimal | float | str, x5: Decimal | float | str) -> Decimal:
+def altman_z_prime(
+    x1: Decimal | float | str,
+    x2: Decimal | float | str,
+    x3: Decimal | float | str,
+    x4: Decimal | float | str,
+    x5: Decimal | float | str,
+) -> Decimal:
     """Altman Z' for private firms: 0.717 X1 + 0.847 X2 + 3.107 X3 + 0.420 X4 + 0.998 X5 (X4 book).
 
     >>> altman_z_prime("0.34", "0.15", "0", "0.80", "1.6")
@@ -127,8 +170,9 @@ def altman_z_prime(x1: Decimal | float | str, x2: Decimal | float | str, x3: Dec
     return _combine("Z'", (x1, x2, x3, x4, x5))
 
 
-def altman_z_double_prime(x1: Decimal | float | str, x2: Decimal | float | str, x3: Decimal | float | str,
-                          x4: Decimal | float | str) -> Decimal:
+def altman_z_double_prime(
+    x1: Decimal | float | str, x2: Decimal | float | str, x3: Decimal | float | str, x4: Decimal | float | str
+) -> Decimal:
     """Altman Z'' (non-manufacturing, emerging markets): 6.56 X1 + 3.26 X2 + 6.72 X3 + 1.05 X4 (X4 book).
 
     >>> altman_z_double_prime("0.34", "0.15", "0", "0.80")
@@ -163,8 +207,9 @@ class AltmanResult:
     missing_inputs: tuple[str, ...] = ()
 
 
-def altman(model: str, ratios: Mapping[str, Decimal | None],
-           missing: Mapping[str, tuple[str, ...]] | None = None) -> AltmanResult:
+def altman(
+    model: str, ratios: Mapping[str, Decimal | None], missing: Mapping[str, tuple[str, ...]] | None = None
+) -> AltmanResult:
     """The Altman score of ``model`` from a ratio mapping (``x1``...``x5``, ``x4_book``/``x4_market``).
 
     ``missing`` maps a ratio to the statement items it lacked (from
@@ -182,7 +227,9 @@ def altman(model: str, ratios: Mapping[str, Decimal | None],
     return AltmanResult(model, score, altman_zone(model, score))
 
 
-def ratios_from_items(items: Mapping[str, Decimal | None]) -> tuple[dict[str, Decimal | None], dict[str, tuple[str, ...]]]:
+def ratios_from_items(
+    items: Mapping[str, Decimal | None],
+) -> tuple[dict[str, Decimal | None], dict[str, tuple[str, ...]]]:
     """All ratios of one statement and, for each null ratio, the items it lacked.
 
     A zero denominator is reported as ``"<item> is 0"``; total assets must be
@@ -223,13 +270,21 @@ class FinancialScore:
 def _altman_points(model: str, score: Decimal, policy: Policy) -> Decimal:
     lo, hi = ZONES[model]
     width = hi - lo
-    pts = ((lo - width, Decimal(0)), (lo, policy.altman_distress_points), (hi, policy.altman_safe_points),
-           (hi + width, Decimal(100)))
+    pts = (
+        (lo - width, Decimal(0)),
+        (lo, policy.altman_distress_points),
+        (hi, policy.altman_safe_points),
+        (hi + width, Decimal(100)),
+    )
     return interp(score, pts)
 
 
-def financial_score(ratios: Mapping[str, Decimal | None], model: str, policy: Policy | None = None,
-                    missing: Mapping[str, tuple[str, ...]] | None = None) -> FinancialScore:
+def financial_score(
+    ratios: Mapping[str, Decimal | None],
+    model: str,
+    policy: Policy | None = None,
+    missing: Mapping[str, tuple[str, ...]] | None = None,
+) -> FinancialScore:
     """The financial score from ratios (``x1``..``x5``, ``x4_book``/``x4_market``, ``liabilities_to_assets``).
 
     Parts: Altman (``model``) relative to its zones, profitability (X3 = EBIT /
@@ -258,13 +313,16 @@ def financial_score(ratios: Mapping[str, Decimal | None], model: str, policy: Po
 
 # --------------------------------------------------------------------------- frames
 
+
 def _company_types(customers: pl.DataFrame | None, policy: Policy) -> dict[str, tuple[str, str]]:
     """customer_id -> (company type, where it came from) from customers' column / segment / default."""
     out: dict[str, tuple[str, str]] = {}
     if customers is None:
         return out
     cols = customers.columns
-    for row in customers.select([c for c in ("customer_id", "company_type", "segment") if c in cols]).iter_rows(named=True):
+    for row in customers.select([c for c in ("customer_id", "company_type", "segment") if c in cols]).iter_rows(
+        named=True
+    ):
         ctype = (row.get("company_type") or "").strip()
         if ctype:
             out[row["customer_id"]] = (ctype, "customers.company_type")
@@ -274,20 +332,37 @@ def _company_types(customers: pl.DataFrame | None, policy: Policy) -> dict[str, 
 
 
 _SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
-    "customer_id": pl.String, "period_end": pl.Date, "currency": pl.String,
-    "company_type": pl.String, "company_type_source": pl.String, "z_model": pl.String,
-    "working_capital": pl.Decimal(38, 2), "tangible_net_worth": pl.Decimal(38, 2),
+    "customer_id": pl.String,
+    "period_end": pl.Date,
+    "currency": pl.String,
+    "company_type": pl.String,
+    "company_type_source": pl.String,
+    "z_model": pl.String,
+    "working_capital": pl.Decimal(38, 2),
+    "tangible_net_worth": pl.Decimal(38, 2),
     **{r: pl.Float64 for r in DISPLAY_RATIOS},
-    "altman_z": pl.Float64, "altman_z_zone": pl.String,
-    "altman_z_prime": pl.Float64, "altman_z_prime_zone": pl.String,
-    "altman_z_double_prime": pl.Float64, "altman_z_double_prime_zone": pl.String,
-    "z_score": pl.Float64, "z_zone": pl.String, "z_missing_inputs": pl.List(pl.String),
-    "financial_score": pl.Float64, "altman_points": pl.Float64, "profitability_points": pl.Float64,
-    "leverage_points": pl.Float64, "liquidity_points": pl.Float64,
-    "financial_missing_inputs": pl.List(pl.String), "missing_items": pl.List(pl.String),
+    "altman_z": pl.Float64,
+    "altman_z_zone": pl.String,
+    "altman_z_prime": pl.Float64,
+    "altman_z_prime_zone": pl.String,
+    "altman_z_double_prime": pl.Float64,
+    "altman_z_double_prime_zone": pl.String,
+    "z_score": pl.Float64,
+    "z_zone": pl.String,
+    "z_missing_inputs": pl.List(pl.String),
+    "financial_score": pl.Float64,
+    "altman_points": pl.Float64,
+    "profitability_points": pl.Float64,
+    "leverage_points": pl.Float64,
+    "liquidity_points": pl.Float64,
+    "financial_missing_inputs": pl.List(pl.String),
+    "missing_items": pl.List(pl.String),
     "notes": pl.List(pl.String),
-    "prev_period_end": pl.Date, "z_score_change": pl.Float64, "financial_score_change": pl.Float64,
-    "revenue_growth": pl.Float64, "trend": pl.String,
+    "prev_period_end": pl.Date,
+    "z_score_change": pl.Float64,
+    "financial_score_change": pl.Float64,
+    "revenue_growth": pl.Float64,
+    "trend": pl.String,
 }
 
 
@@ -319,8 +394,9 @@ class StatementResult:
     notes: tuple[str, ...]
 
 
-def analyse_statements(source: Ledger | pl.DataFrame, as_of: date, *, policy: Policy | None = None,
-                       customers: pl.DataFrame | None = None) -> list[tuple[StatementResult, dict[str, object]]]:
+def analyse_statements(
+    source: Ledger | pl.DataFrame, as_of: date, *, policy: Policy | None = None, customers: pl.DataFrame | None = None
+) -> list[tuple[StatementResult, dict[str, object]]]:
     """Exact results and display rows of every statement dated on or before ``as_of`` (see :func:`financial_analysis`)."""
     policy = policy or default_policy()
     if isinstance(source, Ledger):
@@ -366,14 +442,21 @@ def analyse_statements(source: Ledger | pl.DataFrame, as_of: date, *, policy: Po
         zs = {m: altman(m, ratios, missing) for m in ("Z", "Z'", "Z''")}
         fs = financial_score(ratios, model, policy, missing)
         chosen = zs[model]
-        wc = None if items["current_assets"] is None or items["current_liabilities"] is None else (
-            items["current_assets"] - items["current_liabilities"])
-        tnw = None if items["equity"] is None or items["intangible_assets"] is None else (
-            items["equity"] - items["intangible_assets"])
+        wc = (
+            None
+            if items["current_assets"] is None or items["current_liabilities"] is None
+            else (items["current_assets"] - items["current_liabilities"])
+        )
+        tnw = (
+            None
+            if items["equity"] is None or items["intangible_assets"] is None
+            else (items["equity"] - items["intangible_assets"])
+        )
         if items["equity"] is not None and items["equity"] <= 0:
             notes.append("equity is not positive: debt/equity is not meaningful")
-        result = StatementResult(cid, rec["period_end"], rec.get("currency"), ctype, model, items, ratios, chosen,
-                                 fs, wc, tnw, tuple(notes))
+        result = StatementResult(
+            cid, rec["period_end"], rec.get("currency"), ctype, model, items, ratios, chosen, fs, wc, tnw, tuple(notes)
+        )
         prev = previous.get(cid)
         z_change = fs_change = growth = None
         if prev is not None:
@@ -385,19 +468,36 @@ def analyse_statements(source: Ledger | pl.DataFrame, as_of: date, *, policy: Po
             if items["revenue"] is not None and prev_rev is not None and prev_rev > 0:
                 growth = div(items["revenue"] - prev_rev, prev_rev)
         row = {
-            "customer_id": cid, "period_end": rec["period_end"], "currency": rec.get("currency"),
-            "company_type": ctype, "company_type_source": ctype_src, "z_model": model,
-            "working_capital": round_money(wc, rec.get("currency")), "tangible_net_worth": round_money(tnw, rec.get("currency")),
+            "customer_id": cid,
+            "period_end": rec["period_end"],
+            "currency": rec.get("currency"),
+            "company_type": ctype,
+            "company_type_source": ctype_src,
+            "z_model": model,
+            "working_capital": round_money(wc, rec.get("currency")),
+            "tangible_net_worth": round_money(tnw, rec.get("currency")),
             **{r: f(ratios.get(r), RATIO_PLACES) for r in DISPLAY_RATIOS},
-            "altman_z": f(zs["Z"].score, Z_PLACES), "altman_z_zone": zs["Z"].zone,
-            "altman_z_prime": f(zs["Z'"].score, Z_PLACES), "altman_z_prime_zone": zs["Z'"].zone,
-            "altman_z_double_prime": f(zs["Z''"].score, Z_PLACES), "altman_z_double_prime_zone": zs["Z''"].zone,
-            "z_score": f(chosen.score, Z_PLACES), "z_zone": chosen.zone, "z_missing_inputs": list(chosen.missing_inputs),
+            "altman_z": f(zs["Z"].score, Z_PLACES),
+            "altman_z_zone": zs["Z"].zone,
+            "altman_z_prime": f(zs["Z'"].score, Z_PLACES),
+            "altman_z_prime_zone": zs["Z'"].zone,
+            "altman_z_double_prime": f(zs["Z''"].score, Z_PLACES),
+            "altman_z_double_prime_zone": zs["Z''"].zone,
+            "z_score": f(chosen.score, Z_PLACES),
+            "z_zone": chosen.zone,
+            "z_missing_inputs": list(chosen.missing_inputs),
             "financial_score": f(fs.score, SCORE_PLACES),
-            **{f"{k}_points": f(fs.parts.get(k), SCORE_PLACES) for k in ("altman", "profitability", "leverage", "liquidity")},
-            "financial_missing_inputs": list(fs.missing_inputs), "missing_items": missing_items, "notes": notes,
-            "prev_period_end": prev.period_end if prev else None, "z_score_change": f(z_change, Z_PLACES),
-            "financial_score_change": f(fs_change, SCORE_PLACES), "revenue_growth": f(growth, RATIO_PLACES),
+            **{
+                f"{k}_points": f(fs.parts.get(k), SCORE_PLACES)
+                for k in ("altman", "profitability", "leverage", "liquidity")
+            },
+            "financial_missing_inputs": list(fs.missing_inputs),
+            "missing_items": missing_items,
+            "notes": notes,
+            "prev_period_end": prev.period_end if prev else None,
+            "z_score_change": f(z_change, Z_PLACES),
+            "financial_score_change": f(fs_change, SCORE_PLACES),
+            "revenue_growth": f(growth, RATIO_PLACES),
             "trend": _trend(z_change, policy.trend_threshold),
         }
         out.append((result, row))
@@ -405,8 +505,9 @@ def analyse_statements(source: Ledger | pl.DataFrame, as_of: date, *, policy: Po
     return out
 
 
-def financial_analysis(source: Ledger | pl.DataFrame, as_of: date, *, policy: Policy | None = None,
-                       customers: pl.DataFrame | None = None) -> pl.DataFrame:
+def financial_analysis(
+    source: Ledger | pl.DataFrame, as_of: date, *, policy: Policy | None = None, customers: pl.DataFrame | None = None
+) -> pl.DataFrame:
     """Ratios, Altman scores and the financial score of every statement dated on or before ``as_of``.
 
     Args:

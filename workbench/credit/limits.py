@@ -66,9 +66,13 @@ class LimitMethods:
     notes: tuple[str, ...] = field(default_factory=tuple)
 
 
-def three_method_limit(tangible_net_worth: Decimal | int | None, working_capital: Decimal | int | None,
-                       monthly_purchases: Decimal | int | None, terms_days: int | None,
-                       policy: Policy | None = None) -> LimitMethods:
+def three_method_limit(
+    tangible_net_worth: Decimal | int | None,
+    working_capital: Decimal | int | None,
+    monthly_purchases: Decimal | int | None,
+    terms_days: int | None,
+    policy: Policy | None = None,
+) -> LimitMethods:
     """The three-method credit limit of CONVENTIONS §7 (unrounded).
 
     >>> m = three_method_limit(2_000_000, 600_000, 40_000, 60)
@@ -129,7 +133,8 @@ def monthly_purchases(ledger: Ledger, as_of: date, policy: Policy | None = None)
     if per.height:
         rated = ledger.fx.rates_for(per.select("currency", "doc_date").unique(), "doc_date")
         per = per.join(rated, on=["currency", "doc_date"], how="left").with_columns(
-            to_reporting("signed").alias("value"))
+            to_reporting("signed").alias("value")
+        )
         sums = per.group_by("customer_id").agg(pl.col("value").sum().alias("billings"))
     else:
         sums = pl.DataFrame(schema={"customer_id": pl.String, "billings": pl.Int128})
@@ -138,21 +143,40 @@ def monthly_purchases(ledger: Ledger, as_of: date, policy: Policy | None = None)
     billed = {r["customer_id"]: int(r["billings"]) for r in sums.iter_rows(named=True)}
     for rec in first.iter_rows(named=True):
         active_days = (as_of - rec["first_doc"]).days + 1
-        months = policy.purchase_months if active_days >= window_days else max(
-            1, min(policy.purchase_months, math.ceil(active_days * 12 / 365.25)))
-        rows.append({"customer_id": rec["customer_id"], "billings": billed.get(rec["customer_id"], 0), "months": months})
+        months = (
+            policy.purchase_months
+            if active_days >= window_days
+            else max(1, min(policy.purchase_months, math.ceil(active_days * 12 / 365.25)))
+        )
+        rows.append(
+            {"customer_id": rec["customer_id"], "billings": billed.get(rec["customer_id"], 0), "months": months}
+        )
     return pl.DataFrame(rows, schema={"customer_id": pl.String, "billings": pl.Int128, "months": pl.Int64})
 
 
 _MONEY_COLS = (
-    "current_limit", "insured_limit", "tangible_net_worth", "working_capital", "monthly_purchases",
-    "limit_tnw", "limit_working_capital", "limit_needs", "average", "recommended_limit", "change",
+    "current_limit",
+    "insured_limit",
+    "tangible_net_worth",
+    "working_capital",
+    "monthly_purchases",
+    "limit_tnw",
+    "limit_working_capital",
+    "limit_needs",
+    "average",
+    "recommended_limit",
+    "change",
 )
 
 
-def recommend_limits(ledger: Ledger, as_of: date, policy: Policy | None = None, *,
-                     scores: dict[str, CustomerScore] | None = None,
-                     country_table: pl.DataFrame | None = None) -> pl.DataFrame:
+def recommend_limits(
+    ledger: Ledger,
+    as_of: date,
+    policy: Policy | None = None,
+    *,
+    scores: dict[str, CustomerScore] | None = None,
+    country_table: pl.DataFrame | None = None,
+) -> pl.DataFrame:
     """Three-method limits, a recommended limit and terms for every customer, in the limit currency.
 
     Columns: ``customer_id``, ``limit_currency``, ``current_limit``,
@@ -187,7 +211,9 @@ def recommend_limits(ledger: Ledger, as_of: date, policy: Policy | None = None, 
         if stmt is None:
             notes.append("no financial statement")
         elif as_of - stmt.period_end > timedelta(days=policy.max_statement_age_days):
-            notes.append(f"latest statement {stmt.period_end} is older than {policy.max_statement_age_days} days: not used")
+            notes.append(
+                f"latest statement {stmt.period_end} is older than {policy.max_statement_age_days} days: not used"
+            )
             stmt = None
         if stmt is not None:
             src = stmt.currency or ccy
@@ -235,31 +261,63 @@ def recommend_limits(ledger: Ledger, as_of: date, policy: Policy | None = None, 
         approval = None
         if recommended is not None:
             approval = policy.approval_role(fx.convert(recommended, ccy, policy.currency, as_of))
-        rows.append({
-            "customer_id": cid, "limit_currency": ccy, "current_limit": current, "insured_limit": insured,
-            "risk_class": risk_class, "score": float(sc.shown_score) if sc and sc.shown_score is not None else None,
-            "statement_period_end": stmt.period_end if stmt else None,
-            "tangible_net_worth": tnw, "working_capital": wc, "monthly_purchases": monthly,
-            "terms_days": terms, "grace_days": policy.grace_days,
-            "limit_tnw": methods.tnw, "limit_working_capital": methods.working_capital, "limit_needs": methods.needs,
-            "average": methods.average, "class_factor": float(factor), "capped_by": capped,
-            "recommended_limit": recommended,
-            "change": None if recommended is None or current is None else recommended - current,
-            "recommended_terms_days": rec_days, "recommended_terms": term_rule.text,
-            "approval_role": approval, "notes": notes,
-        })
+        rows.append(
+            {
+                "customer_id": cid,
+                "limit_currency": ccy,
+                "current_limit": current,
+                "insured_limit": insured,
+                "risk_class": risk_class,
+                "score": float(sc.shown_score) if sc and sc.shown_score is not None else None,
+                "statement_period_end": stmt.period_end if stmt else None,
+                "tangible_net_worth": tnw,
+                "working_capital": wc,
+                "monthly_purchases": monthly,
+                "terms_days": terms,
+                "grace_days": policy.grace_days,
+                "limit_tnw": methods.tnw,
+                "limit_working_capital": methods.working_capital,
+                "limit_needs": methods.needs,
+                "average": methods.average,
+                "class_factor": float(factor),
+                "capped_by": capped,
+                "recommended_limit": recommended,
+                "change": None if recommended is None or current is None else recommended - current,
+                "recommended_terms_days": rec_days,
+                "recommended_terms": term_rule.text,
+                "approval_role": approval,
+                "notes": notes,
+            }
+        )
     dtype = money_dtype(r["limit_currency"] for r in rows)
     for row in rows:
         for col in _MONEY_COLS:
             row[col] = round_money(row[col], row["limit_currency"])
     schema: dict[str, pl.DataType | type[pl.DataType]] = {
-        "customer_id": pl.String, "limit_currency": pl.String, "current_limit": dtype, "insured_limit": dtype,
-        "risk_class": pl.String, "score": pl.Float64, "statement_period_end": pl.Date,
-        "tangible_net_worth": dtype, "working_capital": dtype, "monthly_purchases": dtype, "terms_days": pl.Int64,
-        "grace_days": pl.Int64, "limit_tnw": dtype, "limit_working_capital": dtype, "limit_needs": dtype,
-        "average": dtype, "class_factor": pl.Float64, "capped_by": pl.List(pl.String), "recommended_limit": dtype,
-        "change": dtype, "recommended_terms_days": pl.Int64, "recommended_terms": pl.String,
-        "approval_role": pl.String, "notes": pl.List(pl.String),
+        "customer_id": pl.String,
+        "limit_currency": pl.String,
+        "current_limit": dtype,
+        "insured_limit": dtype,
+        "risk_class": pl.String,
+        "score": pl.Float64,
+        "statement_period_end": pl.Date,
+        "tangible_net_worth": dtype,
+        "working_capital": dtype,
+        "monthly_purchases": dtype,
+        "terms_days": pl.Int64,
+        "grace_days": pl.Int64,
+        "limit_tnw": dtype,
+        "limit_working_capital": dtype,
+        "limit_needs": dtype,
+        "average": dtype,
+        "class_factor": pl.Float64,
+        "capped_by": pl.List(pl.String),
+        "recommended_limit": dtype,
+        "change": dtype,
+        "recommended_terms_days": pl.Int64,
+        "recommended_terms": pl.String,
+        "approval_role": pl.String,
+        "notes": pl.List(pl.String),
     }
     return pl.DataFrame(rows, schema=schema) if rows else pl.DataFrame(schema=schema)
 

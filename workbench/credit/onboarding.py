@@ -38,8 +38,13 @@ from .policy import Policy, default_policy
 __all__ = ["check_iban", "check_vat", "normalise_name", "onboarding_check"]
 
 _SCHEMA = {
-    "candidate": pl.String, "severity": pl.String, "check": pl.String, "field": pl.String, "message": pl.String,
-    "other_customer_id": pl.String, "similarity": pl.Float64,
+    "candidate": pl.String,
+    "severity": pl.String,
+    "check": pl.String,
+    "field": pl.String,
+    "message": pl.String,
+    "other_customer_id": pl.String,
+    "similarity": pl.Float64,
 }
 _EU_PREFIX = {"GR": "EL"}
 _FALLBACK_MODULES = {"us": "ein"}
@@ -138,8 +143,11 @@ def _candidates(candidate: Mapping[str, Any] | pl.DataFrame) -> list[dict[str, A
     return [dict(candidate)]
 
 
-def onboarding_check(candidate: Mapping[str, Any] | pl.DataFrame, existing: Ledger | pl.DataFrame | None = None,
-                     policy: Policy | None = None) -> pl.DataFrame:
+def onboarding_check(
+    candidate: Mapping[str, Any] | pl.DataFrame,
+    existing: Ledger | pl.DataFrame | None = None,
+    policy: Policy | None = None,
+) -> pl.DataFrame:
     """Findings of the onboarding check of one candidate (a mapping) or several (a frame).
 
     Args:
@@ -160,18 +168,38 @@ def onboarding_check(candidate: Mapping[str, Any] | pl.DataFrame, existing: Ledg
     if customers is not None and customers.height:
         cols = [c for c in ("customer_id", "name", "vat_id") if c in customers.columns]
         for row in customers.select(cols).iter_rows(named=True):
-            others.append({**row, "_vat": _compact_vat(row.get("vat_id")),
-                           "_name": normalise_name(row.get("name") or "", policy.legal_forms)})
+            others.append(
+                {
+                    **row,
+                    "_vat": _compact_vat(row.get("vat_id")),
+                    "_name": normalise_name(row.get("name") or "", policy.legal_forms),
+                }
+            )
     threshold = float(policy.name_similarity)
     rows: list[dict[str, Any]] = []
     for index, cand in enumerate(_candidates(candidate), start=1):
         key = str(cand.get("customer_id") or f"#{index}")
         found: list[dict[str, Any]] = []
 
-        def add(severity: str, check: str, field: str, message: str, other: str | None = None,
-                similarity: float | None = None) -> None:
-            found.append({"candidate": key, "severity": severity, "check": check, "field": field, "message": message,
-                          "other_customer_id": other, "similarity": similarity})
+        def add(
+            severity: str,
+            check: str,
+            field: str,
+            message: str,
+            other: str | None = None,
+            similarity: float | None = None,
+        ) -> None:
+            found.append(
+                {
+                    "candidate": key,
+                    "severity": severity,
+                    "check": check,
+                    "field": field,
+                    "message": message,
+                    "other_customer_id": other,
+                    "similarity": similarity,
+                }
+            )
 
         for name in policy.onboarding_required:
             value = cand.get(name)
@@ -194,14 +222,24 @@ def onboarding_check(candidate: Mapping[str, Any] | pl.DataFrame, existing: Ledg
             if other["customer_id"] == cand.get("customer_id"):
                 continue
             if own_vat and other["_vat"] and own_vat == other["_vat"]:
-                add("error", "duplicate_vat", "vat_id",
-                    f"same VAT number as {other['customer_id']} ({other.get('name')})", other["customer_id"])
+                add(
+                    "error",
+                    "duplicate_vat",
+                    "vat_id",
+                    f"same VAT number as {other['customer_id']} ({other.get('name')})",
+                    other["customer_id"],
+                )
             if own_name and other["_name"]:
                 ratio = difflib.SequenceMatcher(None, own_name, other["_name"]).ratio()
                 if ratio >= threshold:
-                    add("warning", "similar_name", "name",
+                    add(
+                        "warning",
+                        "similar_name",
+                        "name",
                         f"name similar to {other['customer_id']} ({other.get('name')}): {ratio:.2f}",
-                        other["customer_id"], round(ratio, 4))
+                        other["customer_id"],
+                        round(ratio, 4),
+                    )
         if not found:
             add("ok", "all", "", "no findings")
         rows.extend(found)

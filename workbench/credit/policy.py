@@ -24,7 +24,14 @@ from typing import Any
 from ..policy import PolicyError, PolicyKind, Table, boolean, currency_code, number, text, texts
 
 __all__ = [
-    "CLASSES", "COMPANY_TYPES", "FACTORS", "Policy", "PolicyError", "Terms", "default_policy", "load_policy",
+    "CLASSES",
+    "COMPANY_TYPES",
+    "FACTORS",
+    "Policy",
+    "PolicyError",
+    "Terms",
+    "default_policy",
+    "load_policy",
 ]
 
 #: Risk classes, best first; "unrated" is used when too few factors are present.
@@ -146,12 +153,16 @@ class Policy:
 
 # --------------------------------------------------------------------------- shape
 
+
 def _points(v: Any) -> str | None:
     if not isinstance(v, list) or len(v) < 2:
         return "must be a list of at least two [value, points] pairs"
     for pair in v:
-        if (not isinstance(pair, list) or len(pair) != 2
-                or any(isinstance(x, bool) or not isinstance(x, (int, Decimal)) for x in pair)):
+        if (
+            not isinstance(pair, list)
+            or len(pair) != 2
+            or any(isinstance(x, bool) or not isinstance(x, (int, Decimal)) for x in pair)
+        ):
             return f"each entry must be a [value, points] pair of numbers (bad entry {pair!r})"
         if not 0 <= pair[1] <= 100:
             return f"points must lie in 0..100 (bad entry {pair!r})"
@@ -173,8 +184,12 @@ def _steps(v: Any) -> str | None:
     if not isinstance(v, list) or not v:
         return "must be a list of [from amount, step] pairs"
     for pair in v:
-        if (not isinstance(pair, list) or len(pair) != 2
-                or any(isinstance(x, bool) or not isinstance(x, (int, Decimal)) for x in pair) or pair[1] <= 0):
+        if (
+            not isinstance(pair, list)
+            or len(pair) != 2
+            or any(isinstance(x, bool) or not isinstance(x, (int, Decimal)) for x in pair)
+            or pair[1] <= 0
+        ):
             return f"each entry must be [from amount, positive step] (bad entry {pair!r})"
     if v[0][0] != 0:
         return "the first entry must start from 0"
@@ -229,8 +244,11 @@ _KEYS: dict[str, Any] = {
         "company_type_by_segment": _segment_map,
         "weights": {k: number(0) for k in ("altman", "profitability", "leverage", "liquidity")},
         "points": {
-            "altman_distress": number(0, 100), "altman_safe": number(0, 100),
-            "profitability": _points, "leverage": _points, "liquidity": _points,
+            "altman_distress": number(0, 100),
+            "altman_safe": number(0, 100),
+            "profitability": _points,
+            "leverage": _points,
+            "liquidity": _points,
         },
     },
     "behaviour": {
@@ -259,8 +277,11 @@ _KEYS: dict[str, Any] = {
     },
     "terms": {**{c: dict(_TERMS) for c in CLASSES}, UNRATED: dict(_TERMS)},
     "exposure": {
-        "include_open_ar": boolean, "include_unapplied_credit": boolean, "include_open_orders": boolean,
-        "include_delivered_not_invoiced": boolean, "delivered_column": text(),
+        "include_open_ar": boolean,
+        "include_unapplied_credit": boolean,
+        "include_open_orders": boolean,
+        "include_delivered_not_invoiced": boolean,
+        "delivered_column": text(),
     },
     "holds": {
         "statuses": texts(_STATUSES),
@@ -271,8 +292,13 @@ _KEYS: dict[str, Any] = {
         "max_dunning_level": number(1, whole=True),
     },
     "release": {
-        "status": _OUTCOME, "overdue": _OUTCOME, "class_e": _OUTCOME, "over_limit": _OUTCOME,
-        "over_insured_limit": _OUTCOME, "missing_data": _OUTCOME, "over_limit_tolerance_pct": number(0, 100),
+        "status": _OUTCOME,
+        "overdue": _OUTCOME,
+        "class_e": _OUTCOME,
+        "over_limit": _OUTCOME,
+        "over_insured_limit": _OUTCOME,
+        "missing_data": _OUTCOME,
+        "over_limit_tolerance_pct": number(0, 100),
     },
     "approval": {"levels": _levels},
     "onboarding": {
@@ -291,8 +317,11 @@ def _consistency(raw: dict[str, Any]) -> Iterator[tuple[str, str]]:
         yield "financial.weights", "at least one weight must be positive"
     classes = [raw["scorecard"]["classes"][c] for c in CLASSES]
     if any(b >= a for a, b in zip(classes, classes[1:])):
-        yield ("scorecard.classes", "thresholds must decrease strictly from A to E "
-               f"(are {', '.join(f'{c}={v}' for c, v in zip(CLASSES, classes))})")
+        yield (
+            "scorecard.classes",
+            "thresholds must decrease strictly from A to E "
+            f"(are {', '.join(f'{c}={v}' for c, v in zip(CLASSES, classes))})",
+        )
     pts = raw["financial"]["points"]
     if pts["altman_distress"] >= pts["altman_safe"]:
         yield "financial.points", "altman_distress must be below altman_safe"
@@ -315,32 +344,45 @@ def _points_of(pairs: list[list[Any]]) -> Points:
 
 
 def _build(raw: dict[str, Any], source: str) -> Policy:
-    sc, fin, beh, lim, hol, rel = (raw[k] for k in ("scorecard", "financial", "behaviour", "limits", "holds", "release"))
+    sc, fin, beh, lim, hol, rel = (
+        raw[k] for k in ("scorecard", "financial", "behaviour", "limits", "holds", "release")
+    )
     dec = Decimal
     return Policy(
         source=source,
-        name=raw["policy"]["name"], version=raw["policy"]["version"], currency=raw["policy"]["currency"],
-        neutral=dec(sc["neutral"]), min_weight_share=dec(sc["min_weight_share"]),
+        name=raw["policy"]["name"],
+        version=raw["policy"]["version"],
+        currency=raw["policy"]["currency"],
+        neutral=dec(sc["neutral"]),
+        min_weight_share=dec(sc["min_weight_share"]),
         weights={f: dec(sc["weights"][f]) for f in FACTORS},
         classes=tuple((c, dec(sc["classes"][c])) for c in CLASSES),
         default_company_type=fin["default_company_type"],
         company_type_by_segment=dict(fin["company_type_by_segment"]),
-        max_statement_age_days=int(fin["max_statement_age_days"]), trend_threshold=dec(fin["trend_threshold"]),
+        max_statement_age_days=int(fin["max_statement_age_days"]),
+        trend_threshold=dec(fin["trend_threshold"]),
         financial_weights={k: dec(v) for k, v in fin["weights"].items()},
         altman_distress_points=dec(fin["points"]["altman_distress"]),
         altman_safe_points=dec(fin["points"]["altman_safe"]),
         profitability_points=_points_of(fin["points"]["profitability"]),
         leverage_points=_points_of(fin["points"]["leverage"]),
         liquidity_points=_points_of(fin["points"]["liquidity"]),
-        behaviour_window_days=int(beh["window_days"]), behaviour_min_documents=int(beh["min_documents"]),
-        overdue_days=int(beh["overdue_days"]), payment_weight=dec(beh["payment_weight"]),
-        overdue_weight=dec(beh["overdue_weight"]), overdue_points=_points_of(beh["overdue_points"]),
-        trend_points_per_day=dec(beh["trend_points_per_day"]), trend_max_points=dec(beh["trend_max_points"]),
+        behaviour_window_days=int(beh["window_days"]),
+        behaviour_min_documents=int(beh["min_documents"]),
+        overdue_days=int(beh["overdue_days"]),
+        payment_weight=dec(beh["payment_weight"]),
+        overdue_weight=dec(beh["overdue_weight"]),
+        overdue_points=_points_of(beh["overdue_points"]),
+        trend_points_per_day=dec(beh["trend_points_per_day"]),
+        trend_max_points=dec(beh["trend_max_points"]),
         trend_min_documents=int(beh["trend_min_documents"]),
         country_class_points=tuple(dec(x) for x in raw["country"]["class_points"]),
-        tnw_pct=dec(lim["tnw_pct"]), working_capital_pct=dec(lim["working_capital_pct"]),
-        grace_days=int(lim["grace_days"]), purchase_months=int(lim["purchase_months"]),
-        max_pct_of_tnw=dec(lim["max_pct_of_tnw"]), max_multiple_of_needs=dec(lim["max_multiple_of_needs"]),
+        tnw_pct=dec(lim["tnw_pct"]),
+        working_capital_pct=dec(lim["working_capital_pct"]),
+        grace_days=int(lim["grace_days"]),
+        purchase_months=int(lim["purchase_months"]),
+        max_pct_of_tnw=dec(lim["max_pct_of_tnw"]),
+        max_multiple_of_needs=dec(lim["max_multiple_of_needs"]),
         rounding=lim["rounding"],
         rounding_steps=tuple((dec(a), dec(s)) for a, s in lim["rounding_steps"]),
         class_factor={k: dec(v) for k, v in lim["class_factor"].items()},
@@ -353,9 +395,12 @@ def _build(raw: dict[str, Any], source: str) -> Policy:
             "delivered_not_invoiced": raw["exposure"]["include_delivered_not_invoiced"],
         },
         delivered_column=raw["exposure"]["delivered_column"],
-        hold_statuses=tuple(hol["statuses"]), max_days_past_due=int(hol["max_days_past_due"]),
-        min_overdue_amount=dec(hol["min_overdue_amount"]), max_overdue_amount=dec(hol["max_overdue_amount"]),
-        hold_over_limit=hol["over_limit"], max_dunning_level=int(hol["max_dunning_level"]),
+        hold_statuses=tuple(hol["statuses"]),
+        max_days_past_due=int(hol["max_days_past_due"]),
+        min_overdue_amount=dec(hol["min_overdue_amount"]),
+        max_overdue_amount=dec(hol["max_overdue_amount"]),
+        hold_over_limit=hol["over_limit"],
+        max_dunning_level=int(hol["max_dunning_level"]),
         release_outcomes={k: v for k, v in rel.items() if k != "over_limit_tolerance_pct"},
         over_limit_tolerance_pct=dec(rel["over_limit_tolerance_pct"]),
         approval_levels=tuple((dec(lv["above"]), lv["role"]) for lv in raw["approval"]["levels"]),
@@ -389,6 +434,7 @@ def load_policy(path: str | Path | None = None) -> Policy:
     if path is None:
         return default_policy()
     return _build(KIND.load(path).values, str(path))
+
 
 _DEFAULT: Policy | None = None
 

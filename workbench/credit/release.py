@@ -81,6 +81,7 @@ class Decision:
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form (amounts as strings, dates ISO)."""
+
         def plain(v: Any) -> Any:
             if isinstance(v, Decimal):
                 return str(v)
@@ -91,13 +92,21 @@ class Decision:
             if isinstance(v, (list, tuple)):
                 return [plain(x) for x in v]
             return v
+
         out = {k: plain(v) for k, v in asdict(self).items()}
         out["reasons"] = self.reasons
         return out
 
 
-def check_order(ledger: Ledger, customer_id: str, amount: Decimal | int | str, as_of: date,
-                policy: Policy | None = None, *, currency: str | None = None) -> Decision:
+def check_order(
+    ledger: Ledger,
+    customer_id: str,
+    amount: Decimal | int | str,
+    as_of: date,
+    policy: Policy | None = None,
+    *,
+    currency: str | None = None,
+) -> Decision:
     """Decide whether an order of ``amount`` for ``customer_id`` is released, held or referred at ``as_of``.
 
     Args:
@@ -117,7 +126,9 @@ def check_order(ledger: Ledger, customer_id: str, amount: Decimal | int | str, a
     outcomes = policy.release_outcomes
     known = ledger.customers.filter(ledger.customers["customer_id"] == customer_id)
     if known.height == 0:
-        finding = Finding("unknown_customer", outcomes["missing_data"], f"customer {customer_id!r} is not in the ledger")
+        finding = Finding(
+            "unknown_customer", outcomes["missing_data"], f"customer {customer_id!r} is not in the ledger"
+        )
         outcome = "refer" if finding.outcome == "release" else finding.outcome
         return Decision(customer_id, as_of, outcome, (finding,), value, currency, policy=policy.source)
     cust = known.row(0, named=True)
@@ -129,40 +140,79 @@ def check_order(ledger: Ledger, customer_id: str, amount: Decimal | int | str, a
     after = exp.exposure + order
     findings: list[Finding] = []
 
-    for code, message in hold_reasons(exp, cust.get("status"),
-                                      highest_dunning_level(one, [customer_id], as_of)[customer_id], one, as_of, policy):
+    for code, message in hold_reasons(
+        exp, cust.get("status"), highest_dunning_level(one, [customer_id], as_of)[customer_id], one, as_of, policy
+    ):
         if code == "over_limit":
             continue  # judged below with the order included
         key = "status" if code in ("status", "dunning") else "overdue"
         findings.append(Finding(code, outcomes[key], message))
     if score.risk_class == "E":
-        findings.append(Finding("class_e", outcomes["class_e"],
-                                f"risk class E (score {score.shown_score}): {policy.terms['E'].text}"))
+        findings.append(
+            Finding(
+                "class_e", outcomes["class_e"], f"risk class E (score {score.shown_score}): {policy.terms['E'].text}"
+            )
+        )
     if score.risk_class == UNRATED:
-        findings.append(Finding("missing_data", outcomes["missing_data"],
-                                "customer is unrated: " + "; ".join(f"{k}: {v}" for k, v in score.missing.items())))
+        findings.append(
+            Finding(
+                "missing_data",
+                outcomes["missing_data"],
+                "customer is unrated: " + "; ".join(f"{k}: {v}" for k, v in score.missing.items()),
+            )
+        )
     if exp.credit_limit is None:
         findings.append(Finding("missing_data", outcomes["missing_data"], "no credit limit is set"))
     else:
         allowed = exp.credit_limit * (1 + policy.over_limit_tolerance_pct / 100)
         if after > allowed:
-            findings.append(Finding(
-                "over_limit", outcomes["over_limit"],
-                f"exposure after the order {fmt_amount(after, ccy)} exceeds the credit limit "
-                f"{fmt_amount(exp.credit_limit, ccy)} by {fmt_amount(after - exp.credit_limit, ccy)}"))
+            findings.append(
+                Finding(
+                    "over_limit",
+                    outcomes["over_limit"],
+                    f"exposure after the order {fmt_amount(after, ccy)} exceeds the credit limit "
+                    f"{fmt_amount(exp.credit_limit, ccy)} by {fmt_amount(after - exp.credit_limit, ccy)}",
+                )
+            )
     if exp.insured_limit is not None and after > exp.insured_limit:
-        findings.append(Finding(
-            "over_insured_limit", outcomes["over_insured_limit"],
-            f"exposure after the order {fmt_amount(after, ccy)} exceeds the insured limit "
-            f"{fmt_amount(exp.insured_limit, ccy)} by {fmt_amount(after - exp.insured_limit, ccy)}"))
+        findings.append(
+            Finding(
+                "over_insured_limit",
+                outcomes["over_insured_limit"],
+                f"exposure after the order {fmt_amount(after, ccy)} exceeds the insured limit "
+                f"{fmt_amount(exp.insured_limit, ccy)} by {fmt_amount(after - exp.insured_limit, ccy)}",
+            )
+        )
     outcome = max((f.outcome for f in findings), key=_SEVERITY.__getitem__, default="release")
     if not findings:
-        findings.append(Finding("ok", "release", f"within limit: exposure after the order {fmt_amount(after, ccy)} "
-                                                 f"of {fmt_amount(exp.credit_limit, ccy)}"))
+        findings.append(
+            Finding(
+                "ok",
+                "release",
+                f"within limit: exposure after the order {fmt_amount(after, ccy)} "
+                f"of {fmt_amount(exp.credit_limit, ccy)}",
+            )
+        )
     return Decision(
-        customer_id, as_of, outcome, tuple(findings), order, ccy, exp.exposure, after, exp.credit_limit,
-        exp.insured_limit, score.risk_class, score.shown_score, policy.source,
-        {"components": {k: v for k, v in exp.components.items()}, "overdue": exp.overdue,
-         "overdue_beyond": exp.overdue_beyond, "max_days_past_due": exp.max_days_past_due,
-         "order_currency": currency or ccy, "order_amount_original": value},
+        customer_id,
+        as_of,
+        outcome,
+        tuple(findings),
+        order,
+        ccy,
+        exp.exposure,
+        after,
+        exp.credit_limit,
+        exp.insured_limit,
+        score.risk_class,
+        score.shown_score,
+        policy.source,
+        {
+            "components": {k: v for k, v in exp.components.items()},
+            "overdue": exp.overdue,
+            "overdue_beyond": exp.overdue_beyond,
+            "max_days_past_due": exp.max_days_past_due,
+            "order_currency": currency or ccy,
+            "order_amount_original": value,
+        },
     )

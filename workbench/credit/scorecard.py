@@ -63,8 +63,7 @@ def _financial_factor(stmt: StatementResult | None, as_of: date, policy: Policy)
     if stmt is None:
         return None, "no financial statements"
     if as_of - stmt.period_end > timedelta(days=policy.max_statement_age_days):
-        return None, (f"latest statement {stmt.period_end} is older than "
-                      f"{policy.max_statement_age_days} days")
+        return None, (f"latest statement {stmt.period_end} is older than {policy.max_statement_age_days} days")
     if stmt.score.score is None:
         return None, f"statement {stmt.period_end} lacks {', '.join(stmt.score.missing_inputs)}"
     return stmt.score.score, ""
@@ -83,8 +82,9 @@ def _describe(factor: str, value: Decimal, res: dict[str, object]) -> str:
     return f"OECD class {res['oecd_class']}, {res['country']}"
 
 
-def score_results(ledger: Ledger, as_of: date, policy: Policy | None = None, *,
-                  country_table: pl.DataFrame | None = None) -> dict[str, CustomerScore]:
+def score_results(
+    ledger: Ledger, as_of: date, policy: Policy | None = None, *, country_table: pl.DataFrame | None = None
+) -> dict[str, CustomerScore]:
     """Exact scorecard results per customer (see :func:`score_customers`)."""
     policy = policy or default_policy()
     latest: dict[str, StatementResult] = {}
@@ -94,8 +94,12 @@ def score_results(ledger: Ledger, as_of: date, policy: Policy | None = None, *,
     behaviour = behaviour_results(ledger, as_of, policy)
     customers = ledger.customers
     table = load_country_table() if country_table is None else country_table
-    classes = {r["country"]: r for r in country_risk(customers["country"].to_list(), as_of, table).iter_rows(named=True)}
-    scores_col = customers["external_score"].to_list() if "external_score" in customers.columns else [None] * customers.height
+    classes = {
+        r["country"]: r for r in country_risk(customers["country"].to_list(), as_of, table).iter_rows(named=True)
+    }
+    scores_col = (
+        customers["external_score"].to_list() if "external_score" in customers.columns else [None] * customers.height
+    )
     total_weight = sum(policy.weights.values())
     out: dict[str, CustomerScore] = {}
     for cid, country, ext in zip(customers["customer_id"].to_list(), customers["country"].to_list(), scores_col):
@@ -136,32 +140,47 @@ def score_results(ledger: Ledger, as_of: date, policy: Policy | None = None, *,
             if points[k] is not None
         ]
         if score is None:
-            head = (f"unrated: factors present carry {f(share * 100, 1)} % of the weight, "
-                    f"policy needs {f(policy.min_weight_share * 100, 1)} %")
+            head = (
+                f"unrated: factors present carry {f(share * 100, 1)} % of the weight, "
+                f"policy needs {f(policy.min_weight_share * 100, 1)} %"
+            )
         else:
             head = "; ".join([f"{shown} ({risk_class}): neutral {policy.neutral}", *parts])
         tail = [f"{k} missing ({why})" for k, why in missing.items()]
         if missing and score is not None:
             tail.append(f"weights re-scaled over {f(share * 100, 1)} % of the total")
         explanation = "; ".join([head, *tail]) if tail else head
-        out[cid] = CustomerScore(cid, score, shown, risk_class, factors, points, share, missing, stmt, beh, oecd,
-                                 explanation)
+        out[cid] = CustomerScore(
+            cid, score, shown, risk_class, factors, points, share, missing, stmt, beh, oecd, explanation
+        )
     return out
 
 
 _SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
-    "customer_id": pl.String, "name": pl.String, "score": pl.Float64, "risk_class": pl.String,
+    "customer_id": pl.String,
+    "name": pl.String,
+    "score": pl.Float64,
+    "risk_class": pl.String,
     **{f"{k}_score": pl.Float64 for k in FACTORS},
     **{f"{k}_points": pl.Float64 for k in FACTORS},
-    "weight_share": pl.Float64, "missing_factors": pl.List(pl.String),
-    "z_model": pl.String, "z_score": pl.Float64, "z_zone": pl.String, "statement_period_end": pl.Date,
-    "paydex": pl.Float64, "dbt": pl.Float64, "overdue_share": pl.Float64, "oecd_class": pl.Int64,
-    "status": pl.String, "explanation": pl.String,
+    "weight_share": pl.Float64,
+    "missing_factors": pl.List(pl.String),
+    "z_model": pl.String,
+    "z_score": pl.Float64,
+    "z_zone": pl.String,
+    "statement_period_end": pl.Date,
+    "paydex": pl.Float64,
+    "dbt": pl.Float64,
+    "overdue_share": pl.Float64,
+    "oecd_class": pl.Int64,
+    "status": pl.String,
+    "explanation": pl.String,
 }
 
 
-def score_customers(ledger: Ledger, as_of: date, policy: Policy | None = None, *,
-                    country_table: pl.DataFrame | None = None) -> pl.DataFrame:
+def score_customers(
+    ledger: Ledger, as_of: date, policy: Policy | None = None, *, country_table: pl.DataFrame | None = None
+) -> pl.DataFrame:
     """Score every customer at ``as_of``: 0-100 score, risk class A-E, factor points and an explanation.
 
     Columns: ``customer_id``, ``name``, ``score`` (2 decimals, null when
@@ -181,21 +200,35 @@ def score_customers(ledger: Ledger, as_of: date, policy: Policy | None = None, *
     """
     policy = policy or default_policy()
     results = score_results(ledger, as_of, policy, country_table=country_table)
-    info = {r["customer_id"]: r for r in ledger.customers.select(
-        "customer_id", "name", *(["status"] if "status" in ledger.customers.columns else [])).iter_rows(named=True)}
+    info = {
+        r["customer_id"]: r
+        for r in ledger.customers.select(
+            "customer_id", "name", *(["status"] if "status" in ledger.customers.columns else [])
+        ).iter_rows(named=True)
+    }
     rows = []
     for cid, r in results.items():
         stmt, beh = r.statement, r.behaviour
-        rows.append({
-            "customer_id": cid, "name": info[cid]["name"], "score": f(r.score, 2), "risk_class": r.risk_class,
-            **{f"{k}_score": f(r.factors[k], 2) for k in FACTORS},
-            **{f"{k}_points": f(r.points[k], 2) for k in FACTORS},
-            "weight_share": f(r.weight_share, 4), "missing_factors": list(r.missing),
-            "z_model": stmt.model if stmt else None, "z_score": f(stmt.altman.score, 3) if stmt else None,
-            "z_zone": stmt.altman.zone if stmt else None, "statement_period_end": stmt.period_end if stmt else None,
-            "paydex": f(beh.paydex, 2) if beh else None, "dbt": f(beh.dbt, 2) if beh else None,
-            "overdue_share": f(beh.overdue_share, 4) if beh else None, "oecd_class": r.oecd_class,
-            "status": info[cid].get("status"), "explanation": r.explanation,
-        })
+        rows.append(
+            {
+                "customer_id": cid,
+                "name": info[cid]["name"],
+                "score": f(r.score, 2),
+                "risk_class": r.risk_class,
+                **{f"{k}_score": f(r.factors[k], 2) for k in FACTORS},
+                **{f"{k}_points": f(r.points[k], 2) for k in FACTORS},
+                "weight_share": f(r.weight_share, 4),
+                "missing_factors": list(r.missing),
+                "z_model": stmt.model if stmt else None,
+                "z_score": f(stmt.altman.score, 3) if stmt else None,
+                "z_zone": stmt.altman.zone if stmt else None,
+                "statement_period_end": stmt.period_end if stmt else None,
+                "paydex": f(beh.paydex, 2) if beh else None,
+                "dbt": f(beh.dbt, 2) if beh else None,
+                "overdue_share": f(beh.overdue_share, 4) if beh else None,
+                "oecd_class": r.oecd_class,
+                "status": info[cid].get("status"),
+                "explanation": r.explanation,
+            }
+        )
     return pl.DataFrame(rows, schema=_SCHEMA) if rows else pl.DataFrame(schema=_SCHEMA)
-

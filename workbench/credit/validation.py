@@ -32,7 +32,12 @@ __all__ = ["AucResult", "POLISH_COLUMNS", "bankruptcy_validation", "read_ratio_t
 
 #: Polish data attribute -> ratio name used by :mod:`.financials`.
 POLISH_COLUMNS: dict[str, str] = {
-    "Attr2": "liabilities_to_assets", "Attr3": "x1", "Attr6": "x2", "Attr7": "x3", "Attr8": "x4_book", "Attr9": "x5",
+    "Attr2": "liabilities_to_assets",
+    "Attr3": "x1",
+    "Attr6": "x2",
+    "Attr7": "x3",
+    "Attr8": "x4_book",
+    "Attr9": "x5",
 }
 
 
@@ -114,8 +119,24 @@ def bankruptcy_validation(table: pl.DataFrame, policy: Policy | None = None) -> 
     rows = []
     for measure, scores in (("altman_z_prime", zp), ("altman_z_double_prime", zpp), ("financial_score", fs)):
         res = roc_auc(scores, outcomes)
-        rows.append({"measure": measure, "auc": None if res.auc is None else round(float(res.auc), 6),
-                     "rows_used": res.used, "rows_excluded": res.excluded, "failed": res.failed,
-                     "survivors": res.survivors})
-    return pl.DataFrame(rows, schema={"measure": pl.String, "auc": pl.Float64, "rows_used": pl.Int64,
-                                      "rows_excluded": pl.Int64, "failed": pl.Int64, "survivors": pl.Int64})
+        rows.append(
+            {
+                "measure": measure,
+                "auc": None if res.auc is None else round(float(res.auc), 6),
+                "rows_used": res.used,
+                "rows_excluded": res.excluded,
+                "failed": res.failed,
+                "survivors": res.survivors,
+            }
+        )
+    return pl.DataFrame(
+        rows,
+        schema={
+            "measure": pl.String,
+            "auc": pl.Float64,
+            "rows_used": pl.Int64,
+            "rows_excluded": pl.Int64,
+            "failed": pl.Int64,
+            "survivors": pl.Int64,
+        },
+    )

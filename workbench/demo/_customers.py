@@ -109,8 +109,9 @@ def _methods(rng: np.random.Generator, currency: np.ndarray, profile: np.ndarray
     return method, direct_debit
 
 
-def _activity(rng: np.random.Generator, as_of: date, status: np.ndarray,
-              profile: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _activity(
+    rng: np.random.Generator, as_of: date, status: np.ndarray, profile: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(start, end, stop) day numbers: when a customer is invoiced, and when a defaulter stops paying.
 
     Most customers span the whole history, some start later; closed accounts
@@ -131,8 +132,9 @@ def _activity(rng: np.random.Generator, as_of: date, status: np.ndarray,
     return start.astype(np.int64), end.astype(np.int64), stop.astype(np.int64)
 
 
-def _document_counts(rng: np.random.Generator, segment: np.ndarray, start: np.ndarray, end: np.ndarray,
-                     target_documents: int) -> tuple[np.ndarray, np.ndarray]:
+def _document_counts(
+    rng: np.random.Generator, segment: np.ndarray, start: np.ndarray, end: np.ndarray, target_documents: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Invoices and debit notes per customer: exact totals shared out by activity x frequency."""
     weight = np.asarray(w.SEGMENT_FREQUENCY)[segment] * rng.lognormal(0.0, 0.35, segment.size) * (end - start + 1)
     p = weight / weight.sum()
@@ -147,8 +149,9 @@ def _round_limit(values: np.ndarray) -> np.ndarray:
     return np.maximum(np.round(values / step) * step, 5_000)
 
 
-def _limits(rng: np.random.Generator, currency: np.ndarray, monthly: np.ndarray,
-            terms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _limits(
+    rng: np.random.Generator, currency: np.ndarray, monthly: np.ndarray, terms: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(credit limit, its currency, insured limit or NaN): about a month beyond terms of billings."""
     n = currency.size
     fx = np.asarray([w.EUR_PER_UNIT[str(c)] for c in currency])

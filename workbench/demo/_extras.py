@@ -116,8 +116,10 @@ def unidentified_payments(seed: int, n_customers: int, as_of: int, first_number:
     wire_no = pl.Series(rng.integers(10**9, 10**10, n)).cast(pl.String)
     style = pl.Series(rng.integers(0, 3, n))
     reference = pl.select(
-        pl.when(style == 0).then(pl.lit("TRF ") + wire_no)
-        .when(style == 1).then(pl.lit("DEPOSIT ") + wire_no.str.slice(0, 6))
+        pl.when(style == 0)
+        .then(pl.lit("TRF ") + wire_no)
+        .when(style == 1)
+        .then(pl.lit("DEPOSIT ") + wire_no.str.slice(0, 6))
         .otherwise(None)
     ).to_series()
     return pl.DataFrame(
@@ -132,4 +134,3 @@ def unidentified_payments(seed: int, n_customers: int, as_of: int, first_number:
             "method": np.where(entity == "US01", "wire", "SEPA transfer"),
         }
     )
-

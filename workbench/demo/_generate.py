@@ -21,7 +21,13 @@ from ._writer import Format, TableWriter
 
 BLOCK_ITEMS = 300_000  # invoices + debit notes generated and written at a time
 TABLES: tuple[str, ...] = (
-    "customers", "documents", "payments", "allocations", "fx_rates", "orders", "financials",
+    "customers",
+    "documents",
+    "payments",
+    "allocations",
+    "fx_rates",
+    "orders",
+    "financials",
 )
 Progress = Callable[[str, int, int], None]
 
@@ -82,8 +88,9 @@ def load_plan(seed: int, as_of: date, customers: int, documents: int | None) -> 
     return build_plan(seed, as_of, n, target)
 
 
-def run(out_dir: Path, as_of: date, seed: int, customers: int, documents: int | None, fmt: Format,
-        progress: Progress | None) -> DemoSummary:
+def run(
+    out_dir: Path, as_of: date, seed: int, customers: int, documents: int | None, fmt: Format, progress: Progress | None
+) -> DemoSummary:
     """Write the whole ledger folder; see ``workbench.demo.generate_demo``."""
     validate(seed, customers, documents, fmt)
     report: Progress = progress or (lambda stage, done, total: None)

@@ -13,8 +13,9 @@ GROUP_HEAD_SHARE = 0.25  # of key accounts
 MEMBERS_PER_HEAD = 2
 
 
-def _groups(rng: np.random.Generator, c_idx: np.ndarray, segment: np.ndarray, base: np.ndarray,
-            reserved: np.ndarray) -> np.ndarray:
+def _groups(
+    rng: np.random.Generator, c_idx: np.ndarray, segment: np.ndarray, base: np.ndarray, reserved: np.ndarray
+) -> np.ndarray:
     """Make a few key accounts group heads with subsidiaries; returns parent ids (None if none).
 
     Subsidiaries take the head's name plus their country ("Vantor Steel España"),
@@ -57,8 +58,9 @@ def _per_group(rng: np.random.Generator, keys: np.ndarray, groups: dict[str, tup
     return out.astype(str)
 
 
-def identities(rng: np.random.Generator, c_idx: np.ndarray, segment: np.ndarray,
-               entity: np.ndarray) -> dict[str, pl.Series | np.ndarray]:
+def identities(
+    rng: np.random.Generator, c_idx: np.ndarray, segment: np.ndarray, entity: np.ndarray
+) -> dict[str, pl.Series | np.ndarray]:
     """customer_id, name, parent_id, email, phone, vat_id, collector and sales_rep per customer.
 
     Customer 8 (or the last) is named ``SCRIPT_NAME`` and customer 14 (or the

@@ -46,8 +46,9 @@ class Items:
         return int(self.owner.size)
 
 
-def _dates(rng: np.random.Generator, plan: CustomerPlan, owner: np.ndarray, rank: np.ndarray,
-           is_dn: np.ndarray, as_of: int) -> np.ndarray:
+def _dates(
+    rng: np.random.Generator, plan: CustomerPlan, owner: np.ndarray, rank: np.ndarray, is_dn: np.ndarray, as_of: int
+) -> np.ndarray:
     """Document dates: invoices spread regularly over the customer's window, debit notes at random."""
     start, end = plan.start[owner], plan.end[owner]
     span = end - start + 1
@@ -58,8 +59,9 @@ def _dates(rng: np.random.Generator, plan: CustomerPlan, owner: np.ndarray, rank
     return business_day_within(np.minimum(days, end), as_of)
 
 
-def _delays(rng: np.random.Generator, plan: CustomerPlan, owner: np.ndarray, due: np.ndarray,
-            as_of: int, lo: int, hi: int) -> np.ndarray:
+def _delays(
+    rng: np.random.Generator, plan: CustomerPlan, owner: np.ndarray, due: np.ndarray, as_of: int, lo: int, hi: int
+) -> np.ndarray:
     """Days between due date and payment, drawn per item from the customer's profile."""
     n = owner.size
     profile = plan.profile[owner]
@@ -68,8 +70,12 @@ def _delays(rng: np.random.Generator, plan: CustomerPlan, owner: np.ndarray, due
     erratic = np.where(rng.random(n) < 0.5, rng.normal(5.0, 10.0, n), rng.exponential(45.0, n) - 5.0)
     delay = np.select(
         [profile == w.PROMPT, profile == w.SLOW, profile == w.ERRATIC, profile == w.DETERIORATING],
-        [rng.normal(-1.0, 4.0, n), rng.uniform(15.0, 40.0, n) + rng.normal(0.0, 3.0, n), erratic,
-         rng.normal(3.0, 5.0, n) + ramp],
+        [
+            rng.normal(-1.0, 4.0, n),
+            rng.uniform(15.0, 40.0, n) + rng.normal(0.0, 3.0, n),
+            erratic,
+            rng.normal(3.0, 5.0, n) + ramp,
+        ],
         default=rng.normal(18.0, 10.0, n),
     )
     return np.rint(delay).astype(np.int64)

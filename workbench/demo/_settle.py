@@ -80,7 +80,10 @@ def settle(rng: np.random.Generator, plan: CustomerPlan, items: Items, as_of: in
     paid = (items.pay <= as_of) & (payable > 0)
     risky = plan.profile[owner] != w.PROMPT
     partial = (
-        paid & ~plan.batch[owner] & ~plan.direct_debit[owner] & (payable >= MIN_PARTIAL_CENTS)
+        paid
+        & ~plan.batch[owner]
+        & ~plan.direct_debit[owner]
+        & (payable >= MIN_PARTIAL_CENTS)
         & (rng.random(items.size) < np.where(risky, 0.07, 0.03))
     )
     single = np.flatnonzero(paid & ~partial & ~plan.batch[owner])

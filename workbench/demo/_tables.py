@@ -63,8 +63,9 @@ def _open_amounts(items: Items, settlement: Settlement) -> np.ndarray:
     return items.amount - credited - np.rint(paid).astype(np.int64)
 
 
-def build_block(rng: np.random.Generator, plan: CustomerPlan, items: Items, settlement: Settlement,
-                counters: Counters) -> Block:
+def build_block(
+    rng: np.random.Generator, plan: CustomerPlan, items: Items, settlement: Settlement, counters: Counters
+) -> Block:
     """Frames for one block; advances ``counters``."""
     n = items.size
     owner = items.owner
@@ -82,9 +83,15 @@ def build_block(rng: np.random.Generator, plan: CustomerPlan, items: Items, sett
     number = np.where(is_dn, dn_no, inv_no)
     item_key = np.where(is_dn, DN_RANK, INV_RANK) + number  # sorts like the id text
     reference = pl.select(
-        pl.concat_str([plan.frame["entity"].gather(owner), pl.lit("-"), doc_date.dt.year().cast(pl.String),
-                       pl.when(pl.Series(is_dn)).then(pl.lit("-D")).otherwise(pl.lit("-F")),
-                       pl.Series(number).cast(pl.String).str.zfill(7)])
+        pl.concat_str(
+            [
+                plan.frame["entity"].gather(owner),
+                pl.lit("-"),
+                doc_date.dt.year().cast(pl.String),
+                pl.when(pl.Series(is_dn)).then(pl.lit("-D")).otherwise(pl.lit("-F")),
+                pl.Series(number).cast(pl.String).str.zfill(7),
+            ]
+        )
     ).to_series()
 
     open_amount = _open_amounts(items, settlement)
@@ -111,8 +118,10 @@ def build_block(rng: np.random.Generator, plan: CustomerPlan, items: Items, sett
             "entity": _entity(rng, plan, owner),
             "reference": reference,
             "po_number": pl.select(
-                pl.when(~pl.Series(has_po)).then(None)
-                .when(pl.Series(sap_style)).then(pl.lit("4500") + po_digits)
+                pl.when(~pl.Series(has_po))
+                .then(None)
+                .when(pl.Series(sap_style))
+                .then(pl.lit("4500") + po_digits)
                 .otherwise(pl.lit("PO-") + po_digits)
             ).to_series(),
             "disputed": disputed,
@@ -135,8 +144,14 @@ def build_block(rng: np.random.Generator, plan: CustomerPlan, items: Items, sett
     return Block(documents, payments, allocations)
 
 
-def _credit_notes(rng: np.random.Generator, plan: CustomerPlan, items: Items, item_ids: pl.Series,
-                  item_key: np.ndarray, counters: Counters) -> tuple[pl.DataFrame, pl.DataFrame]:
+def _credit_notes(
+    rng: np.random.Generator,
+    plan: CustomerPlan,
+    items: Items,
+    item_ids: pl.Series,
+    item_key: np.ndarray,
+    counters: Counters,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Credit note documents and their allocations to the credited invoices."""
     idx = np.flatnonzero(items.cn_date < NEVER)
     owner = items.owner[idx]
@@ -154,8 +169,15 @@ def _credit_notes(rng: np.random.Generator, plan: CustomerPlan, items: Items, it
             "amount": items.cn_amount[idx],
             "entity": _entity(rng, plan, owner),
             "reference": pl.select(
-                pl.concat_str([plan.frame["entity"].gather(owner), pl.lit("-"), cn_date.dt.year().cast(pl.String),
-                               pl.lit("-A"), pl.Series(numbers).cast(pl.String).str.zfill(7)])
+                pl.concat_str(
+                    [
+                        plan.frame["entity"].gather(owner),
+                        pl.lit("-"),
+                        cn_date.dt.year().cast(pl.String),
+                        pl.lit("-A"),
+                        pl.Series(numbers).cast(pl.String).str.zfill(7),
+                    ]
+                )
             ).to_series(),
             "po_number": pl.Series([None] * idx.size, dtype=pl.String),
             "disputed": np.zeros(idx.size, dtype=bool),
@@ -180,8 +202,15 @@ def _credit_notes(rng: np.random.Generator, plan: CustomerPlan, items: Items, it
     return frame, allocs
 
 
-def _payments(rng: np.random.Generator, plan: CustomerPlan, st: Settlement, item_ids: pl.Series,
-              item_key: np.ndarray, reference: pl.Series, counters: Counters) -> tuple[pl.DataFrame, pl.DataFrame]:
+def _payments(
+    rng: np.random.Generator,
+    plan: CustomerPlan,
+    st: Settlement,
+    item_ids: pl.Series,
+    item_key: np.ndarray,
+    reference: pl.Series,
+    counters: Counters,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Payment rows (with remittance text) and payment allocations."""
     n = st.owner.size
     pay_numbers = counters.payment + 1 + np.arange(n)
@@ -190,12 +219,22 @@ def _payments(rng: np.random.Generator, plan: CustomerPlan, st: Settlement, item
     cust = plan.ids.gather(st.owner)
     ref = reference.gather(st.first_item)
     text = (
-        pl.when(pl.Series(rng.random(n) < 0.04)).then(None)
+        pl.when(pl.Series(rng.random(n) < 0.04))
+        .then(None)
         .when(pl.Series(st.kind == RUN))
         .then(pl.concat_str([pl.lit("Payment run "), cust, pl.lit(" "), value_date.cast(pl.String)]))
         .when(pl.Series(st.kind == INSTALMENT))
-        .then(pl.concat_str([ref, pl.lit(" instalment "), pl.Series(st.part).cast(pl.String), pl.lit("/"),
-                             pl.Series(st.parts).cast(pl.String)]))
+        .then(
+            pl.concat_str(
+                [
+                    ref,
+                    pl.lit(" instalment "),
+                    pl.Series(st.part).cast(pl.String),
+                    pl.lit("/"),
+                    pl.Series(st.parts).cast(pl.String),
+                ]
+            )
+        )
         .otherwise(ref)
     )
     payments = pl.DataFrame(

@@ -92,6 +92,4 @@ def rank_in_group(counts: np.ndarray) -> np.ndarray:
 
 def padded_ids(prefix: str, numbers: np.ndarray, width: int) -> pl.Series:
     """``prefix`` + zero-padded numbers, e.g. ``INV-00000042``."""
-    return pl.select(
-        pl.lit(prefix) + pl.Series(numbers.astype(np.int64)).cast(pl.String).str.zfill(width)
-    ).to_series()
+    return pl.select(pl.lit(prefix) + pl.Series(numbers.astype(np.int64)).cast(pl.String).str.zfill(width)).to_series()

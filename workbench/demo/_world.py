@@ -30,8 +30,21 @@ class Country:
 
 
 COUNTRIES: tuple[Country, ...] = (
-    Country("FR", 0.22, "EUR", "FR01", "fr", "France", "fr", "+33 % ## ## ## ##", "FR###########", ("SA", "SAS", "SARL")),
-    Country("DE", 0.15, "EUR", "DE01", "de", "Deutschland", "de", "+49 %## #######", "DE#########", ("GmbH", "AG", "GmbH & Co. KG")),
+    Country(
+        "FR", 0.22, "EUR", "FR01", "fr", "France", "fr", "+33 % ## ## ## ##", "FR###########", ("SA", "SAS", "SARL")
+    ),
+    Country(
+        "DE",
+        0.15,
+        "EUR",
+        "DE01",
+        "de",
+        "Deutschland",
+        "de",
+        "+49 %## #######",
+        "DE#########",
+        ("GmbH", "AG", "GmbH & Co. KG"),
+    ),
     Country("ES", 0.09, "EUR", "FR01", "es", "España", "es", "+34 %## ### ###", "ESB########", ("S.L.", "S.A.")),
     Country("IT", 0.09, "EUR", "FR01", "en", "Italia", "it", "+39 %# #### ####", "IT###########", ("S.r.l.", "S.p.A.")),
     Country("PT", 0.04, "EUR", "FR01", "pt", "Portugal", "pt", "+351 %## ### ###", "PT#########", ("Lda", "S.A.")),
@@ -39,9 +52,24 @@ COUNTRIES: tuple[Country, ...] = (
     Country("NL", 0.06, "EUR", "DE01", "en", "Nederland", "nl", "+31 %# ### ####", "NL#########B01", ("B.V.", "N.V.")),
     Country("GB", 0.08, "GBP", "DE01", "en", "UK", "co.uk", "+44 20 %### ####", "GB#########", ("Ltd", "PLC")),
     Country("US", 0.10, "USD", "US01", "en", "USA", "com", "+1 %##-%##-####", "##-#######", ("Inc.", "LLC", "Corp.")),
-    Country("BR", 0.05, "BRL", "US01", "pt", "Brasil", "com.br", "+55 11 %###-####", "##.###.###/0001-##", ("Ltda", "S.A.")),
-    Country("MX", 0.04, "MXN", "US01", "es", "México", "com.mx", "+52 55 %### ####", "@@@######@@#", ("S.A. de C.V.", "S. de R.L. de C.V.")),
-    Country("PL", 0.03, "EUR", "DE01", "en", "Polska", "pl", "+48 %# ### ## ##", "PL##########", ("Sp. z o.o.", "S.A.")),
+    Country(
+        "BR", 0.05, "BRL", "US01", "pt", "Brasil", "com.br", "+55 11 %###-####", "##.###.###/0001-##", ("Ltda", "S.A.")
+    ),
+    Country(
+        "MX",
+        0.04,
+        "MXN",
+        "US01",
+        "es",
+        "México",
+        "com.mx",
+        "+52 55 %### ####",
+        "@@@######@@#",
+        ("S.A. de C.V.", "S. de R.L. de C.V."),
+    ),
+    Country(
+        "PL", 0.03, "EUR", "DE01", "en", "Polska", "pl", "+48 %# ### ## ##", "PL##########", ("Sp. z o.o.", "S.A.")
+    ),
 )
 
 CURRENCIES: tuple[str, ...] = ("EUR", "USD", "GBP", "BRL", "MXN")

@@ -57,14 +57,21 @@ class _Seeder:
         roll = rng.random()
         items = overdue_items.filter(pl.col("customer_id") == cust)
         if items.height == 0:
-            book.log_contact(cust, "call", "Account reviewed with the customer: nothing overdue left",
-                             on=day, author=collector, recorded_at=at)
+            book.log_contact(
+                cust,
+                "call",
+                "Account reviewed with the customer: nothing overdue left",
+                on=day,
+                author=collector,
+                recorded_at=at,
+            )
             return
         currency = items.group_by("currency").agg(pl.col("open").sum()).sort("open", descending=True)["currency"][0]
         overdue = int(items.filter(pl.col("currency") == currency)["open"].sum())
         if roll < 0.40:
-            upcoming = [p for p in self.payments.get(cust, []) if day < p[0] <= day + timedelta(days=21)
-                        and p[1] == currency]
+            upcoming = [
+                p for p in self.payments.get(cust, []) if day < p[0] <= day + timedelta(days=21) and p[1] == currency
+            ]
             if upcoming:
                 pay_day, _, amount = upcoming[0]
                 pay_by = pay_day - timedelta(days=int(rng.integers(0, 3)))
@@ -72,10 +79,19 @@ class _Seeder:
             else:
                 amount, pay_by = overdue, day + timedelta(days=int(rng.integers(5, 11)))
             docs = items.filter(pl.col("currency") == currency).sort("due_date")["document_id"].head(3).to_list()
-            book.log_contact(cust, "call", "Customer promised to pay", on=day, author=collector, recorded_at=at,
-                             document_ids=docs)
-            book.add_promise(cust, mills_to_decimal(amount), currency, pay_by, author=collector, promised_on=day,
-                             document_ids=docs if not upcoming else (), recorded_at=at)
+            book.log_contact(
+                cust, "call", "Customer promised to pay", on=day, author=collector, recorded_at=at, document_ids=docs
+            )
+            book.add_promise(
+                cust,
+                mills_to_decimal(amount),
+                currency,
+                pay_by,
+                author=collector,
+                promised_on=day,
+                document_ids=docs if not upcoming else (),
+                recorded_at=at,
+            )
         elif roll < 0.50:
             candidates = [d for d in items["document_id"].to_list() if d not in self.disputed]
             if not candidates:
@@ -83,20 +99,54 @@ class _Seeder:
             doc = candidates[int(rng.integers(0, len(candidates)))]
             reason = DISPUTE_REASONS[int(rng.integers(0, len(DISPUTE_REASONS)))]
             owner = self.customers[cust].get("sales_rep") or collector
-            book.log_contact(cust, "call", f"Customer disputes {doc}: {reason}", on=day, author=collector,
-                             recorded_at=at, document_ids=[doc])
-            dispute = book.open_dispute(cust, [doc], reason, owner=owner, on=day, author=collector, recorded_at=at,
-                                        note="raised on a collection call")
+            book.log_contact(
+                cust,
+                "call",
+                f"Customer disputes {doc}: {reason}",
+                on=day,
+                author=collector,
+                recorded_at=at,
+                document_ids=[doc],
+            )
+            dispute = book.open_dispute(
+                cust,
+                [doc],
+                reason,
+                owner=owner,
+                on=day,
+                author=collector,
+                recorded_at=at,
+                note="raised on a collection call",
+            )
             self.disputed.add(doc)
             self.open_disputes.append((dispute, day + timedelta(days=int(rng.integers(7, 29)))))
         elif roll < 0.80:
-            book.log_contact(cust, "call", "No answer, voicemail left", on=day, author=collector, recorded_at=at,
-                             next_action_date=day + timedelta(days=3))
+            book.log_contact(
+                cust,
+                "call",
+                "No answer, voicemail left",
+                on=day,
+                author=collector,
+                recorded_at=at,
+                next_action_date=day + timedelta(days=3),
+            )
         else:
-            book.log_contact(cust, "email", "Sent copies of the overdue invoices on request", on=day,
-                             author=collector, recorded_at=at)
-            book.add_note(cust, "Customer says the invoices are approved and in the next payment run",
-                          on=day, next_action_date=day + timedelta(days=7), author=collector, recorded_at=at)
+            book.log_contact(
+                cust,
+                "email",
+                "Sent copies of the overdue invoices on request",
+                on=day,
+                author=collector,
+                recorded_at=at,
+            )
+            book.add_note(
+                cust,
+                "Customer says the invoices are approved and in the next payment run",
+                on=day,
+                next_action_date=day + timedelta(days=7),
+                author=collector,
+                recorded_at=at,
+            )
 
     def settle_disputes(self, day: date) -> None:
         still = []
@@ -104,9 +154,13 @@ class _Seeder:
             if due <= day:
                 resolved = self.rng.random() < 0.6
                 self.journal.update_dispute(
-                    dispute, "resolved" if resolved else "rejected", on=due,
+                    dispute,
+                    "resolved" if resolved else "rejected",
+                    on=due,
                     resolution="credit note agreed" if resolved else "delivery confirmed, invoice stands",
-                    author="Credit Manager", recorded_at=_moment(due, 16))
+                    author="Credit Manager",
+                    recorded_at=_moment(due, 16),
+                )
             else:
                 still.append((dispute, due))
         self.open_disputes = still
@@ -118,34 +172,87 @@ class _Seeder:
             on = start + timedelta(days=int(self.rng.integers(0, 60)))
             if status == "litigation":
                 partner = LAWYERS.get(row.get("country") or "", "Whitcombe & Hale LLP")
-                book.escalate(cust, "suspension_requested", on=on - timedelta(days=30), author="Credit Manager",
-                              note="deliveries stopped", recorded_at=_moment(on - timedelta(days=30), 10))
-                book.escalate(cust, "lawyer", on=on, partner=partner, author="Credit Manager",
-                              note="claim filed", recorded_at=_moment(on, 11))
+                book.escalate(
+                    cust,
+                    "suspension_requested",
+                    on=on - timedelta(days=30),
+                    author="Credit Manager",
+                    note="deliveries stopped",
+                    recorded_at=_moment(on - timedelta(days=30), 10),
+                )
+                book.escalate(
+                    cust,
+                    "lawyer",
+                    on=on,
+                    partner=partner,
+                    author="Credit Manager",
+                    note="claim filed",
+                    recorded_at=_moment(on, 11),
+                )
             elif status == "suspended":
-                book.escalate(cust, "suspension_requested", on=on, author="Credit Manager",
-                              note="account suspended after the final demand", recorded_at=_moment(on, 10))
+                book.escalate(
+                    cust,
+                    "suspension_requested",
+                    on=on,
+                    author="Credit Manager",
+                    note="account suspended after the final demand",
+                    recorded_at=_moment(on, 10),
+                )
         defaulting = [c for c, r in sorted(self.customers.items()) if r.get("status") == "closed"][:2]
         for i, cust in enumerate(defaulting):
             on = start + timedelta(days=20 + 15 * i)
             currency = self.customers[cust]["currency"]
-            book.escalate(cust, "agency", on=on, partner=AGENCY, amount=Decimal("8400.00"), currency=currency,
-                          author="Credit Manager", note="handed over after the final demand",
-                          recorded_at=_moment(on, 12))
+            book.escalate(
+                cust,
+                "agency",
+                on=on,
+                partner=AGENCY,
+                amount=Decimal("8400.00"),
+                currency=currency,
+                author="Credit Manager",
+                note="handed over after the final demand",
+                recorded_at=_moment(on, 12),
+            )
             if i == 0:
                 later = on + timedelta(days=45)
-                book.escalate(cust, "recovered", on=later, partner=AGENCY, amount=Decimal("5200.00"),
-                              currency=currency, fees=Decimal("780.00"), author="Credit Manager",
-                              note="partial recovery by the agency", recorded_at=_moment(later, 12))
-        keys = [c for c, r in sorted(self.customers.items()) if r.get("segment") == "key account"
-                and r.get("status") == "active"][:2]
+                book.escalate(
+                    cust,
+                    "recovered",
+                    on=later,
+                    partner=AGENCY,
+                    amount=Decimal("5200.00"),
+                    currency=currency,
+                    fees=Decimal("780.00"),
+                    author="Credit Manager",
+                    note="partial recovery by the agency",
+                    recorded_at=_moment(later, 12),
+                )
+        keys = [
+            c
+            for c, r in sorted(self.customers.items())
+            if r.get("segment") == "key account" and r.get("status") == "active"
+        ][:2]
         for cust in keys:
-            book.set_flag(cust, "no_dunning", True, on=start, reason="framework contract renegotiation",
-                          author="Credit Manager", recorded_at=_moment(start, 9))
+            book.set_flag(
+                cust,
+                "no_dunning",
+                True,
+                on=start,
+                reason="framework contract renegotiation",
+                author="Credit Manager",
+                recorded_at=_moment(start, 9),
+            )
 
 
-def seed_journal(ledger: Ledger, journal: Journal, as_of: date, *, seed: int = 42,
-                 policy: CollectionsPolicy | None = None, weeks: int = WEEKS) -> dict[str, int]:
+def seed_journal(
+    ledger: Ledger,
+    journal: Journal,
+    as_of: date,
+    *,
+    seed: int = 42,
+    policy: CollectionsPolicy | None = None,
+    weeks: int = WEEKS,
+) -> dict[str, int]:
     """Fill an empty journal with ``weeks`` weeks of activity ending before ``as_of``; return counts by kind."""
     policy = policy or load_policy()
     seeder = _Seeder(ledger, journal, policy, seed)

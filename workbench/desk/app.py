@@ -72,8 +72,16 @@ def _login() -> str:
 class CollectorDesk:
     """A collector's screen over one ledger and its journal at one as-of date (see the module doc)."""
 
-    def __init__(self, ledger: Ledger, journal: Journal, as_of: date | str, *, policy: CollectionsPolicy | None = None,
-                 company: str = "", author: str | None = None) -> None:
+    def __init__(
+        self,
+        ledger: Ledger,
+        journal: Journal,
+        as_of: date | str,
+        *,
+        policy: CollectionsPolicy | None = None,
+        company: str = "",
+        author: str | None = None,
+    ) -> None:
         self.ledger, self.journal = ledger, journal
         self.as_of = as_of if isinstance(as_of, date) else date.fromisoformat(as_of)
         self.policy = policy or load_policy()
@@ -118,14 +126,24 @@ class CollectorDesk:
         self.promise_button.on_click(self._click_promise)
         self.dispute_button.on_click(self._click_dispute)
         self.preview_button.on_click(lambda _b: self._click(self.preview_letter))
-        forms = w.Tab(children=[
-            w.VBox([self.call_channel, self.call_outcome, self.call_next, self.call_button]),
-            w.VBox([self.promise_amount, self.promise_currency, self.promise_pay_by, self.promise_button]),
-            w.VBox([self.dispute_docs, self.dispute_reason, self.dispute_owner, self.dispute_button]),
-        ], titles=("Call", "Promise", "Dispute"))
-        panels = w.Tab(children=[self.statement, self.aging_panel, self.history, self.journal_panel,
-                                 w.VBox([self.preview_button, self.preview])],
-                       titles=("Statement", "Aging", "Payments", "Journal", "Next letter"))
+        forms = w.Tab(
+            children=[
+                w.VBox([self.call_channel, self.call_outcome, self.call_next, self.call_button]),
+                w.VBox([self.promise_amount, self.promise_currency, self.promise_pay_by, self.promise_button]),
+                w.VBox([self.dispute_docs, self.dispute_reason, self.dispute_owner, self.dispute_button]),
+            ],
+            titles=("Call", "Promise", "Dispute"),
+        )
+        panels = w.Tab(
+            children=[
+                self.statement,
+                self.aging_panel,
+                self.history,
+                self.journal_panel,
+                w.VBox([self.preview_button, self.preview]),
+            ],
+            titles=("Statement", "Aging", "Payments", "Journal", "Next letter"),
+        )
         self.widget = w.VBox([self.collector_dd, self.customer_list, self.header, forms, self.status, panels])
 
     @contextmanager
@@ -171,8 +189,13 @@ class CollectorDesk:
     def _fill_customers(self, keep: str | None) -> None:
         """Fill the customer list for the collector; ``keep`` stays listed even when not on the worklist."""
         cur = self.ledger.reporting_currency
-        options = [(f"{r['rank']}. {r['customer_id']} {r['name']} — {r['score']} — {r['overdue']:,.2f} {cur}",
-                    r["customer_id"]) for r in self.rows().iter_rows(named=True)]
+        options = [
+            (
+                f"{r['rank']}. {r['customer_id']} {r['name']} — {r['score']} — {r['overdue']:,.2f} {cur}",
+                r["customer_id"],
+            )
+            for r in self.rows().iter_rows(named=True)
+        ]
         if keep is not None and keep not in {v for _, v in options}:
             name = views.customer_record(self.ledger, keep).get("name") or ""
             options.append((f"–. {keep} {name} — not on today's worklist", keep))
@@ -242,8 +265,9 @@ class CollectorDesk:
         self._sub = views.customer_ledger(self.ledger, cid)
         self._customer = views.customer_record(self.ledger, cid)
         found = self.worklist.filter(pl.col("customer_id") == cid).to_dicts()
-        self.header.value = views.header_html(self._customer, found[0] if found else None,
-                                              self.ledger.reporting_currency)
+        self.header.value = views.header_html(
+            self._customer, found[0] if found else None, self.ledger.reporting_currency
+        )
         self._items = views.statement_items(self._sub, self.as_of, self.state, cid)
         self.statement.value = views.statement_html(self._items)
         self.aging_panel.value = views.aging_html(self._sub, self.as_of)
@@ -263,7 +287,9 @@ class CollectorDesk:
     def _reset_forms(self) -> None:
         overdue = self._overdue()
         reporting = self.ledger.reporting_currency
-        rates = {cur: self.ledger.fx.convert(amount, cur, reporting, self.as_of) for cur, (amount, _) in overdue.items()}
+        rates = {
+            cur: self.ledger.fx.convert(amount, cur, reporting, self.as_of) for cur, (amount, _) in overdue.items()
+        }
         main = max(rates, key=lambda cur: rates[cur]) if rates else str(self._customer.get("currency") or "")
         currencies = sorted({*self._items["currency"].to_list(), main} - {""}) or [self.ledger.reporting_currency]
         docs = self._items.filter(pl.col("status") != "unapplied")
@@ -276,10 +302,13 @@ class CollectorDesk:
             self.dispute_docs.options = [
                 (f"{d} · due {due.isoformat()} · {money_grouped(amount)} {cur} · {status}", d)
                 for d, due, amount, cur, status in docs.select(
-                    "document_id", "due_date", "open", "currency", "status").iter_rows()]
+                    "document_id", "due_date", "open", "currency", "status"
+                ).iter_rows()
+            ]
             self.dispute_docs.value = ()
-            self.dispute_owner.value = str(self._customer.get("sales_rep") or self._customer.get("collector")
-                                           or self.author or "")
+            self.dispute_owner.value = str(
+                self._customer.get("sales_rep") or self._customer.get("collector") or self.author or ""
+            )
 
     # ------------------------------------------------------------------ writing
 
@@ -304,9 +333,11 @@ class CollectorDesk:
         """Journal a contact with the selected customer today (``as_of``); return the entry id."""
         cid = self._require_customer()
         return self._write(
-            lambda: self.journal.log_contact(cid, channel, outcome, on=self.as_of, next_action_date=next_action,
-                                             author=self.author),
-            lambda entry: f"{channel.capitalize()} with {cid} logged (entry {entry})")
+            lambda: self.journal.log_contact(
+                cid, channel, outcome, on=self.as_of, next_action_date=next_action, author=self.author
+            ),
+            lambda entry: f"{channel.capitalize()} with {cid} logged (entry {entry})",
+        )
 
     def record_promise(self, amount: Decimal | int | str, currency: str, pay_by: date | None) -> int:
         """Journal a promise made today to pay ``amount`` by ``pay_by``, covering the overdue items of ``currency``."""
@@ -321,9 +352,11 @@ class CollectorDesk:
         docs = self._overdue().get(currency, (Decimal(0), []))[1]
         shown = money_grouped(value, decimals=minor_units(str(currency)))
         return self._write(
-            lambda: self.journal.add_promise(cid, value, currency, pay_by, promised_on=self.as_of,
-                                             document_ids=docs, author=self.author),
-            lambda entry: f"Promise of {shown} {currency} by {pay_by.isoformat()} recorded (entry {entry})")
+            lambda: self.journal.add_promise(
+                cid, value, currency, pay_by, promised_on=self.as_of, document_ids=docs, author=self.author
+            ),
+            lambda entry: f"Promise of {shown} {currency} by {pay_by.isoformat()} recorded (entry {entry})",
+        )
 
     def record_dispute(self, document_ids: Iterable[str], reason: str, owner: str | None = None) -> int:
         """Journal a dispute opened today on ``document_ids``; ``owner`` defaults to the form's (the sales rep)."""
@@ -332,7 +365,8 @@ class CollectorDesk:
         who = (owner or "").strip() or self.dispute_owner.value.strip()
         return self._write(
             lambda: self.journal.open_dispute(cid, docs, reason, owner=who, on=self.as_of, author=self.author),
-            lambda entry: f"Dispute on {', '.join(docs)} ({reason}) opened, owner {who} (entry {entry})")
+            lambda entry: f"Dispute on {', '.join(docs)} ({reason}) opened, owner {who} (entry {entry})",
+        )
 
     def _click(self, action: Callable[[], object]) -> None:
         try:
@@ -344,12 +378,16 @@ class CollectorDesk:
         self._click(lambda: self.log_call(self.call_channel.value, self.call_outcome.value, self.call_next.value))
 
     def _click_promise(self, _button: w.Button) -> None:
-        self._click(lambda: self.record_promise(self.promise_amount.value, self.promise_currency.value,
-                                                self.promise_pay_by.value))
+        self._click(
+            lambda: self.record_promise(
+                self.promise_amount.value, self.promise_currency.value, self.promise_pay_by.value
+            )
+        )
 
     def _click_dispute(self, _button: w.Button) -> None:
-        self._click(lambda: self.record_dispute(self.dispute_docs.value, self.dispute_reason.value,
-                                                self.dispute_owner.value))
+        self._click(
+            lambda: self.record_dispute(self.dispute_docs.value, self.dispute_reason.value, self.dispute_owner.value)
+        )
 
     # ------------------------------------------------------------------ reading
 
@@ -372,10 +410,15 @@ class CollectorDesk:
         """What the desk shows, as plain data (for the notebook's summary file)."""
         rows = self.rows()
         return {
-            "as_of": self.as_of.isoformat(), "collector": self.collector, "collectors": self.collectors[1:],
-            "customer_id": self.customer_id, "customer_name": self._customer.get("name") if self.customer_id else None,
-            "worklist_rows": rows.height, "worklist_total": self.worklist.height,
-            "top_customers": rows["customer_id"].head(10).to_list(), "journal_entries": self.journal_entries,
+            "as_of": self.as_of.isoformat(),
+            "collector": self.collector,
+            "collectors": self.collectors[1:],
+            "customer_id": self.customer_id,
+            "customer_name": self._customer.get("name") if self.customer_id else None,
+            "worklist_rows": rows.height,
+            "worklist_total": self.worklist.height,
+            "top_customers": rows["customer_id"].head(10).to_list(),
+            "journal_entries": self.journal_entries,
         }
 
     def write_summary(self, folder: str | Path) -> Path:
@@ -386,8 +429,14 @@ class CollectorDesk:
         return path
 
 
-def open_desk(ledger_path: str = "", journal: str = "", as_of: str = "2026-11-20", collector: str = "",
-              customer: str = "", author: str = "") -> CollectorDesk:
+def open_desk(
+    ledger_path: str = "",
+    journal: str = "",
+    as_of: str = "2026-11-20",
+    collector: str = "",
+    customer: str = "",
+    author: str = "",
+) -> CollectorDesk:
     """Open the desk on a ledger folder and its journal, preselecting a worklist.
 
     An empty ``ledger_path`` means the notebook default (see :func:`workbench.reports.sources.resolve_ledger`).
@@ -395,7 +444,9 @@ def open_desk(ledger_path: str = "", journal: str = "", as_of: str = "2026-11-20
     ledger (created empty when missing).
     """
     led = open_ledger(ledger_path or None)
-    target = journal_target(ledger_path, journal) or str(resolve_ledger(ledger_path).resolve().parent / "journal.sqlite")
+    target = journal_target(ledger_path, journal) or str(
+        resolve_ledger(ledger_path).resolve().parent / "journal.sqlite"
+    )
     desk = CollectorDesk(led, Journal.open(target, author=author or None), as_of, author=author or None)
     if collector:
         desk.select_collector(collector)

@@ -23,7 +23,21 @@ from .survival import conditional_paid, kaplan_meier, survival_at
 from .weeks import HORIZON_GROUPS, horizon_weeks
 
 __all__ = [
-    "HORIZON_GROUPS", "METHODS", "Forecast", "ModelParams", "actuals", "average_delay_forecast", "backtest",
-    "backtest_weeks", "bias", "conditional_paid", "customer_average_delay", "due_date_forecast", "forecast",
-    "horizon_weeks", "kaplan_meier", "survival_at", "wape",
+    "HORIZON_GROUPS",
+    "METHODS",
+    "Forecast",
+    "ModelParams",
+    "actuals",
+    "average_delay_forecast",
+    "backtest",
+    "backtest_weeks",
+    "bias",
+    "conditional_paid",
+    "customer_average_delay",
+    "due_date_forecast",
+    "forecast",
+    "horizon_weeks",
+    "kaplan_meier",
+    "survival_at",
+    "wape",
 ]

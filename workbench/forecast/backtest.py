@@ -49,10 +49,14 @@ def as_of_dates(start: date, end: date, step_days: int = 7) -> list[date]:
 
 def data_end(ledger: Ledger) -> date | None:
     """The last date the ledger knows anything about (documents, payments, allocations)."""
-    candidates = cast("list[date | None]", [
-        ledger.documents["doc_date"].max(), ledger.payments["value_date"].max(),
-        ledger.allocations["allocation_date"].max(),
-    ])
+    candidates = cast(
+        "list[date | None]",
+        [
+            ledger.documents["doc_date"].max(),
+            ledger.payments["value_date"].max(),
+            ledger.allocations["allocation_date"].max(),
+        ],
+    )
     known = [d for d in candidates if d is not None]
     return max(known) if known else None
 
@@ -72,7 +76,12 @@ class _DelaySource:
         self.code = np.asarray([codes[c] for c in rec["customer_id"].to_list()], dtype=np.int64)
         epoch = pl.lit(_EPOCH, pl.Date)
         self.settled = rec.select((pl.col("consumed") - epoch).dt.total_days()).to_series().to_numpy().astype(np.int64)
-        self.delay = rec.select((pl.col("consumed") - pl.col("due_date")).dt.total_days()).to_series().to_numpy().astype(np.float64)
+        self.delay = (
+            rec.select((pl.col("consumed") - pl.col("due_date")).dt.total_days())
+            .to_series()
+            .to_numpy()
+            .astype(np.float64)
+        )
         self.weight = weight
 
     def delays(self, as_of: date, window_days: int = AVERAGE_DELAY_WINDOW_DAYS) -> np.ndarray:
@@ -87,8 +96,16 @@ class _DelaySource:
         return np.where(sw > 0, swd / np.where(sw > 0, sw, 1.0), overall)
 
 
-def backtest_weeks(ledger: Ledger, start: date, end: date, weeks: int = 13, *, entity: str | None = None,
-                   params: ModelParams | None = None, history: History | None = None) -> pl.DataFrame:
+def backtest_weeks(
+    ledger: Ledger,
+    start: date,
+    end: date,
+    weeks: int = 13,
+    *,
+    entity: str | None = None,
+    params: ModelParams | None = None,
+    history: History | None = None,
+) -> pl.DataFrame:
     """Forecast and actual cash per as-of date, horizon week and method (reporting currency, floats).
 
     Columns: ``as_of, week, week_start, horizon, method, forecast, p10, p90, actual``
@@ -103,10 +120,12 @@ def backtest_weeks(ledger: Ledger, start: date, end: date, weeks: int = 13, *, e
     codes = {c: i for i, c in enumerate(history.customers["customer_id"].to_list())}
     delays = _DelaySource(led, codes, history.customers.height)
     opens = open_items(led, dates).select("as_of", "document_id", "customer_id", "currency", "due_date", "open")
-    cash = led.allocations.filter(pl.col("source_kind") == "payment").select(
-        "document_id", "allocation_date", "amount")
-    received = opens.select("as_of", "document_id", "currency").join(cash, on="document_id", how="inner").filter(
-        (pl.col("allocation_date") > pl.col("as_of")))
+    cash = led.allocations.filter(pl.col("source_kind") == "payment").select("document_id", "allocation_date", "amount")
+    received = (
+        opens.select("as_of", "document_id", "currency")
+        .join(cash, on="document_id", how="inner")
+        .filter((pl.col("allocation_date") > pl.col("as_of")))
+    )
     rows = []
     epoch = pl.lit(_EPOCH, pl.Date)
     for d in dates:
@@ -132,8 +151,11 @@ def backtest_weeks(ledger: Ledger, start: date, end: date, weeks: int = 13, *, e
         fitted = fit(history, d, params, code, flags=False)
         scores = score_items(history, fitted, code, due, cutoffs(history, d, weeks))
         model = (scores.weekly * amount[:, None]).sum(axis=0)
-        spread = params.band_z * np.sqrt(_band_variance(amount, scores.weekly, np.zeros(code.size, dtype=np.int64),
-                                                        code, 1, params.band_correlation)[0])
+        spread = params.band_z * np.sqrt(
+            _band_variance(
+                amount, scores.weekly, np.zeros(code.size, dtype=np.int64), code, 1, params.band_correlation
+            )[0]
+        )
         low, high = np.clip(model - spread, 0.0, None), np.minimum(model + spread, amount.sum())
 
         # baselines: week of max(date, D + 1)
@@ -147,28 +169,48 @@ def backtest_weeks(ledger: Ledger, start: date, end: date, weeks: int = 13, *, e
         delay_based = by_week(due + shift)
 
         got = received.filter(pl.col("as_of") == d).with_columns(
-            ((pl.col("allocation_date") - epoch).dt.total_days() - first_monday).floordiv(7).alias("week"))
+            ((pl.col("allocation_date") - epoch).dt.total_days() - first_monday).floordiv(7).alias("week")
+        )
         got = got.filter(pl.col("week") < weeks)
         g_rate = np.asarray([rates.get(c, 0.0) for c in got["currency"].to_list()])
-        actual = np.bincount(got["week"].to_numpy().astype(np.int64),
-                             weights=got["amount"].to_numpy().astype(np.float64) * g_rate, minlength=weeks)
+        actual = np.bincount(
+            got["week"].to_numpy().astype(np.int64),
+            weights=got["amount"].to_numpy().astype(np.float64) * g_rate,
+            minlength=weeks,
+        )
         for k in range(usable):
             week_start = d + timedelta(days=1) - timedelta(days=(d + timedelta(days=1)).weekday()) + timedelta(weeks=k)
             for method, values in (("model", model), ("due_date", due_based), ("average_delay", delay_based)):
                 band = (float(low[k]), float(high[k])) if method == "model" else (None, None)
-                rows.append((d, k + 1, week_start, horizon_group(k + 1), method, float(values[k]), *band,
-                             float(actual[k])))
-    return pl.DataFrame(rows, schema={"as_of": pl.Date, "week": pl.Int64, "week_start": pl.Date, "horizon": pl.String,
-                                      "method": pl.String, "forecast": pl.Float64, "p10": pl.Float64,
-                                      "p90": pl.Float64, "actual": pl.Float64}, orient="row")
+                rows.append(
+                    (d, k + 1, week_start, horizon_group(k + 1), method, float(values[k]), *band, float(actual[k]))
+                )
+    return pl.DataFrame(
+        rows,
+        schema={
+            "as_of": pl.Date,
+            "week": pl.Int64,
+            "week_start": pl.Date,
+            "horizon": pl.String,
+            "method": pl.String,
+            "forecast": pl.Float64,
+            "p10": pl.Float64,
+            "p90": pl.Float64,
+            "actual": pl.Float64,
+        },
+        orient="row",
+    )
 
 
 def band_coverage(weekly: pl.DataFrame) -> pl.DataFrame:
     """Share of (as-of, week) actuals inside the model's P10–P90 band, per horizon group (ideally 0.8)."""
     model = weekly.filter(pl.col("method") == "model")
     inside = (pl.col("actual") >= pl.col("p10")) & (pl.col("actual") <= pl.col("p90"))
-    return model.group_by("horizon").agg(inside.mean().alias("coverage"), pl.len().alias("weeks")).sort(
-        pl.col("horizon").replace_strict({g: i for i, g in enumerate(HORIZON_GROUPS)}, default=9))
+    return (
+        model.group_by("horizon")
+        .agg(inside.mean().alias("coverage"), pl.len().alias("weeks"))
+        .sort(pl.col("horizon").replace_strict({g: i for i, g in enumerate(HORIZON_GROUPS)}, default=9))
+    )
 
 
 def summarise(weekly: pl.DataFrame) -> pl.DataFrame:
@@ -180,18 +222,30 @@ def summarise(weekly: pl.DataFrame) -> pl.DataFrame:
             a = part["actual"].to_numpy()
             f = part["forecast"].to_numpy()
             total = float(np.abs(a).sum())
-            out.append({
-                "horizon": group, "method": method,
-                "wape": float(np.abs(a - f).sum()) / total if total else None,
-                "bias": float((f - a).sum()) / float(a.sum()) if float(a.sum()) else None,
-                "weeks": part.height,
-            })
-    return pl.DataFrame(out, schema={"horizon": pl.String, "method": pl.String, "wape": pl.Float64,
-                                     "bias": pl.Float64, "weeks": pl.Int64})
+            out.append(
+                {
+                    "horizon": group,
+                    "method": method,
+                    "wape": float(np.abs(a - f).sum()) / total if total else None,
+                    "bias": float((f - a).sum()) / float(a.sum()) if float(a.sum()) else None,
+                    "weeks": part.height,
+                }
+            )
+    return pl.DataFrame(
+        out,
+        schema={"horizon": pl.String, "method": pl.String, "wape": pl.Float64, "bias": pl.Float64, "weeks": pl.Int64},
+    )
 
 
-def backtest(ledger: Ledger, start: date, end: date, weeks: int = 13, *, entity: str | None = None,
-             params: ModelParams | None = None) -> pl.DataFrame:
+def backtest(
+    ledger: Ledger,
+    start: date,
+    end: date,
+    weeks: int = 13,
+    *,
+    entity: str | None = None,
+    params: ModelParams | None = None,
+) -> pl.DataFrame:
     """Accuracy of the model and both baselines over as-of dates every 7 days from ``start`` to ``end``.
 
     Returns ``horizon, method, wape, bias, weeks`` (WAPE and bias as

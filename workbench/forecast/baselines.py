@@ -40,8 +40,9 @@ __all__ = [
 AVERAGE_DELAY_WINDOW_DAYS = 365
 
 
-def bucket_weeks(frame: pl.DataFrame, as_of: date, weeks: int, date_col: str, value_col: str,
-                 by: list[str] | None = None) -> pl.DataFrame:
+def bucket_weeks(
+    frame: pl.DataFrame, as_of: date, weeks: int, date_col: str, value_col: str, by: list[str] | None = None
+) -> pl.DataFrame:
     """Sum ``value_col`` per horizon week of ``date_col`` (dates on/before D or after the horizon drop out).
 
     Returns every horizon week (zeros included): ``[by], week, week_start, <value_col>``.
@@ -49,7 +50,8 @@ def bucket_weeks(frame: pl.DataFrame, as_of: date, weeks: int, date_col: str, va
     by = by or []
     hw = horizon_weeks(as_of, weeks).select("week", "week_start")
     dated = frame.with_columns(week_index_expr(pl.col(date_col), as_of, weeks).alias("week")).filter(
-        pl.col("week").is_not_null())
+        pl.col("week").is_not_null()
+    )
     sums = dated.group_by([*by, "week"]).agg(pl.col(value_col).sum())
     if by:
         keys = frame.select(by).unique().join(hw, how="cross")
@@ -75,22 +77,28 @@ def forecast_dates(items: pl.DataFrame, as_of: date, delays: pl.DataFrame | None
     return items.with_columns(pl.max_horizontal(day, tomorrow).alias("forecast_date"))
 
 
-def due_date_forecast(items: pl.DataFrame, as_of: date, weeks: int = 13, value_col: str = "open",
-                      by: list[str] | None = None) -> pl.DataFrame:
+def due_date_forecast(
+    items: pl.DataFrame, as_of: date, weeks: int = 13, value_col: str = "open", by: list[str] | None = None
+) -> pl.DataFrame:
     """Baseline (a): every open item paid on its due date; weekly sums of ``value_col``."""
     dated = forecast_dates(items, as_of)
     return bucket_weeks(dated, as_of, weeks, "forecast_date", value_col, by)
 
 
-def average_delay_forecast(items: pl.DataFrame, delays: pl.DataFrame, as_of: date, weeks: int = 13,
-                           value_col: str = "open", by: list[str] | None = None) -> pl.DataFrame:
+def average_delay_forecast(
+    items: pl.DataFrame,
+    delays: pl.DataFrame,
+    as_of: date,
+    weeks: int = 13,
+    value_col: str = "open",
+    by: list[str] | None = None,
+) -> pl.DataFrame:
     """Baseline (b): paid on due date + the customer's average delay (``delays``: customer_id, delay)."""
     dated = forecast_dates(items, as_of, delays)
     return bucket_weeks(dated, as_of, weeks, "forecast_date", value_col, by)
 
 
-def customer_average_delay(ledger: Ledger, as_of: date,
-                           window_days: int = AVERAGE_DELAY_WINDOW_DAYS) -> pl.DataFrame:
+def customer_average_delay(ledger: Ledger, as_of: date, window_days: int = AVERAGE_DELAY_WINDOW_DAYS) -> pl.DataFrame:
     """Amount-weighted signed payment delay per customer, from documents settled in (D − window, D].
 
     Returns ``customer_id, delay`` (float days) for every customer of the
@@ -100,21 +108,30 @@ def customer_average_delay(ledger: Ledger, as_of: date,
     start = as_of - timedelta(days=window_days)
     settled = ledger.receivables.filter(
         pl.col("consumed").is_not_null() & (pl.col("consumed") > start) & (pl.col("consumed") <= as_of)
-    ).select("customer_id", "currency", "doc_date", "amount",
-             (pl.col("consumed") - pl.col("due_date")).dt.total_days().alias("delay"))
+    ).select(
+        "customer_id",
+        "currency",
+        "doc_date",
+        "amount",
+        (pl.col("consumed") - pl.col("due_date")).dt.total_days().alias("delay"),
+    )
     customers = ledger.customers.select("customer_id")
     if settled.height == 0:
         return customers.with_columns(pl.lit(0.0).alias("delay"))
     rated = ledger.fx.rates_for(settled.select("currency", "doc_date").unique(), "doc_date")
     weighted = settled.join(rated, on=["currency", "doc_date"], how="left").with_columns(
-        (pl.col("amount").cast(pl.Float64) * pl.col("rate").cast(pl.Float64)).alias("w"))
+        (pl.col("amount").cast(pl.Float64) * pl.col("rate").cast(pl.Float64)).alias("w")
+    )
     overall = weighted.select((pl.col("w") * pl.col("delay")).sum() / pl.col("w").sum()).item()
-    per = weighted.group_by("customer_id").agg(((pl.col("w") * pl.col("delay")).sum() / pl.col("w").sum()).alias("delay"))
+    per = weighted.group_by("customer_id").agg(
+        ((pl.col("w") * pl.col("delay")).sum() / pl.col("w").sum()).alias("delay")
+    )
     return customers.join(per, on="customer_id", how="left").with_columns(pl.col("delay").fill_null(float(overall)))
 
 
-def actuals(ledger: Ledger, as_of: date, weeks: int = 13, by: list[str] | None = None,
-            items: pl.DataFrame | None = None) -> pl.DataFrame:
+def actuals(
+    ledger: Ledger, as_of: date, weeks: int = 13, by: list[str] | None = None, items: pl.DataFrame | None = None
+) -> pl.DataFrame:
     """Cash received per horizon week on the items open at D: ``[by], week, week_start, actual`` (mills).
 
     ``items`` (the open items at D, with ``document_id`` and the ``by``

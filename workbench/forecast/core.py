@@ -88,8 +88,15 @@ def _group_codes(frame: pl.DataFrame, keys: list[str]) -> tuple[np.ndarray, pl.D
     return codes.astype(np.int64), table.drop("_g")
 
 
-def _band_variance(amount: np.ndarray, prob: np.ndarray, group: np.ndarray, customer: np.ndarray,
-                   groups: int, correlation: float, weight: np.ndarray | None = None) -> np.ndarray:
+def _band_variance(
+    amount: np.ndarray,
+    prob: np.ndarray,
+    group: np.ndarray,
+    customer: np.ndarray,
+    groups: int,
+    correlation: float,
+    weight: np.ndarray | None = None,
+) -> np.ndarray:
     """``(groups, weeks)`` variance of the cash per group and week (see the module doc)."""
     if amount.size == 0:
         return np.zeros((groups, prob.shape[1]))
@@ -110,12 +117,16 @@ def _band_variance(amount: np.ndarray, prob: np.ndarray, group: np.ndarray, cust
 class _Spread:
     """Per (group, customer) variance of the weekly and cumulative cash (one sort for all bands)."""
 
-    def __init__(self, amount: np.ndarray, scores: Scores, group: np.ndarray, customer: np.ndarray,
-                 correlation: float) -> None:
+    def __init__(
+        self, amount: np.ndarray, scores: Scores, group: np.ndarray, customer: np.ndarray, correlation: float
+    ) -> None:
         order = np.lexsort((customer, group))
         g, c = group[order], customer[order]
-        self.starts = np.flatnonzero(np.concatenate([[True], (g[1:] != g[:-1]) | (c[1:] != c[:-1])])) \
-            if order.size else np.zeros(0, dtype=np.int64)
+        self.starts = (
+            np.flatnonzero(np.concatenate([[True], (g[1:] != g[:-1]) | (c[1:] != c[:-1])]))
+            if order.size
+            else np.zeros(0, dtype=np.int64)
+        )
         self.group = g[self.starts]
         a = amount[order].astype(np.float64)[:, None]
         self.parts = {}
@@ -162,8 +173,16 @@ def _item_factors(fitted_factors: dict[str, float], disputed: np.ndarray, status
     return factor
 
 
-def forecast(ledger: Ledger, as_of: date, weeks: int = 13, *, entity: str | None = None,
-             params: ModelParams | None = None, flags: bool = True, history: History | None = None) -> Forecast:
+def forecast(
+    ledger: Ledger,
+    as_of: date,
+    weeks: int = 13,
+    *,
+    entity: str | None = None,
+    params: ModelParams | None = None,
+    flags: bool = True,
+    history: History | None = None,
+) -> Forecast:
     """Cash-in forecast of the items open at the end of ``as_of``, for ``weeks`` ISO weeks.
 
     Learns only from what was known at ``as_of`` (documents dated on or
@@ -178,11 +197,21 @@ def forecast(ledger: Ledger, as_of: date, weeks: int = 13, *, entity: str | None
     params = params or ModelParams()
     led = ledger.filter_entity(entity)
     history = history or prepare(led, params.levels)
-    items = open_items(led, as_of).select(
-        "document_id", "customer_id", "entity", "currency", "doc_date", "due_date",
-        pl.col("due_date").fill_null(pl.col("doc_date")).alias("_due"), "open",
-        pl.col("disputed").fill_null(False),
-    ).sort("document_id")
+    items = (
+        open_items(led, as_of)
+        .select(
+            "document_id",
+            "customer_id",
+            "entity",
+            "currency",
+            "doc_date",
+            "due_date",
+            pl.col("due_date").fill_null(pl.col("doc_date")).alias("_due"),
+            "open",
+            pl.col("disputed").fill_null(False),
+        )
+        .sort("document_id")
+    )
     codes = history.codes_of(items["customer_id"])
     status_all = history.customers["status"].to_numpy()
     wanted = [codes]
@@ -190,7 +219,9 @@ def forecast(ledger: Ledger, as_of: date, weeks: int = 13, *, entity: str | None
         flagged = np.flatnonzero(np.isin(status_all, FLAG_STATUSES))
         wanted += [flagged, np.unique(history.cust[history.disputed & (history.doc <= day_number(as_of))])]
     fitted = fit(history, as_of, params, np.concatenate(wanted) if wanted else codes, flags=flags)
-    due = items.select((pl.col("_due") - pl.lit(_EPOCH, pl.Date)).dt.total_days()).to_series().to_numpy().astype(np.int64)
+    due = (
+        items.select((pl.col("_due") - pl.lit(_EPOCH, pl.Date)).dt.total_days()).to_series().to_numpy().astype(np.int64)
+    )
     disputed = items["disputed"].to_numpy().astype(bool)
     status = status_all[codes] if codes.size else np.zeros(0, dtype=object)
     factor = _item_factors(fitted.factors, disputed, status) if flags else None
@@ -198,8 +229,18 @@ def forecast(ledger: Ledger, as_of: date, weeks: int = 13, *, entity: str | None
     return _assemble(led, history, fitted, items, codes, scores, as_of, weeks, entity, params)
 
 
-def _assemble(led: Ledger, history: History, fitted, items: pl.DataFrame, codes: np.ndarray, scores: Scores,
-              as_of: date, weeks: int, entity: str | None, params: ModelParams) -> Forecast:
+def _assemble(
+    led: Ledger,
+    history: History,
+    fitted,
+    items: pl.DataFrame,
+    codes: np.ndarray,
+    scores: Scores,
+    as_of: date,
+    weeks: int,
+    entity: str | None,
+    params: ModelParams,
+) -> Forecast:
     cur = led.reporting_currency
     places = minor_units(cur)
     hw = horizon_weeks(as_of, weeks)
@@ -210,8 +251,11 @@ def _assemble(led: Ledger, history: History, fitted, items: pl.DataFrame, codes:
     week_mills = np.diff(cum_mills, axis=1, prepend=0)
 
     currencies = sorted(set(items["currency"].to_list())) if items.height else []
-    rates = led.fx.rates_on(currencies, as_of) if currencies else pl.DataFrame(
-        schema={"currency": pl.String, "rate": pl.Int64})
+    rates = (
+        led.fx.rates_on(currencies, as_of)
+        if currencies
+        else pl.DataFrame(schema={"currency": pl.String, "rate": pl.Int64})
+    )
     rate_of = dict(rates.iter_rows())
     item_rate = np.asarray([rate_of[c] for c in items["currency"].to_list()], dtype=np.float64) / RATE_SCALE
 
@@ -227,26 +271,47 @@ def _assemble(led: Ledger, history: History, fitted, items: pl.DataFrame, codes:
     high = np.minimum(np.rint(expected + z * sd), total_open[:, None]).astype(np.int64)
     high = np.maximum(high, expected)
     low = np.minimum(low, expected)
-    weekly = pl.DataFrame({
-        "week_start": np.repeat(np.asarray(starts, dtype="datetime64[D]"), n_groups) if n_groups else [],
-        "entity": np.tile(keys["entity"].to_numpy(), weeks) if n_groups else [],
-        "currency": np.tile(keys["currency"].to_numpy(), weeks) if n_groups else [],
-        "_e": expected.T.reshape(-1), "_lo": low.T.reshape(-1), "_hi": high.T.reshape(-1),
-    }, schema={"week_start": pl.Date, "entity": pl.String, "currency": pl.String, "_e": pl.Int64,
-               "_lo": pl.Int64, "_hi": pl.Int64})
-    weekly = weekly.join(rates, on="currency", how="left").with_columns(
-        scaled_money_column(pl.col("_e"), AMOUNT_DECIMALS).alias("expected"),
-        scaled_money_column(pl.col("_lo"), AMOUNT_DECIMALS).alias("p10"),
-        scaled_money_column(pl.col("_hi"), AMOUNT_DECIMALS).alias("p90"),
-        scaled_money_column(to_reporting("_e"), CONVERTED_DECIMALS, places).alias("expected_reporting"),
-    ).sort("week_start", "entity", "currency").select(
-        "week_start", "entity", "currency", "expected", "p10", "p90", "expected_reporting")
+    weekly = pl.DataFrame(
+        {
+            "week_start": np.repeat(np.asarray(starts, dtype="datetime64[D]"), n_groups) if n_groups else [],
+            "entity": np.tile(keys["entity"].to_numpy(), weeks) if n_groups else [],
+            "currency": np.tile(keys["currency"].to_numpy(), weeks) if n_groups else [],
+            "_e": expected.T.reshape(-1),
+            "_lo": low.T.reshape(-1),
+            "_hi": high.T.reshape(-1),
+        },
+        schema={
+            "week_start": pl.Date,
+            "entity": pl.String,
+            "currency": pl.String,
+            "_e": pl.Int64,
+            "_lo": pl.Int64,
+            "_hi": pl.Int64,
+        },
+    )
+    weekly = (
+        weekly.join(rates, on="currency", how="left")
+        .with_columns(
+            scaled_money_column(pl.col("_e"), AMOUNT_DECIMALS).alias("expected"),
+            scaled_money_column(pl.col("_lo"), AMOUNT_DECIMALS).alias("p10"),
+            scaled_money_column(pl.col("_hi"), AMOUNT_DECIMALS).alias("p90"),
+            scaled_money_column(to_reporting("_e"), CONVERTED_DECIMALS, places).alias("expected_reporting"),
+        )
+        .sort("week_start", "entity", "currency")
+        .select("week_start", "entity", "currency", "expected", "p10", "p90", "expected_reporting")
+    )
 
-    total, cumulative = _totals(amount, item_rate, spread, week_mills, cum_mills, group, keys, rate_of,
-                                starts, params, places)
+    total, cumulative = _totals(
+        amount, item_rate, spread, week_mills, cum_mills, group, keys, rate_of, starts, params, places
+    )
     items = items.join(rates, on="currency", how="left", maintain_order="left")
     return Forecast(
-        as_of=as_of, weeks=weeks, entity=entity, reporting_currency=cur, weekly=weekly, total=total,
+        as_of=as_of,
+        weeks=weeks,
+        entity=entity,
+        reporting_currency=cur,
+        weekly=weekly,
+        total=total,
         cumulative=cumulative,
         items=_items_frame(history, items, codes, scores, cum_mills, starts, as_of, places),
         customers=_customers_frame(history, fitted, items, codes, amount, cum_mills, item_rate, places),
@@ -270,20 +335,39 @@ def _totals(amount, item_rate, spread, week_mills, cum_mills, group, keys, rate_
         mean = np.asarray([float(v) for v in exact])
         low = np.clip(mean - params.band_z * sd, 0.0, None)
         high = np.minimum(mean + params.band_z * sd, cap)
-        frame = pl.DataFrame({
-            "week": list(range(1, weeks + 1)), "week_start": starts,
-            "_e": exact, "_lo": [min(int(v), e) for v, e in zip(np.rint(low), exact)],
-            "_hi": [max(int(v), e) for v, e in zip(np.rint(high), exact)],
-        }, schema={"week": pl.Int64, "week_start": pl.Date, "_e": pl.Int128, "_lo": pl.Int128, "_hi": pl.Int128})
-        out.append(frame.select(
-            "week", "week_start",
-            *[scaled_money_column(pl.col(c), CONVERTED_DECIMALS, places).alias(n) for c, n in
-              (("_e", "expected"), ("_lo", "p10"), ("_hi", "p90"))]))
+        frame = pl.DataFrame(
+            {
+                "week": list(range(1, weeks + 1)),
+                "week_start": starts,
+                "_e": exact,
+                "_lo": [min(int(v), e) for v, e in zip(np.rint(low), exact)],
+                "_hi": [max(int(v), e) for v, e in zip(np.rint(high), exact)],
+            },
+            schema={"week": pl.Int64, "week_start": pl.Date, "_e": pl.Int128, "_lo": pl.Int128, "_hi": pl.Int128},
+        )
+        out.append(
+            frame.select(
+                "week",
+                "week_start",
+                *[
+                    scaled_money_column(pl.col(c), CONVERTED_DECIMALS, places).alias(n)
+                    for c, n in (("_e", "expected"), ("_lo", "p10"), ("_hi", "p90"))
+                ],
+            )
+        )
     return out[0], out[1]
 
 
-def _items_frame(history: History, items: pl.DataFrame, codes: np.ndarray, scores: Scores,
-                 cum_mills: np.ndarray, starts: list[date], as_of: date, places: int) -> pl.DataFrame:
+def _items_frame(
+    history: History,
+    items: pl.DataFrame,
+    codes: np.ndarray,
+    scores: Scores,
+    cum_mills: np.ndarray,
+    starts: list[date],
+    as_of: date,
+    places: int,
+) -> pl.DataFrame:
     """One row per open item (``items`` carries the as-of ``rate`` of its currency)."""
     weeks = len(starts)
     median = scores.median_day
@@ -306,11 +390,27 @@ def _items_frame(history: History, items: pl.DataFrame, codes: np.ndarray, score
         scaled_money_column(to_reporting("_exp"), CONVERTED_DECIMALS, places).alias("expected_reporting"),
     ).join(history.customers.select("customer_id", "name"), on="customer_id", how="left", maintain_order="left")
     frame = frame.with_columns(
-        pl.Series(f"p_week_{k + 1}", scores.weekly[:, k], dtype=pl.Float64) for k in range(weeks))
+        pl.Series(f"p_week_{k + 1}", scores.weekly[:, k], dtype=pl.Float64) for k in range(weeks)
+    )
     return frame.select(
-        "document_id", "customer_id", "name", "entity", "currency", "due_date", "days_past_due", "disputed", "status",
-        "open_document", "open_reporting", "prob_in_horizon", "expected_in_horizon", "expected_reporting",
-        "expected_date", "expected_week", "factor", *[f"p_week_{k + 1}" for k in range(weeks)],
+        "document_id",
+        "customer_id",
+        "name",
+        "entity",
+        "currency",
+        "due_date",
+        "days_past_due",
+        "disputed",
+        "status",
+        "open_document",
+        "open_reporting",
+        "prob_in_horizon",
+        "expected_in_horizon",
+        "expected_reporting",
+        "expected_date",
+        "expected_week",
+        "factor",
+        *[f"p_week_{k + 1}" for k in range(weeks)],
     )
 
 
@@ -321,27 +421,60 @@ def _customers_frame(history, fitted, items, codes, amount, cum_mills, item_rate
     rep_4 = (cum_mills[:, four - 1] if weeks else np.zeros(amount.size)) * item_rate
     rep_h = (cum_mills[:, -1] if weeks else np.zeros(amount.size)) * item_rate
     row = fitted.row_of[codes] if codes.size else np.zeros(0, dtype=np.int64)
-    per = pl.DataFrame({
-        "customer_id": items["customer_id"], "_open": rep_open, "_e4": rep_4, "_eh": rep_h,
-        "_settled": fitted.settled_items[row] if codes.size else np.zeros(0, dtype=np.int64),
-        "_cred": fitted.credibility[row] if codes.size else np.zeros(0),
-        "_frail": fitted.frailty[row] if codes.size else np.zeros(0),
-    }, schema={"customer_id": pl.String, "_open": pl.Float64, "_e4": pl.Float64, "_eh": pl.Float64,
-               "_settled": pl.Int64, "_cred": pl.Float64, "_frail": pl.Float64})
+    per = pl.DataFrame(
+        {
+            "customer_id": items["customer_id"],
+            "_open": rep_open,
+            "_e4": rep_4,
+            "_eh": rep_h,
+            "_settled": fitted.settled_items[row] if codes.size else np.zeros(0, dtype=np.int64),
+            "_cred": fitted.credibility[row] if codes.size else np.zeros(0),
+            "_frail": fitted.frailty[row] if codes.size else np.zeros(0),
+        },
+        schema={
+            "customer_id": pl.String,
+            "_open": pl.Float64,
+            "_e4": pl.Float64,
+            "_eh": pl.Float64,
+            "_settled": pl.Int64,
+            "_cred": pl.Float64,
+            "_frail": pl.Float64,
+        },
+    )
     scale = 10 ** (3 - places) if places <= 3 else 1
     cents = lambda c: (pl.col(c).sum() / scale).round(0).cast(pl.Int64)  # noqa: E731
     out = per.group_by("customer_id").agg(
-        pl.len().alias("items"), cents("_open").alias("_o"), cents("_e4").alias("_4"), cents("_eh").alias("_h"),
+        pl.len().alias("items"),
+        cents("_open").alias("_o"),
+        cents("_e4").alias("_4"),
+        cents("_eh").alias("_h"),
         (pl.col("_eh").sum() / pl.col("_open").sum()).alias("prob_in_horizon"),
-        pl.col("_settled").first().alias("settled_items"), pl.col("_cred").first().alias("credibility"),
+        pl.col("_settled").first().alias("settled_items"),
+        pl.col("_cred").first().alias("credibility"),
         pl.col("_frail").first().alias("recent_factor"),
     )
     attrs = history.customers.select("customer_id", "name", "country", "segment", "status")
-    return out.join(attrs, on="customer_id", how="left").with_columns(
-        cents_to_decimal(pl.col("_o"), places).alias("open_reporting"),
-        cents_to_decimal(pl.col("_4"), places).alias("expected_4_weeks"),
-        cents_to_decimal(pl.col("_h"), places).alias("expected_in_horizon"),
-    ).sort(["expected_in_horizon", "customer_id"], descending=[True, False]).select(
-        "customer_id", "name", "country", "segment", "status", "items", "open_reporting", "expected_4_weeks",
-        "expected_in_horizon", "prob_in_horizon", "settled_items", "credibility", "recent_factor",
+    return (
+        out.join(attrs, on="customer_id", how="left")
+        .with_columns(
+            cents_to_decimal(pl.col("_o"), places).alias("open_reporting"),
+            cents_to_decimal(pl.col("_4"), places).alias("expected_4_weeks"),
+            cents_to_decimal(pl.col("_h"), places).alias("expected_in_horizon"),
+        )
+        .sort(["expected_in_horizon", "customer_id"], descending=[True, False])
+        .select(
+            "customer_id",
+            "name",
+            "country",
+            "segment",
+            "status",
+            "items",
+            "open_reporting",
+            "expected_4_weeks",
+            "expected_in_horizon",
+            "prob_in_horizon",
+            "settled_items",
+            "credibility",
+            "recent_factor",
+        )
     )

@@ -21,7 +21,9 @@ __all__ = ["bias", "wape"]
 Number = int | float | Decimal
 
 
-def _arrays(actual: Sequence[Number] | np.ndarray, forecast: Sequence[Number] | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _arrays(
+    actual: Sequence[Number] | np.ndarray, forecast: Sequence[Number] | np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     a = np.asarray([float(v) for v in actual], dtype=np.float64)
     f = np.asarray([float(v) for v in forecast], dtype=np.float64)
     if a.shape != f.shape:

@@ -99,7 +99,11 @@ class ModelParams:
     flag_window_days: int = 180
     flag_prior_strength: float = 10.0
     flag_priors: tuple[tuple[str, float], ...] = (
-        ("disputed", 0.3), ("hold", 0.5), ("suspended", 0.5), ("litigation", 0.1))
+        ("disputed", 0.3),
+        ("hold", 0.5),
+        ("suspended", 0.5),
+        ("litigation", 0.1),
+    )
     band_correlation: float = 0.3
     band_z: float = 1.2815515655446004  # standard normal quantile of 0.9
 
@@ -171,8 +175,9 @@ def customer_table(ledger: Ledger) -> pl.DataFrame:
     seen = ledger.receivables.select("customer_id").unique()
     extra = seen.join(cust, on="customer_id", how="anti")
     if extra.height:
-        cust = pl.concat([cust, extra.with_columns(pl.lit(None, t).alias(c) for c, t in cols.items())],
-                         how="vertical_relaxed")
+        cust = pl.concat(
+            [cust, extra.with_columns(pl.lit(None, t).alias(c) for c, t in cols.items())], how="vertical_relaxed"
+        )
     return cust.with_columns(
         pl.col("country").fill_null("").str.strip_chars().str.to_uppercase(),
         pl.col("status").fill_null("active"),
@@ -183,10 +188,19 @@ def prepare(ledger: Ledger, levels: Sequence[str] = ModelParams().levels) -> His
     """Arrays of the ledger's receivables, their allocations and the shrinkage hierarchy of customers."""
     cust = customer_table(ledger).with_row_index("_code")
     disputed = pl.col("disputed").fill_null(False) if "disputed" in ledger.receivables.columns else pl.lit(False)
-    rec = ledger.receivables.select(
-        "document_id", "customer_id", "doc_date", pl.col("due_date").fill_null(pl.col("doc_date")), "consumed",
-        "amount", disputed.alias("disputed"),
-    ).join(cust.select("customer_id", "_code"), on="customer_id", how="left").with_row_index("_item")
+    rec = (
+        ledger.receivables.select(
+            "document_id",
+            "customer_id",
+            "doc_date",
+            pl.col("due_date").fill_null(pl.col("doc_date")),
+            "consumed",
+            "amount",
+            disputed.alias("disputed"),
+        )
+        .join(cust.select("customer_id", "_code"), on="customer_id", how="left")
+        .with_row_index("_item")
+    )
     epoch = pl.lit(_EPOCH, pl.Date)
     arrays = rec.select(
         (pl.col("doc_date") - epoch).dt.total_days().alias("doc"),
@@ -194,14 +208,17 @@ def prepare(ledger: Ledger, levels: Sequence[str] = ModelParams().levels) -> His
         (pl.col("consumed") - epoch).dt.total_days().fill_null(int(NEVER)).alias("settled"),
         pl.col("_code").cast(pl.Int64).alias("cust"),
     )
-    allocs = ledger.allocations.select("document_id", "allocation_date", pl.col("amount").alias("_part"),
-                                       "source_kind").join(
-        rec.select("document_id", "_item", "amount"), on="document_id", how="inner")
+    allocs = ledger.allocations.select(
+        "document_id", "allocation_date", pl.col("amount").alias("_part"), "source_kind"
+    ).join(rec.select("document_id", "_item", "amount"), on="document_id", how="inner")
     countries = sorted(set(cust["country"].to_list()))
     country_of = np.asarray([countries.index(c) for c in cust["country"].to_list()], dtype=np.int64)
     first = cast("date | None", rec["doc_date"].min()) or date(2000, 1, 1)
-    last = max(d for d in (cast("date | None", rec["due_date"].max()), cast("date | None", rec["consumed"].max()),
-                           first) if d is not None)
+    last = max(
+        d
+        for d in (cast("date | None", rec["due_date"].max()), cast("date | None", rec["consumed"].max()), first)
+        if d is not None
+    )
     counter = BusinessDayCounter(countries, first - timedelta(days=400), last)
     doc = arrays["doc"].to_numpy().astype(np.int64)
     due = arrays["due"].to_numpy().astype(np.int64)
@@ -209,7 +226,9 @@ def prepare(ledger: Ledger, levels: Sequence[str] = ModelParams().levels) -> His
     code = arrays["cust"].to_numpy().astype(np.int64)
     item_country = country_of[code]
     alloc_item = allocs["_item"].to_numpy().astype(np.int64)
-    alloc_day = allocs.select((pl.col("allocation_date") - epoch).dt.total_days()).to_series().to_numpy().astype(np.int64)
+    alloc_day = (
+        allocs.select((pl.col("allocation_date") - epoch).dt.total_days()).to_series().to_numpy().astype(np.int64)
+    )
     return History(
         customers=cust.drop("_code"),
         country_of=country_of,
@@ -220,8 +239,9 @@ def prepare(ledger: Ledger, levels: Sequence[str] = ModelParams().levels) -> His
         settled=settled,
         doc_bd=counter.count(item_country, doc, forward=True),
         due_bd=counter.count(item_country, due, forward=True),
-        settled_bd=np.where(settled < NEVER, counter.count(item_country, np.where(settled < NEVER, settled, due)),
-                            NEVER),
+        settled_bd=np.where(
+            settled < NEVER, counter.count(item_country, np.where(settled < NEVER, settled, due)), NEVER
+        ),
         cust=code,
         disputed=rec["disputed"].to_numpy().astype(bool),
         alloc_item=alloc_item,
@@ -238,8 +258,9 @@ def _hierarchy(cust: pl.DataFrame, levels: Sequence[str]) -> dict[str, tuple]:
     codes, parents, sizes = [], [], []
     previous = np.zeros(cust.height, dtype=np.int64)
     for depth in range(1, len(levels) + 1):
-        key = cust.select(pl.concat_str([pl.col(c).cast(pl.String).fill_null(NONE) for c in levels[:depth]],
-                                        separator="\x1f")).to_series()
+        key = cust.select(
+            pl.concat_str([pl.col(c).cast(pl.String).fill_null(NONE) for c in levels[:depth]], separator="\x1f")
+        ).to_series()
         code = key.rank("dense").cast(pl.Int64).to_numpy() - 1 if cust.height else np.zeros(0, dtype=np.int64)
         size = int(code.max()) + 1 if code.size else 0
         parent = np.zeros(size, dtype=np.int64)
@@ -313,15 +334,15 @@ def _curves(at_risk: np.ndarray, events: list[np.ndarray]) -> tuple[np.ndarray, 
     return surv, np.cumsum(before * h_cash, axis=1)
 
 
-def _blend(surv: np.ndarray, cash: np.ndarray, parent_surv: np.ndarray, parent_cash: np.ndarray,
-           credibility: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _blend(
+    surv: np.ndarray, cash: np.ndarray, parent_surv: np.ndarray, parent_cash: np.ndarray, credibility: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Credibility mixture Z · own + (1 − Z) · parent of survival and cash incidence curves."""
     z = credibility[:, None]
     return z * surv + (1.0 - z) * parent_surv, z * cash + (1.0 - z) * parent_cash
 
 
-def fit(history: History, as_of: date, params: ModelParams, customers: np.ndarray, *,
-        flags: bool = False) -> Fitted:
+def fit(history: History, as_of: date, params: ModelParams, customers: np.ndarray, *, flags: bool = False) -> Fitted:
     """Fit the curves of ``customers`` (codes) from what was known at the end of ``as_of``."""
     grid = params.grid
     bins = grid.size
@@ -358,8 +379,9 @@ def fit(history: History, as_of: date, params: ModelParams, customers: np.ndarra
     ended = kinds[0] + kinds[1]
     k = params.prior_strength
 
-    surv, cash = _curves(*grouped_counts(np.zeros(p_pos.size, dtype=np.int64), 1, p_entry, p_exit, p_weight,
-                                         kinds, bins))
+    surv, cash = _curves(
+        *grouped_counts(np.zeros(p_pos.size, dtype=np.int64), 1, p_entry, p_exit, p_weight, kinds, bins)
+    )
     for codes, parent, size in zip(history.level_codes, history.level_parents, history.level_sizes):
         group = codes[p_cust]
         own = _curves(*grouped_counts(group, size, p_entry, p_exit, p_weight, kinds, bins))
@@ -371,8 +393,11 @@ def fit(history: History, as_of: date, params: ModelParams, customers: np.ndarra
     row_of[wanted] = np.arange(wanted.size)
     rows = row_of[p_cust]
     mine = rows >= 0
-    own = _curves(*grouped_counts(rows[mine], wanted.size, p_entry[mine], p_exit[mine], p_weight[mine],
-                                  [kinds[0][mine], kinds[1][mine]], bins))
+    own = _curves(
+        *grouped_counts(
+            rows[mine], wanted.size, p_entry[mine], p_exit[mine], p_weight[mine], [kinds[0][mine], kinds[1][mine]], bins
+        )
+    )
     n_settled = np.bincount(rows[mine], weights=ended[mine], minlength=wanted.size)
     top = history.level_codes[-1][wanted] if history.level_codes else np.zeros(wanted.size, dtype=np.int64)
     credibility = n_settled / (n_settled + k)
@@ -384,24 +409,62 @@ def fit(history: History, as_of: date, params: ModelParams, customers: np.ndarra
     item_rows = row_of[cust]
     fitted_items = item_rows >= 0
     settled_now = history.settled[seen] <= d_num
-    settled_items = np.bincount(item_rows[fitted_items], weights=settled_now[fitted_items],
-                                minlength=wanted.size).astype(np.int64)
+    settled_items = np.bincount(
+        item_rows[fitted_items], weights=settled_now[fitted_items], minlength=wanted.size
+    ).astype(np.int64)
     observed_items = np.bincount(item_rows[fitted_items], minlength=wanted.size).astype(np.int64)
 
-    fitted = Fitted(as_of, params, wanted, row_of, log_s, cash, settled_items, observed_items, credibility,
-                    np.ones(wanted.size), {}, _empty_flag_stats())
+    fitted = Fitted(
+        as_of,
+        params,
+        wanted,
+        row_of,
+        log_s,
+        cash,
+        settled_items,
+        observed_items,
+        credibility,
+        np.ones(wanted.size),
+        {},
+        _empty_flag_stats(),
+    )
     if params.recent_window_days:
-        fitted = Fitted(as_of, params, wanted, row_of, log_s, cash, settled_items, observed_items, credibility,
-                        _frailty(history, fitted, seen, d_num), {}, _empty_flag_stats())
+        fitted = Fitted(
+            as_of,
+            params,
+            wanted,
+            row_of,
+            log_s,
+            cash,
+            settled_items,
+            observed_items,
+            credibility,
+            _frailty(history, fitted, seen, d_num),
+            {},
+            _empty_flag_stats(),
+        )
     if not flags:
         return fitted
     factors, stats = _flag_factors(history, fitted, seen, d_num)
-    return Fitted(as_of, params, wanted, row_of, log_s, cash, settled_items, observed_items, credibility,
-                  fitted.frailty, factors, stats)
+    return Fitted(
+        as_of,
+        params,
+        wanted,
+        row_of,
+        log_s,
+        cash,
+        settled_items,
+        observed_items,
+        credibility,
+        fitted.frailty,
+        factors,
+        stats,
+    )
 
 
-def _exposure(history: History, fitted: Fitted, items: np.ndarray, d_num: int,
-              window_days: int) -> tuple[np.ndarray, np.ndarray]:
+def _exposure(
+    history: History, fitted: Fitted, items: np.ndarray, d_num: int, window_days: int
+) -> tuple[np.ndarray, np.ndarray]:
     """(expected, observed) settlements of ``items`` (indices into the history) on days (D − window, D]."""
     codes = history.cust[items]
     start = d_num - window_days
@@ -432,11 +495,21 @@ def _frailty(history: History, fitted: Fitted, seen: np.ndarray, d_num: int) -> 
 
 
 def _empty_flag_stats() -> pl.DataFrame:
-    return pl.DataFrame(schema={"flag": pl.String, "items": pl.Int64, "observed": pl.Float64,
-                                "expected": pl.Float64, "prior": pl.Float64, "factor": pl.Float64})
+    return pl.DataFrame(
+        schema={
+            "flag": pl.String,
+            "items": pl.Int64,
+            "observed": pl.Float64,
+            "expected": pl.Float64,
+            "prior": pl.Float64,
+            "factor": pl.Float64,
+        }
+    )
 
 
-def _flag_factors(history: History, fitted: Fitted, seen: np.ndarray, d_num: int) -> tuple[dict[str, float], pl.DataFrame]:
+def _flag_factors(
+    history: History, fitted: Fitted, seen: np.ndarray, d_num: int
+) -> tuple[dict[str, float], pl.DataFrame]:
     """Hazard ratio of each flag: (observed + m · prior) / (expected + m) over the recent window."""
     params = fitted.params
     cust = history.cust[seen]
@@ -456,6 +529,7 @@ def _flag_factors(history: History, fitted: Fitted, seen: np.ndarray, d_num: int
         e, o = float((expected * rho).sum()), float(observed.sum())
         factor = (o + m * prior) / (e + m)
         factors[flag] = factor
-        rows.append({"flag": flag, "items": int(items.size), "observed": o, "expected": e, "prior": prior,
-                     "factor": factor})
+        rows.append(
+            {"flag": flag, "items": int(items.size), "observed": o, "expected": e, "prior": prior, "factor": factor}
+        )
     return factors, pl.DataFrame(rows, schema=_empty_flag_stats().schema)

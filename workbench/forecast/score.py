@@ -35,8 +35,11 @@ def cutoffs(history: History, as_of: date, weeks: int) -> np.ndarray:
     """``(countries, weeks + 1)`` business-day counts: column 0 at D, column k at the end of horizon week k."""
     days = [as_of, *horizon_weeks(as_of, weeks)["last_day"].to_list()]
     n = len(history.counter.countries)
-    return np.column_stack([history.counter.count(np.arange(n), np.full(n, day_number(d))) for d in days]) \
-        if n else np.zeros((0, weeks + 1), dtype=np.int64)
+    return (
+        np.column_stack([history.counter.count(np.arange(n), np.full(n, day_number(d))) for d in days])
+        if n
+        else np.zeros((0, weeks + 1), dtype=np.int64)
+    )
 
 
 @dataclass(frozen=True)
@@ -60,8 +63,14 @@ class Scores:
         return self.cum[:, -1] if self.cum.shape[1] else np.zeros(self.cum.shape[0])
 
 
-def score_items(history: History, fitted: Fitted, codes: np.ndarray, due: np.ndarray, cuts: np.ndarray,
-                factor: np.ndarray | None = None) -> Scores:
+def score_items(
+    history: History,
+    fitted: Fitted,
+    codes: np.ndarray,
+    due: np.ndarray,
+    cuts: np.ndarray,
+    factor: np.ndarray | None = None,
+) -> Scores:
     """Probabilities for items of customers ``codes`` (due day numbers ``due``), ``cuts`` from :func:`cutoffs`."""
     n = codes.size
     weeks = cuts.shape[1] - 1

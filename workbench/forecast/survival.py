@@ -43,15 +43,23 @@ def kaplan_meier(durations: Sequence[float] | np.ndarray, observed: Sequence[boo
     if t.shape != e.shape:
         raise ValueError("durations and observed must have the same length")
     if t.size == 0:
-        return pl.DataFrame(schema={"time": pl.Float64, "at_risk": pl.Int64, "events": pl.Int64,
-                                    "censored": pl.Int64, "survival": pl.Float64})
+        return pl.DataFrame(
+            schema={
+                "time": pl.Float64,
+                "at_risk": pl.Int64,
+                "events": pl.Int64,
+                "censored": pl.Int64,
+                "survival": pl.Float64,
+            }
+        )
     times, inverse = np.unique(t, return_inverse=True)
     events = np.bincount(inverse, weights=e.astype(np.float64), minlength=times.size).astype(np.int64)
     total = np.bincount(inverse, minlength=times.size).astype(np.int64)
     at_risk = t.size - np.concatenate([[0], np.cumsum(total)[:-1]])
     survival = np.cumprod(1.0 - events / at_risk)
-    return pl.DataFrame({"time": times, "at_risk": at_risk, "events": events, "censored": total - events,
-                         "survival": survival})
+    return pl.DataFrame(
+        {"time": times, "at_risk": at_risk, "events": events, "censored": total - events, "survival": survival}
+    )
 
 
 def survival_at(curve: pl.DataFrame, t: float) -> float:
@@ -152,8 +160,9 @@ class DelayGrid:
 
     log_survival_at = value_at
 
-    def first_delay_reaching(self, values: np.ndarray, rows: np.ndarray, target: np.ndarray,
-                             cap: float = 60.0) -> np.ndarray:
+    def first_delay_reaching(
+        self, values: np.ndarray, rows: np.ndarray, target: np.ndarray, cap: float = 60.0
+    ) -> np.ndarray:
         """First whole delay at which each row's value reaches ``target``; ``NOT_FOUND`` when it never does.
 
         ``values`` must be non-decreasing along each row and within ``[0, cap]``
@@ -179,8 +188,15 @@ class DelayGrid:
         return np.where(found, delay.astype(np.int64), NOT_FOUND)
 
 
-def grouped_counts(codes: np.ndarray, groups: int, entry: np.ndarray, exit_: np.ndarray, weight: np.ndarray,
-                   events: list[np.ndarray], bins: int) -> tuple[np.ndarray, list[np.ndarray]]:
+def grouped_counts(
+    codes: np.ndarray,
+    groups: int,
+    entry: np.ndarray,
+    exit_: np.ndarray,
+    weight: np.ndarray,
+    events: list[np.ndarray],
+    bins: int,
+) -> tuple[np.ndarray, list[np.ndarray]]:
     """At-risk weight and event weights per (group, bin), as ``(groups, bins)`` float matrices.
 
     A piece is at risk in bins ``entry..exit`` (inclusive); each array of
@@ -199,6 +215,10 @@ def grouped_counts(codes: np.ndarray, groups: int, entry: np.ndarray, exit_: np.
     at_risk += leave
     del leave
     np.maximum(at_risk, 0.0, out=at_risk)
-    counted = [np.bincount(leave_index, weights=np.asarray(e, dtype=np.float64), minlength=size)
-               .astype(np.float64).reshape(groups, bins) for e in events]
+    counted = [
+        np.bincount(leave_index, weights=np.asarray(e, dtype=np.float64), minlength=size)
+        .astype(np.float64)
+        .reshape(groups, bins)
+        for e in events
+    ]
     return at_risk, counted

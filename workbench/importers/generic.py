@@ -32,11 +32,19 @@ __all__ = ["ImportResult", "import_generic"]
 
 CUSTOMER_BASE = ("customer_id", "name", "country", "currency", "entity", "payment_terms_days")
 CUSTOMER_EXTRA = tuple(c for c in CUSTOMER_TEXT_COLUMNS if c not in ("customer_name", "country"))
-DOCUMENT_BASE = ("document_id", "customer_id", "doc_type", "doc_date", "due_date", "currency",
-                 "amount", "entity", "disputed")
+DOCUMENT_BASE = (
+    "document_id",
+    "customer_id",
+    "doc_type",
+    "doc_date",
+    "due_date",
+    "currency",
+    "amount",
+    "entity",
+    "disputed",
+)
 DOCUMENT_EXTRA = ("reference", "po_number", "dispute_reason", "service_start", "service_end")
-PAYMENT_COLUMNS = ("payment_id", "customer_id", "value_date", "currency", "amount", "entity",
-                   "reference", "method")
+PAYMENT_COLUMNS = ("payment_id", "customer_id", "value_date", "currency", "amount", "entity", "reference", "method")
 ALLOCATION_COLUMNS = ("source_id", "document_id", "amount", "allocation_date")
 
 
@@ -90,8 +98,9 @@ class ImportResult:
         return summary
 
 
-def import_generic(source: Path | str, mapping: Path | str | Mapping | dict[str, Any],
-                   out_dir: Path | str) -> ImportResult:
+def import_generic(
+    source: Path | str, mapping: Path | str | Mapping | dict[str, Any], out_dir: Path | str
+) -> ImportResult:
     """Turn a flat invoice history into the ledger folder ``out_dir``.
 
     ``mapping`` is a mapping TOML path, a ``Mapping`` or a dict shaped like the
@@ -122,12 +131,19 @@ def import_generic(source: Path | str, mapping: Path | str | Mapping | dict[str,
     settled = good.filter(pl.col("settled_date").is_not_null())
     payments = settled.select(
         payment_id=pl.lit(PAYMENT_ID_PREFIX) + pl.col("document_id"),
-        customer_id="customer_id", value_date="settled_date", currency="currency",
-        amount="amount", entity="entity", reference="document_id", method=pl.lit(""),
+        customer_id="customer_id",
+        value_date="settled_date",
+        currency="currency",
+        amount="amount",
+        entity="entity",
+        reference="document_id",
+        method=pl.lit(""),
     )
     allocations = settled.select(
         source_id=pl.lit(PAYMENT_ID_PREFIX) + pl.col("document_id"),
-        document_id="document_id", amount="amount", allocation_date="settled_date",
+        document_id="document_id",
+        amount="amount",
+        allocation_date="settled_date",
     )
     result = ImportResult(
         out_dir=out_dir,
@@ -148,16 +164,25 @@ def import_generic(source: Path | str, mapping: Path | str | Mapping | dict[str,
     write_csv(documents, out_dir / "documents.csv")
     write_csv(payments, out_dir / "payments.csv")
     write_csv(allocations, out_dir / "allocations.csv")
-    write_csv(pl.DataFrame(schema={"date": pl.String, "currency": pl.String, "rate": pl.String}),
-              out_dir / "fx_rates.csv")
-    write_ledger_toml(out_dir / "ledger.toml", company=source.stem,
-                      reporting_currency=mapping.reporting_currency or mapping.defaults.get("currency"))
+    write_csv(
+        pl.DataFrame(schema={"date": pl.String, "currency": pl.String, "rate": pl.String}), out_dir / "fx_rates.csv"
+    )
+    write_ledger_toml(
+        out_dir / "ledger.toml",
+        company=source.stem,
+        reporting_currency=mapping.reporting_currency or mapping.defaults.get("currency"),
+    )
     write_csv(_quarantine(frame, reasons, table, mapping.delimiter), out_dir / "quarantine.csv")
     summary = {"source": source.name, **result.to_dict(with_issues=False)}
     issues_frame = pl.DataFrame(
-        {"file": [i.file for i in issues], "line": [i.line for i in issues],
-         "reason": [i.reason for i in issues], "quarantined": [i.quarantined for i in issues]},
-        schema={"file": pl.String, "line": pl.Int64, "reason": pl.String, "quarantined": pl.Boolean})
+        {
+            "file": [i.file for i in issues],
+            "line": [i.line for i in issues],
+            "reason": [i.reason for i in issues],
+            "quarantined": [i.quarantined for i in issues],
+        },
+        schema={"file": pl.String, "line": pl.Int64, "reason": pl.String, "quarantined": pl.Boolean},
+    )
     write_json(summary, out_dir / "import_report.json", records=issues_frame)
     return result
 
@@ -181,8 +206,10 @@ def _check_paths(source: Path, out_dir: Path) -> None:
         return
     for name in OUTPUT_FILES:
         if (out_dir / name).resolve() == src:
-            raise WorkbenchError(f"{source.name}: the source would be overwritten by the import "
-                                 f"output in {out_dir}; choose another out_dir")
+            raise WorkbenchError(
+                f"{source.name}: the source would be overwritten by the import "
+                f"output in {out_dir}; choose another out_dir"
+            )
 
 
 def _column_index(table: SourceTable, mapping: Mapping, file: str) -> dict[str, int]:
@@ -192,10 +219,13 @@ def _column_index(table: SourceTable, mapping: Mapping, file: str) -> dict[str, 
         if not hits:
             raise ImportMappingError(
                 f"[columns] {canon} = {name!r}: {file} has no such column "
-                f"(its header: {', '.join(repr(h) for h in table.header)})")
+                f"(its header: {', '.join(repr(h) for h in table.header)})"
+            )
         if len(hits) > 1:
-            raise ImportMappingError(f"[columns] {canon} = {name!r}: {file} has {len(hits)} columns "
-                                     f"with that name (positions {', '.join(str(h + 1) for h in hits)})")
+            raise ImportMappingError(
+                f"[columns] {canon} = {name!r}: {file} has {len(hits)} columns "
+                f"with that name (positions {', '.join(str(h + 1) for h in hits)})"
+            )
         index[canon] = hits[0]
     return index
 
@@ -210,13 +240,15 @@ def _build_frame(table: SourceTable, mapping: Mapping, file: str) -> pl.DataFram
     undecodable = pl.Series("_undecodable", [None] * n, dtype=pl.String)
     if table.undecodable:
         undecodable = pl.Series("_undecodable", [table.undecodable.get(i) for i in range(n)], dtype=pl.String)
-    return pl.DataFrame([
-        pl.int_range(0, n, dtype=pl.UInt32, eager=True).alias("_row"),
-        table.fields[LINE].alias("_line"),
-        struct_bad,
-        undecodable,
-        *[table.column(i).str.strip_chars().alias(f"src:{canon}") for canon, i in index.items()],
-    ])
+    return pl.DataFrame(
+        [
+            pl.int_range(0, n, dtype=pl.UInt32, eager=True).alias("_row"),
+            table.fields[LINE].alias("_line"),
+            struct_bad,
+            undecodable,
+            *[table.column(i).str.strip_chars().alias(f"src:{canon}") for canon, i in index.items()],
+        ]
+    )
 
 
 def _row_issues(reasons: pl.DataFrame, table: SourceTable, file: str) -> list[Issue]:
@@ -250,13 +282,22 @@ def _customers(good: pl.DataFrame, mapping: Mapping, file: str) -> tuple[pl.Data
     for attr in ("country", "currency"):
         joined = good.select("_line", "customer_id", attr).join(
             grouped.select("customer_id", pl.col(attr).alias("kept"), pl.col(f"{attr}_line").alias("kept_line")),
-            on="customer_id", how="left")
+            on="customer_id",
+            how="left",
+        )
         clash = joined.filter((pl.col(attr) != "") & (pl.col(attr) != pl.col("kept")))
         for line, cust, value, kept, kept_line in clash.select(
-                "_line", "customer_id", attr, "kept", "kept_line").iter_rows():
-            issues.append(Issue(file, line, f"customer {cust!r}: {attr} {value!r} differs from {kept!r} "
-                                            f"(line {kept_line}); the customer keeps {kept!r}",
-                                quarantined=False))
+            "_line", "customer_id", attr, "kept", "kept_line"
+        ).iter_rows():
+            issues.append(
+                Issue(
+                    file,
+                    line,
+                    f"customer {cust!r}: {attr} {value!r} differs from {kept!r} "
+                    f"(line {kept_line}); the customer keeps {kept!r}",
+                    quarantined=False,
+                )
+            )
     customers = grouped.select(
         "customer_id",
         name=pl.coalesce("name", "customer_id"),
@@ -285,10 +326,12 @@ def _quarantine(frame: pl.DataFrame, reasons: pl.DataFrame, table: SourceTable, 
     width = table.width
     positions = [str(i) for i in range(width)]
     joined = reasons.group_by("_row", maintain_order=True).agg(pl.col("reason").str.join("; "))
-    bad = (frame.filter(pl.col("_quarantined")).select("_row", "_line")
-           .join(joined, on="_row", how="left", maintain_order="left"))
-    out = bad.join(table.fields.select(positions).with_row_index("_row"), on="_row", how="left",
-                   maintain_order="left")
+    bad = (
+        frame.filter(pl.col("_quarantined"))
+        .select("_row", "_line")
+        .join(joined, on="_row", how="left", maintain_order="left")
+    )
+    out = bad.join(table.fields.select(positions).with_row_index("_row"), on="_row", how="left", maintain_order="left")
     out = out.select(
         "_row",
         line=pl.col("_line").cast(pl.String),
@@ -300,10 +343,16 @@ def _quarantine(frame: pl.DataFrame, reasons: pl.DataFrame, table: SourceTable, 
         for row, reason in bad.filter(pl.col("_row").is_in(list(table.raw))).select("_row", "reason").iter_rows():
             fields = table.raw[row]
             if len(fields) > width:  # keep a too-long record's surplus fields in its last column
-                fields = fields[:width - 1] + [delimiter.join(fields[width - 1:])]
+                fields = fields[: width - 1] + [delimiter.join(fields[width - 1 :])]
             fields = fields + [""] * (width - len(fields))
-            fixes.append([row, str(table.fields[LINE][row]),
-                          "; ".join(table.problems.get(row, []) + ([reason] if reason else [])), *fields])
+            fixes.append(
+                [
+                    row,
+                    str(table.fields[LINE][row]),
+                    "; ".join(table.problems.get(row, []) + ([reason] if reason else [])),
+                    *fields,
+                ]
+            )
         fixed = pl.DataFrame(fixes, schema={"_row": pl.UInt32, **{n: pl.String for n in names}}, orient="row")
         out = pl.concat([out.filter(~pl.col("_row").is_in(fixed["_row"].implode())), fixed])
         out = out.sort("_row")

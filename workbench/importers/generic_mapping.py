@@ -28,10 +28,27 @@ __all__ = ["Mapping", "load_mapping", "parse_mapping"]
 
 REQUIRED_COLUMNS = ("document_id", "customer_id", "doc_date", "amount")
 DATE_COLUMNS = ("doc_date", "due_date", "settled_date", "service_start", "service_end")
-DOCUMENT_TEXT_COLUMNS = ("doc_type", "currency", "entity", "reference", "po_number",
-                         "disputed", "dispute_reason", "payment_terms_days")
-CUSTOMER_TEXT_COLUMNS = ("customer_name", "country", "collector", "sales_rep", "segment",
-                         "language", "email", "phone", "vat_id")
+DOCUMENT_TEXT_COLUMNS = (
+    "doc_type",
+    "currency",
+    "entity",
+    "reference",
+    "po_number",
+    "disputed",
+    "dispute_reason",
+    "payment_terms_days",
+)
+CUSTOMER_TEXT_COLUMNS = (
+    "customer_name",
+    "country",
+    "collector",
+    "sales_rep",
+    "segment",
+    "language",
+    "email",
+    "phone",
+    "vat_id",
+)
 CANONICAL_COLUMNS = REQUIRED_COLUMNS + DATE_COLUMNS[1:] + DOCUMENT_TEXT_COLUMNS + CUSTOMER_TEXT_COLUMNS
 ALIASES = {"name": "customer_name"}
 # Columns that may take a [defaults] value or a [values.X] table: plain text columns.
@@ -41,7 +58,7 @@ DOC_TYPES = ("invoice", "debit_note", "credit_note")
 _SECTIONS = ("source", "defaults", "columns", "values")
 _SOURCE_KEYS = ("delimiter", "encoding", "date_format", "decimal", "thousands", "reporting_currency")
 _CURRENCY = re.compile(r"[A-Z]{3}")
-_FORBIDDEN_SEPARATORS = set("0123456789+-\r\n\"")
+_FORBIDDEN_SEPARATORS = set('0123456789+-\r\n"')
 
 
 @dataclass(frozen=True)
@@ -69,12 +86,21 @@ class Mapping:
 
     def to_dict(self) -> dict[str, Any]:
         """The mapping shaped like its TOML file (``parse_mapping(m.to_dict())`` re-validates it)."""
-        source = {"delimiter": self.delimiter, "encoding": self.encoding, "date_format": self.date_format,
-                  "decimal": self.decimal, "thousands": self.thousands}
+        source = {
+            "delimiter": self.delimiter,
+            "encoding": self.encoding,
+            "date_format": self.date_format,
+            "decimal": self.decimal,
+            "thousands": self.thousands,
+        }
         if self.reporting_currency is not None:
             source["reporting_currency"] = self.reporting_currency
-        return {"source": source, "defaults": dict(self.defaults), "columns": dict(self.columns),
-                "values": {k: dict(v) for k, v in self.values.items()}}
+        return {
+            "source": source,
+            "defaults": dict(self.defaults),
+            "columns": dict(self.columns),
+            "values": {k: dict(v) for k, v in self.values.items()},
+        }
 
 
 def load_mapping(path: Path | str) -> Mapping:
@@ -129,8 +155,10 @@ def _parse_source(section: dict[str, Any], fail) -> dict[str, Any]:
     out: dict[str, Any] = {}
     delimiter = section.get("delimiter", ",")
     if len(delimiter) != 1 or delimiter in _FORBIDDEN_SEPARATORS:
-        raise fail(f"[source] delimiter must be exactly one character other than a quote, "
-                   f"digit, sign or line break, got {delimiter!r}")
+        raise fail(
+            f"[source] delimiter must be exactly one character other than a quote, "
+            f"digit, sign or line break, got {delimiter!r}"
+        )
     out["delimiter"] = delimiter
     encoding = section.get("encoding", "utf-8")
     try:
@@ -142,21 +170,19 @@ def _parse_source(section: dict[str, Any], fail) -> dict[str, Any]:
         raise fail(f"[source] encoding {encoding!r} is not a known text encoding ({exc})") from None
     out["encoding"] = encoding
     if "date_format" not in section:
-        raise fail("[source] date_format is required (dates are never guessed), e.g. \"%Y-%m-%d\"")
+        raise fail('[source] date_format is required (dates are never guessed), e.g. "%Y-%m-%d"')
     out["date_format"] = _check_date_format(section["date_format"], fail)
     decimal = section.get("decimal", ".")
     if len(decimal) != 1 or decimal in _FORBIDDEN_SEPARATORS or decimal.isspace() or decimal.isalnum():
-        raise fail(f"[source] decimal must be one character such as \".\" or \",\", got {decimal!r}")
+        raise fail(f'[source] decimal must be one character such as "." or ",", got {decimal!r}')
     thousands = section.get("thousands", "")
     if len(thousands) > 1 or thousands in _FORBIDDEN_SEPARATORS or thousands.isalnum():
-        raise fail(f"[source] thousands must be empty or one character such as \".\", \",\" or \" \", "
-                   f"got {thousands!r}")
+        raise fail(f'[source] thousands must be empty or one character such as ".", "," or " ", got {thousands!r}')
     if thousands == decimal:
         raise fail(f"[source] decimal and thousands are the same character {decimal!r}")
     out["decimal"], out["thousands"] = decimal, thousands
     if "reporting_currency" in section:
-        out["reporting_currency"] = _check_currency(section["reporting_currency"],
-                                                    "[source] reporting_currency", fail)
+        out["reporting_currency"] = _check_currency(section["reporting_currency"], "[source] reporting_currency", fail)
     return out
 
 
@@ -171,8 +197,10 @@ def _check_date_format(fmt: str, fail) -> str:
         except ValueError as exc:
             raise fail(f"[source] date_format {fmt!r} is not a valid strptime pattern ({exc})") from None
         if back != probe:
-            raise fail(f"[source] date_format {fmt!r} does not identify a day "
-                       f"({probe.isoformat()} is written {text!r} and read back as {back.isoformat()})")
+            raise fail(
+                f"[source] date_format {fmt!r} does not identify a day "
+                f"({probe.isoformat()} is written {text!r} and read back as {back.isoformat()})"
+            )
     return fmt
 
 
@@ -250,8 +278,9 @@ def _parse_values(section: dict[str, Any], columns: dict[str, str], fail) -> dic
         table_out: dict[str, str] = {}
         for src, value in table.items():
             if src.strip() in table_out:
-                raise fail(f"[values.{key}] {src!r} is listed twice (source values are compared "
-                           f"without surrounding spaces)")
+                raise fail(
+                    f"[values.{key}] {src!r} is listed twice (source values are compared without surrounding spaces)"
+                )
             table_out[src.strip()] = _canonical_value(name, value, f"[values.{key}] {src!r}", fail)
         out[name] = table_out
     return out

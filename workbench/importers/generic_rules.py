@@ -46,8 +46,9 @@ def _text_column(mapping: Mapping, canon: str, reasons: list[pl.Expr]) -> pl.Exp
     if "" not in table:
         mapped = pl.when(src == "").then(default).otherwise(mapped)
     allowed = ", ".join(repr(k) for k in sorted(table))
-    reasons.append(_why(mapped.is_null(), label(mapping, canon),
-                        f"is not in [values.{canon}] (allowed: {allowed})", src))
+    reasons.append(
+        _why(mapped.is_null(), label(mapping, canon), f"is not in [values.{canon}] (allowed: {allowed})", src)
+    )
     return mapped.fill_null("").alias(canon)
 
 
@@ -64,8 +65,9 @@ def validate(frame: pl.DataFrame, mapping: Mapping) -> tuple[pl.DataFrame, pl.Da
     for key in ("document_id", "customer_id"):
         src = pl.col(f"src:{key}")
         reasons.append(_why(src == "", lab[key], "is empty"))
-        reasons.append(_why(src.str.contains(r"[\x00-\x1f\x7f]"), lab[key],
-                            "contains a line break or control character", src))
+        reasons.append(
+            _why(src.str.contains(r"[\x00-\x1f\x7f]"), lab[key], "contains a line break or control character", src)
+        )
     frame = frame.with_columns(document_id=pl.col("src:document_id"), customer_id=pl.col("src:customer_id"))
 
     for canon in DATE_COLUMNS:
@@ -77,45 +79,70 @@ def validate(frame: pl.DataFrame, mapping: Mapping) -> tuple[pl.DataFrame, pl.Da
         src = pl.col(src_name)
         if canon == "doc_date":
             reasons.append(_why(src == "", lab[canon], "is empty"))
-        reasons.append(_why((src != "") & pl.col(canon).is_null(), lab[canon],
-                            f"is not a date in format {mapping.date_format}", src))
+        reasons.append(
+            _why(
+                (src != "") & pl.col(canon).is_null(), lab[canon], f"is not a date in format {mapping.date_format}", src
+            )
+        )
 
     amounts = parse_amounts(frame["src:amount"], mapping.decimal, mapping.thousands)
     frame = frame.with_columns(amount=amounts["amount"], _amount_problem=amounts["problem"])
     reasons.append(_why(pl.col("src:amount") == "", lab["amount"], "is empty"))
-    reasons.append(pl.when(pl.col("_amount_problem").is_not_null() & (pl.col("src:amount") != "")).then(
-        pl.concat_str([pl.lit(f"{lab['amount']}: '"), pl.col("src:amount"), pl.lit("' "),
-                       pl.col("_amount_problem")])))
+    reasons.append(
+        pl.when(pl.col("_amount_problem").is_not_null() & (pl.col("src:amount") != "")).then(
+            pl.concat_str(
+                [pl.lit(f"{lab['amount']}: '"), pl.col("src:amount"), pl.lit("' "), pl.col("_amount_problem")]
+            )
+        )
+    )
 
     def shown(c: str) -> pl.Expr:  # an invalid value always comes from the source as written
         return pl.col(f"src:{c}") if c in mapping.columns else pl.col(c)
 
-    frame = frame.with_columns(currency=pl.col("currency").str.to_uppercase(),
-                               disputed=pl.col("disputed").str.to_lowercase())
+    frame = frame.with_columns(
+        currency=pl.col("currency").str.to_uppercase(), disputed=pl.col("disputed").str.to_lowercase()
+    )
     currency_hint = "" if "currency" in mapping.defaults else " and [defaults] has no currency"
     reasons += [
         _why(pl.col("currency") == "", lab["currency"], f"is empty{currency_hint}"),
-        _why((pl.col("currency") != "") & ~pl.col("currency").str.contains(r"^[A-Z]{3}$"),
-             lab["currency"], "is not a 3-letter ISO 4217 currency code", shown("currency")),
-        _why(~pl.col("doc_type").is_in([*DOC_TYPES, ""]), lab["doc_type"],
-             f"is not one of {', '.join(DOC_TYPES)} (map source values with [values.doc_type])",
-             shown("doc_type")),
-        _why(~pl.col("disputed").is_in(["true", "false", ""]), lab["disputed"],
-             "is not true or false (map source values with [values.disputed])", shown("disputed")),
-        _why(~pl.col("payment_terms_days").str.contains(r"^[0-9]{0,4}$"), lab["payment_terms_days"],
-             "is not a whole number of days", shown("payment_terms_days")),
+        _why(
+            (pl.col("currency") != "") & ~pl.col("currency").str.contains(r"^[A-Z]{3}$"),
+            lab["currency"],
+            "is not a 3-letter ISO 4217 currency code",
+            shown("currency"),
+        ),
+        _why(
+            ~pl.col("doc_type").is_in([*DOC_TYPES, ""]),
+            lab["doc_type"],
+            f"is not one of {', '.join(DOC_TYPES)} (map source values with [values.doc_type])",
+            shown("doc_type"),
+        ),
+        _why(
+            ~pl.col("disputed").is_in(["true", "false", ""]),
+            lab["disputed"],
+            "is not true or false (map source values with [values.disputed])",
+            shown("disputed"),
+        ),
+        _why(
+            ~pl.col("payment_terms_days").str.contains(r"^[0-9]{0,4}$"),
+            lab["payment_terms_days"],
+            "is not a whole number of days",
+            shown("payment_terms_days"),
+        ),
     ]
     frame = frame.with_columns(
         doc_type=pl.when(pl.col("doc_type") == "").then(pl.lit(DEFAULT_DOC_TYPE)).otherwise("doc_type"),
         disputed=pl.when(pl.col("disputed") == "").then(pl.lit("false")).otherwise("disputed"),
         payment_terms_days=pl.when(pl.col("payment_terms_days") == "")
-        .then(pl.lit(DEFAULT_TERMS_DAYS)).otherwise("payment_terms_days"),
+        .then(pl.lit(DEFAULT_TERMS_DAYS))
+        .otherwise("payment_terms_days"),
     )
     terms = pl.col("payment_terms_days").cast(pl.Int32, strict=False)
     frame = frame.with_columns(
         due_date=pl.coalesce(
             "due_date",
-            pl.when(pl.col("doc_type") == "credit_note").then(pl.col("doc_date"))
+            pl.when(pl.col("doc_type") == "credit_note")
+            .then(pl.col("doc_date"))
             .otherwise(pl.col("doc_date") + pl.duration(days=terms)),
         )
     )
@@ -124,25 +151,50 @@ def validate(frame: pl.DataFrame, mapping: Mapping) -> tuple[pl.DataFrame, pl.Da
         earlier = "service_start" if later == "service_end" else "doc_date"
         if later not in mapping.columns:
             continue
-        reasons.append(pl.when(pl.col(later) < pl.col(earlier)).then(pl.concat_str([
-            pl.lit(f"{lab[later]}: "), iso(later), pl.lit(f" is before {earlier} "), iso(earlier)])))
-    reasons.append(_why(pl.col("settled_date").is_not_null() & (pl.col("doc_type") == "credit_note"),
-                        lab["settled_date"], "is set on a credit note (only invoices and debit notes "
-                        "can be settled by this import)"))
+        reasons.append(
+            pl.when(pl.col(later) < pl.col(earlier)).then(
+                pl.concat_str([pl.lit(f"{lab[later]}: "), iso(later), pl.lit(f" is before {earlier} "), iso(earlier)])
+            )
+        )
+    reasons.append(
+        _why(
+            pl.col("settled_date").is_not_null() & (pl.col("doc_type") == "credit_note"),
+            lab["settled_date"],
+            "is set on a credit note (only invoices and debit notes can be settled by this import)",
+        )
+    )
 
     # Duplicates: the first record carrying an id keeps it, whatever else is wrong with it.
     candidates = (pl.col("document_id") != "") & ~pl.col("_struct_bad")
     first_line = pl.col("_line").min().over(pl.when(candidates).then(pl.col("document_id")))
-    reasons.append(pl.when(candidates & (pl.col("_line") != first_line)).then(pl.concat_str([
-        pl.lit(f"{lab['document_id']}: '"), pl.col("document_id"), pl.lit("' duplicates line "),
-        first_line.cast(pl.String)])))
+    reasons.append(
+        pl.when(candidates & (pl.col("_line") != first_line)).then(
+            pl.concat_str(
+                [
+                    pl.lit(f"{lab['document_id']}: '"),
+                    pl.col("document_id"),
+                    pl.lit("' duplicates line "),
+                    first_line.cast(pl.String),
+                ]
+            )
+        )
+    )
 
     zero_decimals = sorted(c for c in frame["currency"].unique().to_list() if c and minor_units(c) == 0)
     if zero_decimals:
-        reasons.append(pl.when(pl.col("currency").is_in(zero_decimals) & (pl.col("amount") % 1 != 0))
-                       .then(pl.concat_str([pl.lit(f"{lab['amount']}: '"), pl.col("src:amount"),
-                                            pl.lit("' has decimals but "), pl.col("currency"),
-                                            pl.lit(" has none")])))
+        reasons.append(
+            pl.when(pl.col("currency").is_in(zero_decimals) & (pl.col("amount") % 1 != 0)).then(
+                pl.concat_str(
+                    [
+                        pl.lit(f"{lab['amount']}: '"),
+                        pl.col("src:amount"),
+                        pl.lit("' has decimals but "),
+                        pl.col("currency"),
+                        pl.lit(" has none"),
+                    ]
+                )
+            )
+        )
     frame = frame.with_columns(_quarantined=pl.col("_struct_bad"))
     frame, found = _find(frame, [pl.col("_undecodable"), *reasons], stage=0)
     return frame, amounts, found
@@ -157,8 +209,9 @@ def _find(frame: pl.DataFrame, reasons: list[pl.Expr], stage: int) -> tuple[pl.D
     clean million-row file costs one pass per rule.
     """
     names = [f"r{i:03d}" for i in range(len(reasons))]
-    cols = frame.select("_row", "_line", *[pl.when(~pl.col("_struct_bad")).then(r).alias(n)
-                                           for r, n in zip(reasons, names)])
+    cols = frame.select(
+        "_row", "_line", *[pl.when(~pl.col("_struct_bad")).then(r).alias(n) for r, n in zip(reasons, names)]
+    )
     hit = cols.filter(pl.any_horizontal([pl.col(n).is_not_null() for n in names]))
     found = (
         hit.unpivot(on=names, index=["_row", "_line"], variable_name="check", value_name="reason")
@@ -177,11 +230,27 @@ def cross_row_rules(frame: pl.DataFrame, mapping: Mapping) -> tuple[pl.DataFrame
     payment_id = pl.lit(PAYMENT_ID_PREFIX) + pl.col("document_id")
     good_ids = pl.col("document_id").filter(good).implode()
     hint = "" if "country" in mapping.defaults else " and [defaults] has no country"
-    return _find(frame, [
-        pl.when(good & ~has_country).then(pl.concat_str([
-            pl.lit(f"{label(mapping, 'country')}: empty on every imported row of customer '"),
-            pl.col("customer_id"), pl.lit(f"'{hint}")])),
-        pl.when(good & pl.col("settled_date").is_not_null() & payment_id.is_in(good_ids)).then(
-            pl.concat_str([pl.lit("settled_date: the payment id '"), payment_id,
-                           pl.lit("' made for this settlement is also a document_id in the file")])),
-    ], stage=1)
+    return _find(
+        frame,
+        [
+            pl.when(good & ~has_country).then(
+                pl.concat_str(
+                    [
+                        pl.lit(f"{label(mapping, 'country')}: empty on every imported row of customer '"),
+                        pl.col("customer_id"),
+                        pl.lit(f"'{hint}"),
+                    ]
+                )
+            ),
+            pl.when(good & pl.col("settled_date").is_not_null() & payment_id.is_in(good_ids)).then(
+                pl.concat_str(
+                    [
+                        pl.lit("settled_date: the payment id '"),
+                        payment_id,
+                        pl.lit("' made for this settlement is also a document_id in the file"),
+                    ]
+                )
+            ),
+        ],
+        stage=1,
+    )

@@ -16,8 +16,16 @@ import polars as pl
 
 __all__ = ["OUTPUT_FILES", "write_csv", "write_json", "write_ledger_toml", "toml_string"]
 
-OUTPUT_FILES = ("customers.csv", "documents.csv", "payments.csv", "allocations.csv",
-                "fx_rates.csv", "ledger.toml", "quarantine.csv", "import_report.json")
+OUTPUT_FILES = (
+    "customers.csv",
+    "documents.csv",
+    "payments.csv",
+    "allocations.csv",
+    "fx_rates.csv",
+    "ledger.toml",
+    "quarantine.csv",
+    "import_report.json",
+)
 
 
 def _replace_into(path: Path, payload: bytes) -> None:
@@ -37,14 +45,15 @@ def write_csv(frame: pl.DataFrame, path: Path) -> None:
     os.replace(tmp, path)
 
 
-def write_json(data: dict[str, Any], path: Path, records: pl.DataFrame | None = None,
-               records_key: str = "issues") -> None:
+def write_json(
+    data: dict[str, Any], path: Path, records: pl.DataFrame | None = None, records_key: str = "issues"
+) -> None:
     """Write ``data`` as indented JSON; ``records`` (a frame) becomes one more key
     holding a list of objects, serialised by polars (fast for a million rows)."""
     text = json.dumps({**data, records_key: []} if records is not None else data, indent=2, ensure_ascii=False)
     if records is not None and records.height:  # one object per line, in place of the empty list
         rows = records.write_ndjson().splitlines()
-        text = text[:-len("[]\n}")] + "[\n    " + ",\n    ".join(rows) + "\n  ]\n}"
+        text = text[: -len("[]\n}")] + "[\n    " + ",\n    ".join(rows) + "\n  ]\n}"
     _replace_into(path, (text + "\n").encode("utf-8"))
 
 
@@ -57,7 +66,7 @@ def toml_string(value: str) -> str:
         elif ch == "\\":
             out.append("\\\\")
         elif 0xD800 <= ord(ch) <= 0xDFFF:  # undecodable file-name bytes
-            out.append("\uFFFD")
+            out.append("\ufffd")
         elif ch == "\t" or (ord(ch) >= 0x20 and ord(ch) != 0x7F):
             out.append(ch)
         else:

@@ -60,27 +60,32 @@ def parse_amounts(values: pl.Series, decimal: str, thousands: str) -> pl.DataFra
     plain = s.str.replace_all(sep, "") if sep else s
     plain = plain.str.replace(dec, ".").str.strip_prefix("+")
     frame = (
-        values.rename("s").to_frame()
+        values.rename("s")
+        .to_frame()
         .with_columns(normalized=pl.when(well_formed).then(plain))
         .with_columns(
             int_len=pl.col("normalized").str.extract(r"^-?0*([0-9]*)", 1).str.len_chars(),
             frac_len=pl.col("normalized").str.extract(r"\.([0-9]+)$", 1).str.len_chars().fill_null(0),
         )
         .with_columns(
-            amount=pl.when((pl.col("frac_len") <= 2) & (pl.col("int_len") <= MAX_INTEGER_DIGITS))
-            .then(pl.col("normalized").cast(AMOUNT_DTYPE, strict=False))
+            amount=pl.when((pl.col("frac_len") <= 2) & (pl.col("int_len") <= MAX_INTEGER_DIGITS)).then(
+                pl.col("normalized").cast(AMOUNT_DTYPE, strict=False)
+            )
         )
     )
     return frame.select(
         "normalized",
         "amount",
-        problem=pl.when(s == "").then(pl.lit("is empty"))
+        problem=pl.when(s == "")
+        .then(pl.lit("is empty"))
         .when(pl.col("normalized").is_null())
         .then(pl.lit(f"is not an amount written with {describe_format(decimal, thousands)}"))
-        .when(pl.col("frac_len") > 2).then(pl.lit("has more than 2 decimals"))
+        .when(pl.col("frac_len") > 2)
+        .then(pl.lit("has more than 2 decimals"))
         .when(pl.col("int_len") > MAX_INTEGER_DIGITS)
         .then(pl.lit(f"is too large (more than {MAX_INTEGER_DIGITS} digits before the decimal)"))
-        .when(pl.col("amount") <= 0).then(pl.lit("is not positive (amounts must be > 0)")),
+        .when(pl.col("amount") <= 0)
+        .then(pl.lit("is not positive (amounts must be > 0)")),
     )
 
 

@@ -82,8 +82,9 @@ def _decode(data: bytes, encoding: str, name: str) -> tuple[str, bool]:
         try:
             text, clean = data.decode(encoding, errors="surrogateescape"), False
         except UnicodeDecodeError as exc:
-            raise LedgerReadError(f"{name}: cannot be decoded as {encoding} ({exc.reason} "
-                                  f"at byte {exc.start})") from None
+            raise LedgerReadError(
+                f"{name}: cannot be decoded as {encoding} ({exc.reason} at byte {exc.start})"
+            ) from None
     if text.startswith("\ufeff"):  # a BOM under a plain "utf-8" declaration
         text = text[1:]
     return text, clean
@@ -103,9 +104,7 @@ def _read_fast(text: str, delimiter: str) -> SourceTable | None:
     lines = pl.Series("t", [text]).str.split("\n").explode()
     if text.endswith("\n"):
         lines = lines.head(len(lines) - 1)
-    frame = lines.str.strip_suffix("\r").to_frame().with_columns(
-        q=pl.col("t").str.count_matches('"', literal=True)
-    )
+    frame = lines.str.strip_suffix("\r").to_frame().with_columns(q=pl.col("t").str.count_matches('"', literal=True))
     if frame["q"].sum() % 2:
         return None  # an unterminated quote
     frame = frame.with_columns(**{LINE: pl.int_range(1, pl.len() + 1, dtype=pl.Int64)})
@@ -115,8 +114,11 @@ def _read_fast(text: str, delimiter: str) -> SourceTable | None:
         starts = (pl.col("q").cum_sum() - pl.col("q")) % 2 == 0
         frame = frame.with_columns(start=starts, rec=starts.cum_sum())
         spanning = ~pl.col("start") | ~pl.col("start").shift(-1, fill_value=True)
-        joined = (frame.filter(spanning).group_by("rec", maintain_order=True)
-                  .agg(pl.col("t").str.join("\n"), pl.col(LINE).first()))
+        joined = (
+            frame.filter(spanning)
+            .group_by("rec", maintain_order=True)
+            .agg(pl.col("t").str.join("\n"), pl.col(LINE).first())
+        )
         records = pl.concat([frame.filter(~spanning).select("t", LINE), joined.select("t", LINE)]).sort(LINE)
     checks = records.select(
         ok=pl.col("t").str.contains(record_re),
@@ -128,9 +130,15 @@ def _read_fast(text: str, delimiter: str) -> SourceTable | None:
         if not ((checks["ok"] & (checks["n"] == width)) | blank).all():
             return None
     try:
-        parsed = pl.read_csv(text.encode("utf-8"), has_header=False, infer_schema=False,
-                             separator=delimiter, quote_char='"', empty_string_is_null=False,
-                             raise_if_empty=False)
+        parsed = pl.read_csv(
+            text.encode("utf-8"),
+            has_header=False,
+            infer_schema=False,
+            separator=delimiter,
+            quote_char='"',
+            empty_string_is_null=False,
+            raise_if_empty=False,
+        )
     except pl.exceptions.PolarsError:
         return None
     if parsed.height != records.height or parsed.width != width:
@@ -152,8 +160,9 @@ def _show_bytes(text: str) -> str:
 
 
 def _read_exact(text: str, delimiter: str, name: str, encoding: str, clean: bool) -> SourceTable:
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"',
-                        doublequote=True, strict=True)
+    reader = csv.reader(
+        io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"', doublequote=True, strict=True
+    )
     try:
         header = next(reader)
     except StopIteration:
@@ -161,8 +170,7 @@ def _read_exact(text: str, delimiter: str, name: str, encoding: str, clean: bool
     except csv.Error as exc:
         raise LedgerReadError(f"{name}:1: the header line cannot be read ({exc})") from None
     if not clean and any(_SURROGATE.search(h) for h in header):
-        raise LedgerReadError(f"{name}:1: the header is not valid {encoding}: "
-                              f"{_show_bytes(delimiter.join(header))!r}")
+        raise LedgerReadError(f"{name}:1: the header is not valid {encoding}: {_show_bytes(delimiter.join(header))!r}")
     header = [h.strip() for h in header]
     width = len(header)
     rows: list[list[str]] = []
@@ -180,7 +188,7 @@ def _read_exact(text: str, delimiter: str, name: str, encoding: str, clean: bool
         except csv.Error as exc:
             if physical is None:
                 physical = io.StringIO(text, newline="").readlines()
-            chunk = "".join(physical[start - 1:reader.line_num])
+            chunk = "".join(physical[start - 1 : reader.line_num])
             record = next(csv.reader(io.StringIO(chunk, newline=""), delimiter=delimiter), [])
             problems[len(rows)] = [f"malformed CSV record (lines {start}-{reader.line_num}): {exc}"]
             raw[len(rows)] = record
@@ -202,16 +210,18 @@ def _read_exact(text: str, delimiter: str, name: str, encoding: str, clean: bool
     return SourceTable(header, pl.DataFrame(columns), problems, raw, undecodable, fast=False)
 
 
-def _flag_undecodable(header: list[str], rows: list[list[str]], raw: dict[int, list[str]],
-                      encoding: str) -> dict[int, str]:
+def _flag_undecodable(
+    header: list[str], rows: list[list[str]], raw: dict[int, list[str]], encoding: str
+) -> dict[int, str]:
     """Reasons for records holding undecodable bytes; their cells get U+FFFD instead."""
     reasons: dict[int, str] = {}
     for idx, record in enumerate(rows):
         bad = [(name, value) for name, value in zip(header, record) if _SURROGATE.search(value)]
         if not bad:
             continue
-        reasons[idx] = "; ".join(f"column {name}: '{_show_bytes(value)}' holds bytes that are not "
-                                 f"valid {encoding}" for name, value in bad)
+        reasons[idx] = "; ".join(
+            f"column {name}: '{_show_bytes(value)}' holds bytes that are not valid {encoding}" for name, value in bad
+        )
         raw[idx] = [_show_bytes(v) for v in raw.get(idx, record)]
         rows[idx] = [_SURROGATE.sub("\ufffd", v) for v in record]
     return reasons

@@ -226,4 +226,3 @@ def connect(target: str | Path) -> Backend:
     if is_postgres_url(target):
         return PostgresBackend(str(target))
     return SqliteBackend(Path(target).expanduser())
-

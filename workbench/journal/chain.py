@@ -38,8 +38,12 @@ def entry_hash(row: Mapping[str, Any]) -> str:
 
 def linked_row(entry: Entry, prev_hash: str | None) -> dict[str, Any]:
     """The row to store for ``entry`` after the row whose hash is ``prev_hash``: JSON columns as text, hash set."""
-    row = {**entry, "prev_hash": prev_hash, "document_ids": canonical_json(entry["document_ids"]),
-           "details": canonical_json(entry["details"])}
+    row = {
+        **entry,
+        "prev_hash": prev_hash,
+        "document_ids": canonical_json(entry["document_ids"]),
+        "details": canonical_json(entry["details"]),
+    }
     row["hash"] = entry_hash(row)
     return row
 

@@ -24,9 +24,24 @@ from workbench.errors import WorkbenchError
 from workbench.money import AMOUNT_DECIMALS
 
 __all__ = [
-    "AMENDMENTS", "CONTACT_CHANNELS", "CORRECTABLE_FIELDS", "CREDIT_KINDS", "CREDIT_OUTCOMES", "DISPUTE_STATUSES", "ESCALATION_ACTIONS",
-    "FIELD_NORMALISERS", "KINDS", "Entry", "JournalError", "amount_text", "check_entry", "date_text", "fail",
-    "new_entry", "normalise_changes", "timestamp_text",
+    "AMENDMENTS",
+    "CONTACT_CHANNELS",
+    "CORRECTABLE_FIELDS",
+    "CREDIT_KINDS",
+    "CREDIT_OUTCOMES",
+    "DISPUTE_STATUSES",
+    "ESCALATION_ACTIONS",
+    "FIELD_NORMALISERS",
+    "KINDS",
+    "Entry",
+    "JournalError",
+    "amount_text",
+    "check_entry",
+    "date_text",
+    "fail",
+    "new_entry",
+    "normalise_changes",
+    "timestamp_text",
 ]
 
 
@@ -35,8 +50,20 @@ class JournalError(WorkbenchError):
 
 
 KINDS: tuple[str, ...] = (
-    "contact", "promise", "dispute", "dispute_update", "escalation", "note", "flag",
-    "dunning_letter", "dunning_run", "credit_decision", "credit_override", "limit_change", "correction", "void",
+    "contact",
+    "promise",
+    "dispute",
+    "dispute_update",
+    "escalation",
+    "note",
+    "flag",
+    "dunning_letter",
+    "dunning_run",
+    "credit_decision",
+    "credit_override",
+    "limit_change",
+    "correction",
+    "void",
 )
 """Every kind of entry, in the order error messages list them."""
 
@@ -49,10 +76,21 @@ CREDIT_OUTCOMES: tuple[str, ...] = ("release", "refer", "hold")
 CONTACT_CHANNELS: tuple[str, ...] = ("call", "email", "letter", "meeting")
 DISPUTE_STATUSES: tuple[str, ...] = ("open", "in_review", "resolved", "rejected")
 ESCALATION_ACTIONS: tuple[str, ...] = (
-    "suspension_requested", "suspension_lifted", "agency", "lawyer", "recovered", "closed",
+    "suspension_requested",
+    "suspension_lifted",
+    "agency",
+    "lawyer",
+    "recovered",
+    "closed",
 )
 CORRECTABLE_FIELDS: tuple[str, ...] = (
-    "event_date", "amount", "currency", "document_ids", "next_action_date", "customer_id", "details",
+    "event_date",
+    "amount",
+    "currency",
+    "document_ids",
+    "next_action_date",
+    "customer_id",
+    "details",
 )
 AMENDMENTS: tuple[str, ...] = ("correction", "void")
 """The kinds that change an earlier entry instead of recording something new."""
@@ -160,8 +198,13 @@ def _details(value: Any, label: str) -> dict[str, Any]:
 
 
 FIELD_NORMALISERS: dict[str, Callable[[Any, str], Any]] = {
-    "customer_id": _customer, "event_date": date_text, "next_action_date": date_text,
-    "amount": amount_text, "currency": _currency, "document_ids": _document_ids, "details": _details,
+    "customer_id": _customer,
+    "event_date": date_text,
+    "next_action_date": date_text,
+    "amount": amount_text,
+    "currency": _currency,
+    "document_ids": _document_ids,
+    "details": _details,
 }
 """Coercion of each content field to its stored form: ``normaliser(value, label)``."""
 
@@ -362,11 +405,20 @@ def _check_void(entry: Entry) -> None:
 
 
 _RULES: dict[str, Callable[[Entry], None]] = {
-    "contact": _check_contact, "promise": _check_promise, "dispute": _check_dispute,
-    "dispute_update": _check_dispute_update, "escalation": _check_escalation, "note": _check_note,
-    "flag": _check_flag, "dunning_letter": _check_dunning_letter, "dunning_run": _check_dunning_run,
-    "credit_decision": _check_credit_decision, "credit_override": _check_credit_override,
-    "limit_change": _check_limit_change, "correction": _check_correction, "void": _check_void,
+    "contact": _check_contact,
+    "promise": _check_promise,
+    "dispute": _check_dispute,
+    "dispute_update": _check_dispute_update,
+    "escalation": _check_escalation,
+    "note": _check_note,
+    "flag": _check_flag,
+    "dunning_letter": _check_dunning_letter,
+    "dunning_run": _check_dunning_run,
+    "credit_decision": _check_credit_decision,
+    "credit_override": _check_credit_override,
+    "limit_change": _check_limit_change,
+    "correction": _check_correction,
+    "void": _check_void,
 }
 
 
@@ -391,8 +443,15 @@ def _apply_defaults(entry: Entry) -> None:
         details.setdefault("resolution", "")
 
 
-def new_entry(kind: str, *, author: str | None, recorded_at: datetime, uid: str | None = None,
-              refers_to: int | None = None, fields: Mapping[str, Any]) -> Entry:
+def new_entry(
+    kind: str,
+    *,
+    author: str | None,
+    recorded_at: datetime,
+    uid: str | None = None,
+    refers_to: int | None = None,
+    fields: Mapping[str, Any],
+) -> Entry:
     """A new entry of ``kind`` in stored form, defaults filled and the kind's rules checked.
 
     ``fields`` holds the content fields (``customer_id``, ``event_date``,

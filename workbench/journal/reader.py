@@ -67,23 +67,55 @@ class JournalWriter(JournalReader, Protocol):
         """A block whose entries are all written or none."""
         ...
 
-    def record_run(self, as_of: date, *, policy: str, communications: int, author: str | None = None,
-                   details: Mapping[str, Any] | None = None, uid: str | None = None,
-                   recorded_at: datetime | None = None) -> int:
+    def record_run(
+        self,
+        as_of: date,
+        *,
+        policy: str,
+        communications: int,
+        author: str | None = None,
+        details: Mapping[str, Any] | None = None,
+        uid: str | None = None,
+        recorded_at: datetime | None = None,
+    ) -> int:
         """Record a dunning run; return its entry id."""
         ...
 
-    def record_letter(self, customer_id: str, *, on: date, currency: str, amount: Decimal | int | str,
-                      document_ids: Iterable[str], level: int, channel: str, levels: Mapping[str, int],
-                      run_id: int, file: str = "", author: str | None = None, uid: str | None = None,
-                      recorded_at: datetime | None = None) -> int:
+    def record_letter(
+        self,
+        customer_id: str,
+        *,
+        on: date,
+        currency: str,
+        amount: Decimal | int | str,
+        document_ids: Iterable[str],
+        level: int,
+        channel: str,
+        levels: Mapping[str, int],
+        run_id: int,
+        file: str = "",
+        author: str | None = None,
+        uid: str | None = None,
+        recorded_at: datetime | None = None,
+    ) -> int:
         """Record one letter of run ``run_id``; return its entry id."""
         ...
 
-    def escalate(self, customer_id: str, action: str, *, on: date, partner: str = "",
-                 amount: Decimal | int | str | None = None, currency: str | None = None,
-                 fees: Decimal | int | str | None = None, note: str = "", author: str | None = None,
-                 uid: str | None = None, recorded_at: datetime | None = None) -> int:
+    def escalate(
+        self,
+        customer_id: str,
+        action: str,
+        *,
+        on: date,
+        partner: str = "",
+        amount: Decimal | int | str | None = None,
+        currency: str | None = None,
+        fees: Decimal | int | str | None = None,
+        note: str = "",
+        author: str | None = None,
+        uid: str | None = None,
+        recorded_at: datetime | None = None,
+    ) -> int:
         """Record an escalation step; return its entry id."""
         ...
 
@@ -95,11 +127,22 @@ class CreditJournal(Protocol):
         """A block whose entries are all written or none."""
         ...
 
-    def add(self, kind: str, *, author: str | None = None, customer_id: str | None = None,
-            event_date: date | str | None = None, amount: Decimal | int | str | None = None,
-            currency: str | None = None, document_ids: Iterable[str] = (), next_action_date: date | str | None = None,
-            refers_to: int | None = None, details: Mapping[str, Any] | None = None, uid: str | None = None,
-            recorded_at: datetime | None = None) -> int:
+    def add(
+        self,
+        kind: str,
+        *,
+        author: str | None = None,
+        customer_id: str | None = None,
+        event_date: date | str | None = None,
+        amount: Decimal | int | str | None = None,
+        currency: str | None = None,
+        document_ids: Iterable[str] = (),
+        next_action_date: date | str | None = None,
+        refers_to: int | None = None,
+        details: Mapping[str, Any] | None = None,
+        uid: str | None = None,
+        recorded_at: datetime | None = None,
+    ) -> int:
         """Validate and append one entry; return its id (the existing id when ``uid`` is already stored)."""
         ...
 

@@ -36,15 +36,25 @@ __all__ = [
 APPEND_ONLY_MESSAGE = "journal is append-only"
 """Error text of the triggers that refuse UPDATE and DELETE."""
 
-SCHEMA_TABLE_DDL = (
-    "CREATE TABLE IF NOT EXISTS journal_schema ("
-    "version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)"
-)
+SCHEMA_TABLE_DDL = "CREATE TABLE IF NOT EXISTS journal_schema (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)"
 """The migration log, the same in both dialects (created before any step)."""
 
 ENTRY_COLUMNS: tuple[str, ...] = (
-    "id", "uid", "recorded_at", "author", "kind", "customer_id", "event_date", "amount",
-    "currency", "document_ids", "next_action_date", "refers_to", "details", "prev_hash", "hash",
+    "id",
+    "uid",
+    "recorded_at",
+    "author",
+    "kind",
+    "customer_id",
+    "event_date",
+    "amount",
+    "currency",
+    "document_ids",
+    "next_action_date",
+    "refers_to",
+    "details",
+    "prev_hash",
+    "hash",
 )
 """Columns of ``journal_entries`` in table order."""
 
@@ -137,38 +147,126 @@ _TS = pl.Datetime("us", "UTC")
 _IDS = pl.List(pl.Utf8)
 _S, _I, _D, _B = pl.Utf8(), pl.Int64(), pl.Date(), pl.Boolean()
 
-HISTORY_SCHEMA: dict[str, pl.DataType] = {
-    name: (_I if name in ("id", "refers_to") else _S) for name in ENTRY_COLUMNS
-}
+HISTORY_SCHEMA: dict[str, pl.DataType] = {name: (_I if name in ("id", "refers_to") else _S) for name in ENTRY_COLUMNS}
 """Raw rows as stored: every column text except ``id`` and ``refers_to``."""
 
 ENTRY_SCHEMA: dict[str, pl.DataType] = {
-    "id": _I, "uid": _S, "recorded_at": _TS, "author": _S, "kind": _S, "customer_id": _S, "event_date": _D,
-    "amount": _I, "amount_text": _S, "currency": _S, "document_ids": _IDS, "next_action_date": _D,
-    "refers_to": _I, "details": _S, "corrected": _B, "voided": _B, "last_author": _S, "last_recorded_at": _TS,
+    "id": _I,
+    "uid": _S,
+    "recorded_at": _TS,
+    "author": _S,
+    "kind": _S,
+    "customer_id": _S,
+    "event_date": _D,
+    "amount": _I,
+    "amount_text": _S,
+    "currency": _S,
+    "document_ids": _IDS,
+    "next_action_date": _D,
+    "refers_to": _I,
+    "details": _S,
+    "corrected": _B,
+    "voided": _B,
+    "last_author": _S,
+    "last_recorded_at": _TS,
 }
 """Columns of :meth:`Journal.entries`."""
 
 VIEW_SCHEMAS: dict[str, dict[str, pl.DataType]] = {
-    "contacts": {"id": _I, "customer_id": _S, "event_date": _D, "channel": _S, "outcome": _S,
-                 "contact_person": _S, "next_action_date": _D, "document_ids": _IDS, "author": _S,
-                 "recorded_at": _TS},
-    "promises": {"id": _I, "customer_id": _S, "amount": _I, "amount_text": _S, "currency": _S, "pay_by": _D,
-                 "promised_on": _D, "document_ids": _IDS, "author": _S, "recorded_at": _TS, "note": _S},
-    "disputes": {"id": _I, "customer_id": _S, "document_ids": _IDS, "reason": _S, "owner": _S, "opened_on": _D,
-                 "status": _S, "status_date": _D, "resolution": _S, "credit_amount": _I, "author": _S},
-    "escalations": {"id": _I, "customer_id": _S, "event_date": _D, "action": _S, "partner": _S, "amount": _I,
-                    "currency": _S, "fees": _I, "note": _S, "author": _S},
-    "notes": {"id": _I, "customer_id": _S, "event_date": _D, "text": _S, "next_action_date": _D, "author": _S,
-              "recorded_at": _TS},
+    "contacts": {
+        "id": _I,
+        "customer_id": _S,
+        "event_date": _D,
+        "channel": _S,
+        "outcome": _S,
+        "contact_person": _S,
+        "next_action_date": _D,
+        "document_ids": _IDS,
+        "author": _S,
+        "recorded_at": _TS,
+    },
+    "promises": {
+        "id": _I,
+        "customer_id": _S,
+        "amount": _I,
+        "amount_text": _S,
+        "currency": _S,
+        "pay_by": _D,
+        "promised_on": _D,
+        "document_ids": _IDS,
+        "author": _S,
+        "recorded_at": _TS,
+        "note": _S,
+    },
+    "disputes": {
+        "id": _I,
+        "customer_id": _S,
+        "document_ids": _IDS,
+        "reason": _S,
+        "owner": _S,
+        "opened_on": _D,
+        "status": _S,
+        "status_date": _D,
+        "resolution": _S,
+        "credit_amount": _I,
+        "author": _S,
+    },
+    "escalations": {
+        "id": _I,
+        "customer_id": _S,
+        "event_date": _D,
+        "action": _S,
+        "partner": _S,
+        "amount": _I,
+        "currency": _S,
+        "fees": _I,
+        "note": _S,
+        "author": _S,
+    },
+    "notes": {
+        "id": _I,
+        "customer_id": _S,
+        "event_date": _D,
+        "text": _S,
+        "next_action_date": _D,
+        "author": _S,
+        "recorded_at": _TS,
+    },
     "flags": {"customer_id": _S, "flag": _S, "value": _B, "event_date": _D, "reason": _S},
-    "dunning_letters": {"id": _I, "customer_id": _S, "event_date": _D, "currency": _S, "amount": _I,
-                        "document_ids": _IDS, "level": _I, "channel": _S, "levels": _S, "run_id": _I, "file": _S},
+    "dunning_letters": {
+        "id": _I,
+        "customer_id": _S,
+        "event_date": _D,
+        "currency": _S,
+        "amount": _I,
+        "document_ids": _IDS,
+        "level": _I,
+        "channel": _S,
+        "levels": _S,
+        "run_id": _I,
+        "file": _S,
+    },
     "dunning_runs": {"id": _I, "as_of": _D, "policy": _S, "communications": _I, "author": _S, "recorded_at": _TS},
     "next_actions": {"customer_id": _S, "next_action_date": _D, "source_kind": _S, "entry_id": _I},
-    "credit_decisions": {"id": _I, "timestamp": _S, "kind": _S, "customer_id": _S, "as_of": _D, "author": _S,
-                         "outcome": _S, "original_outcome": _S, "amount": _I, "amount_text": _S, "currency": _S,
-                         "old_limit": _S, "approval_required": _S, "approver": _S, "order_ref": _S, "reason": _S,
-                         "recorded_at": _TS, "details": _S},
+    "credit_decisions": {
+        "id": _I,
+        "timestamp": _S,
+        "kind": _S,
+        "customer_id": _S,
+        "as_of": _D,
+        "author": _S,
+        "outcome": _S,
+        "original_outcome": _S,
+        "amount": _I,
+        "amount_text": _S,
+        "currency": _S,
+        "old_limit": _S,
+        "approval_required": _S,
+        "approver": _S,
+        "order_ref": _S,
+        "reason": _S,
+        "recorded_at": _TS,
+        "details": _S,
+    },
 }
 """Columns and types of each view, by method name."""

@@ -93,8 +93,9 @@ def migrate(backend: Backend, *, target: int | None = None) -> list[int]:
         for step in steps_after(current, target):
             for statement in step.statements(db.dialect):
                 db.execute(statement)
-            db.execute("INSERT INTO journal_schema (version, applied_at) VALUES (?, ?)",
-                       (step.version, timestamp_text(_now())))
+            db.execute(
+                "INSERT INTO journal_schema (version, applied_at) VALUES (?, ?)", (step.version, timestamp_text(_now()))
+            )
             applied.append(step.version)
         return applied
 
@@ -178,8 +179,7 @@ class Journal:
     def __enter__(self) -> Journal:
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         self.close()
 
     def __repr__(self) -> str:
@@ -211,10 +211,20 @@ class Journal:
         (UTC); a naive datetime is taken as UTC.
         """
         entry = new_entry(
-            kind, author=author if author is not None else self.author, uid=uid, refers_to=refers_to,
+            kind,
+            author=author if author is not None else self.author,
+            uid=uid,
+            refers_to=refers_to,
             recorded_at=recorded_at if recorded_at is not None else _now(),
-            fields={"customer_id": customer_id, "event_date": event_date, "amount": amount, "currency": currency,
-                    "document_ids": document_ids, "next_action_date": next_action_date, "details": details},
+            fields={
+                "customer_id": customer_id,
+                "event_date": event_date,
+                "amount": amount,
+                "currency": currency,
+                "document_ids": document_ids,
+                "next_action_date": next_action_date,
+                "details": details,
+            },
         )
         if self._in_batch:
             return self._append(self._db, entry)
@@ -261,8 +271,11 @@ class Journal:
             return
         target = self._state(db, entry["refers_to"])
         if target is None:
-            raise fail(entry, "refers_to", f"{entry['refers_to']} is not an entry that can be referred to "
-                                            "(no such entry, or a correction/void)")
+            raise fail(
+                entry,
+                "refers_to",
+                f"{entry['refers_to']} is not an entry that can be referred to (no such entry, or a correction/void)",
+            )
         if target["voided"]:
             raise fail(entry, "refers_to", f"entry {target['id']} is voided")
         if kind == "dispute_update" and target["kind"] != "dispute":
@@ -270,8 +283,9 @@ class Journal:
         if entry["customer_id"] is None:
             entry["customer_id"] = target["customer_id"]
         elif kind == "dispute_update" and entry["customer_id"] != target["customer_id"]:
-            raise fail(entry, "customer_id", f"{entry['customer_id']!r} differs from the dispute's "
-                                              f"{target['customer_id']!r}")
+            raise fail(
+                entry, "customer_id", f"{entry['customer_id']!r} differs from the dispute's {target['customer_id']!r}"
+            )
         if kind == "correction":
             merged = views.fold([target, entry])[target["id"]]
             try:
@@ -282,92 +296,269 @@ class Journal:
 
     # -- typed convenience writers ----------------------------------------------------------
 
-    def log_contact(self, customer_id: str, channel: str, outcome: str, *, on: date,
-                    author: str | None = None, next_action_date: date | None = None, contact_person: str = "",
-                    document_ids: Iterable[str] = (), uid: str | None = None,
-                    recorded_at: datetime | None = None) -> int:
+    def log_contact(
+        self,
+        customer_id: str,
+        channel: str,
+        outcome: str,
+        *,
+        on: date,
+        author: str | None = None,
+        next_action_date: date | None = None,
+        contact_person: str = "",
+        document_ids: Iterable[str] = (),
+        uid: str | None = None,
+        recorded_at: datetime | None = None,
+    ) -> int:
         """Record a call, email, letter or meeting with a customer and its outcome."""
-        return self.add("contact", author=author, customer_id=customer_id, event_date=on,
-                        next_action_date=next_action_date, document_ids=document_ids, uid=uid,
-                        recorded_at=recorded_at,
-                        details={"channel": channel, "outcome": outcome, "contact_person": contact_person})
+        return self.add(
+            "contact",
+            author=author,
+            customer_id=customer_id,
+            event_date=on,
+            next_action_date=next_action_date,
+            document_ids=document_ids,
+            uid=uid,
+            recorded_at=recorded_at,
+            details={"channel": channel, "outcome": outcome, "contact_person": contact_person},
+        )
 
-    def add_promise(self, customer_id: str, amount: Decimal | int | str, currency: str, pay_by: date, *,
-                    author: str | None = None, document_ids: Iterable[str] = (), promised_on: date | None = None,
-                    note: str = "", uid: str | None = None, recorded_at: datetime | None = None) -> int:
+    def add_promise(
+        self,
+        customer_id: str,
+        amount: Decimal | int | str,
+        currency: str,
+        pay_by: date,
+        *,
+        author: str | None = None,
+        document_ids: Iterable[str] = (),
+        promised_on: date | None = None,
+        note: str = "",
+        uid: str | None = None,
+        recorded_at: datetime | None = None,
+    ) -> int:
         """Record a promise to pay ``amount`` by ``pay_by`` (made on ``promised_on``, default today)."""
-        return self.add("promise", author=author, customer_id=customer_id, amount=amount, currency=currency,
-                        event_date=pay_by, document_ids=document_ids, uid=uid, recorded_at=recorded_at,
-                        details={"promised_on": date_text(promised_on, "promise: promised_on"), "note": note})
+        return self.add(
+            "promise",
+            author=author,
+            customer_id=customer_id,
+            amount=amount,
+            currency=currency,
+            event_date=pay_by,
+            document_ids=document_ids,
+            uid=uid,
+            recorded_at=recorded_at,
+            details={"promised_on": date_text(promised_on, "promise: promised_on"), "note": note},
+        )
 
-    def open_dispute(self, customer_id: str, document_ids: Iterable[str], reason: str, *, owner: str, on: date,
-                     author: str | None = None, note: str = "", uid: str | None = None,
-                     recorded_at: datetime | None = None) -> int:
+    def open_dispute(
+        self,
+        customer_id: str,
+        document_ids: Iterable[str],
+        reason: str,
+        *,
+        owner: str,
+        on: date,
+        author: str | None = None,
+        note: str = "",
+        uid: str | None = None,
+        recorded_at: datetime | None = None,
+    ) -> int:
         """Open a dispute on some documents; ``owner`` is the person in charge of resolving it."""
-        return self.add("dispute", author=author, customer_id=customer_id, document_ids=document_ids,
-                        event_date=on, uid=uid, recorded_at=recorded_at,
-                        details={"reason": reason, "owner": owner, "status": "open", "note": note})
+        return self.add(
+            "dispute",
+            author=author,
+            customer_id=customer_id,
+            document_ids=document_ids,
+            event_date=on,
+            uid=uid,
+            recorded_at=recorded_at,
+            details={"reason": reason, "owner": owner, "status": "open", "note": note},
+        )
 
-    def update_dispute(self, dispute_id: int, status: str, *, on: date, resolution: str = "",
-                       credit_amount: Decimal | int | str | None = None, author: str | None = None,
-                       uid: str | None = None, recorded_at: datetime | None = None) -> int:
+    def update_dispute(
+        self,
+        dispute_id: int,
+        status: str,
+        *,
+        on: date,
+        resolution: str = "",
+        credit_amount: Decimal | int | str | None = None,
+        author: str | None = None,
+        uid: str | None = None,
+        recorded_at: datetime | None = None,
+    ) -> int:
         """Move a dispute to ``status`` (open, in_review, resolved, rejected), maybe granting a credit."""
-        return self.add("dispute_update", author=author, refers_to=dispute_id, event_date=on, amount=credit_amount,
-                        uid=uid, recorded_at=recorded_at, details={"status": status, "resolution": resolution})
+        return self.add(
+            "dispute_update",
+            author=author,
+            refers_to=dispute_id,
+            event_date=on,
+            amount=credit_amount,
+            uid=uid,
+            recorded_at=recorded_at,
+            details={"status": status, "resolution": resolution},
+        )
 
-    def escalate(self, customer_id: str, action: str, *, on: date, partner: str = "",
-                 amount: Decimal | int | str | None = None, currency: str | None = None,
-                 fees: Decimal | int | str | None = None, note: str = "", author: str | None = None,
-                 uid: str | None = None, recorded_at: datetime | None = None) -> int:
+    def escalate(
+        self,
+        customer_id: str,
+        action: str,
+        *,
+        on: date,
+        partner: str = "",
+        amount: Decimal | int | str | None = None,
+        currency: str | None = None,
+        fees: Decimal | int | str | None = None,
+        note: str = "",
+        author: str | None = None,
+        uid: str | None = None,
+        recorded_at: datetime | None = None,
+    ) -> int:
         """Record an escalation step (suspension, agency, lawyer, recovery, closure)."""
-        return self.add("escalation", author=author, customer_id=customer_id, event_date=on, amount=amount,
-                        currency=currency, uid=uid, recorded_at=recorded_at,
-                        details={"action": action, "partner": partner, "note": note,
-                                 "fees": amount_text(fees, "escalation: fees")})
+        return self.add(
+            "escalation",
+            author=author,
+            customer_id=customer_id,
+            event_date=on,
+            amount=amount,
+            currency=currency,
+            uid=uid,
+            recorded_at=recorded_at,
+            details={"action": action, "partner": partner, "note": note, "fees": amount_text(fees, "escalation: fees")},
+        )
 
-    def add_note(self, customer_id: str, text: str, *, on: date, next_action_date: date | None = None,
-                 author: str | None = None, uid: str | None = None, recorded_at: datetime | None = None) -> int:
+    def add_note(
+        self,
+        customer_id: str,
+        text: str,
+        *,
+        on: date,
+        next_action_date: date | None = None,
+        author: str | None = None,
+        uid: str | None = None,
+        recorded_at: datetime | None = None,
+    ) -> int:
         """Record a free-text note, maybe with a follow-up date."""
-        return self.add("note", author=author, customer_id=customer_id, event_date=on,
-                        next_action_date=next_action_date, uid=uid, recorded_at=recorded_at,
-                        details={"text": text})
+        return self.add(
+            "note",
+            author=author,
+            customer_id=customer_id,
+            event_date=on,
+            next_action_date=next_action_date,
+            uid=uid,
+            recorded_at=recorded_at,
+            details={"text": text},
+        )
 
-    def set_flag(self, customer_id: str, flag: str, value: bool, *, on: date, reason: str = "",
-                 author: str | None = None, uid: str | None = None, recorded_at: datetime | None = None) -> int:
+    def set_flag(
+        self,
+        customer_id: str,
+        flag: str,
+        value: bool,
+        *,
+        on: date,
+        reason: str = "",
+        author: str | None = None,
+        uid: str | None = None,
+        recorded_at: datetime | None = None,
+    ) -> int:
         """Set a customer flag (for example ``no_dunning``) to true or false."""
-        return self.add("flag", author=author, customer_id=customer_id, event_date=on, uid=uid,
-                        recorded_at=recorded_at, details={"flag": flag, "value": value, "reason": reason})
+        return self.add(
+            "flag",
+            author=author,
+            customer_id=customer_id,
+            event_date=on,
+            uid=uid,
+            recorded_at=recorded_at,
+            details={"flag": flag, "value": value, "reason": reason},
+        )
 
-    def record_letter(self, customer_id: str, *, on: date, currency: str, amount: Decimal | int | str,
-                      document_ids: Iterable[str], level: int, channel: str, levels: Mapping[str, int],
-                      run_id: int, file: str = "", author: str | None = None, uid: str | None = None,
-                      recorded_at: datetime | None = None) -> int:
+    def record_letter(
+        self,
+        customer_id: str,
+        *,
+        on: date,
+        currency: str,
+        amount: Decimal | int | str,
+        document_ids: Iterable[str],
+        level: int,
+        channel: str,
+        levels: Mapping[str, int],
+        run_id: int,
+        file: str = "",
+        author: str | None = None,
+        uid: str | None = None,
+        recorded_at: datetime | None = None,
+    ) -> int:
         """Record a dunning letter of run ``run_id``: amount claimed, documents and their levels."""
-        return self.add("dunning_letter", author=author, customer_id=customer_id, event_date=on,
-                        currency=currency, amount=amount, document_ids=document_ids, uid=uid,
-                        recorded_at=recorded_at,
-                        details={"level": level, "channel": channel, "levels": dict(levels), "run_id": run_id,
-                                 "file": file})
+        return self.add(
+            "dunning_letter",
+            author=author,
+            customer_id=customer_id,
+            event_date=on,
+            currency=currency,
+            amount=amount,
+            document_ids=document_ids,
+            uid=uid,
+            recorded_at=recorded_at,
+            details={"level": level, "channel": channel, "levels": dict(levels), "run_id": run_id, "file": file},
+        )
 
-    def record_run(self, as_of: date, *, policy: str, communications: int, author: str | None = None,
-                   details: Mapping[str, Any] | None = None, uid: str | None = None,
-                   recorded_at: datetime | None = None) -> int:
+    def record_run(
+        self,
+        as_of: date,
+        *,
+        policy: str,
+        communications: int,
+        author: str | None = None,
+        details: Mapping[str, Any] | None = None,
+        uid: str | None = None,
+        recorded_at: datetime | None = None,
+    ) -> int:
         """Record a (non dry-run) dunning run controlled as of ``as_of``; extra ``details`` are kept."""
-        return self.add("dunning_run", author=author, event_date=as_of, uid=uid, recorded_at=recorded_at,
-                        details={**(details or {}), "policy": policy, "communications": communications,
-                                 "dry_run": False})
+        return self.add(
+            "dunning_run",
+            author=author,
+            event_date=as_of,
+            uid=uid,
+            recorded_at=recorded_at,
+            details={**(details or {}), "policy": policy, "communications": communications, "dry_run": False},
+        )
 
-    def correct(self, entry_id: int, *, author: str | None = None, reason: str, uid: str | None = None,
-                recorded_at: datetime | None = None, **changes: Any) -> int:
+    def correct(
+        self,
+        entry_id: int,
+        *,
+        author: str | None = None,
+        reason: str,
+        uid: str | None = None,
+        recorded_at: datetime | None = None,
+        **changes: Any,
+    ) -> int:
         """Replace fields of an earlier entry (``details=`` is merged into its details); return the correction id."""
-        return self.add("correction", author=author, refers_to=entry_id, uid=uid, recorded_at=recorded_at,
-                        details={"reason": reason, "changes": normalise_changes(changes)})
+        return self.add(
+            "correction",
+            author=author,
+            refers_to=entry_id,
+            uid=uid,
+            recorded_at=recorded_at,
+            details={"reason": reason, "changes": normalise_changes(changes)},
+        )
 
-    def void(self, entry_id: int, reason: str, *, author: str | None = None, uid: str | None = None,
-             recorded_at: datetime | None = None) -> int:
+    def void(
+        self,
+        entry_id: int,
+        reason: str,
+        *,
+        author: str | None = None,
+        uid: str | None = None,
+        recorded_at: datetime | None = None,
+    ) -> int:
         """Withdraw an earlier entry (it stays in the history); return the void entry's id."""
-        return self.add("void", author=author, refers_to=entry_id, uid=uid, recorded_at=recorded_at,
-                        details={"reason": reason})
+        return self.add(
+            "void", author=author, refers_to=entry_id, uid=uid, recorded_at=recorded_at, details={"reason": reason}
+        )
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -389,8 +580,14 @@ class Journal:
         """Every stored row, all kinds, exactly as stored (the audit trail), in id order."""
         return views.history(self._rows())
 
-    def entries(self, kind: str | None = None, customer_id: str | None = None, since: date | None = None,
-                until: date | None = None, include_voided: bool = False) -> pl.DataFrame:
+    def entries(
+        self,
+        kind: str | None = None,
+        customer_id: str | None = None,
+        since: date | None = None,
+        until: date | None = None,
+        include_voided: bool = False,
+    ) -> pl.DataFrame:
         """Current state of each original entry (corrections applied); columns: ``ENTRY_SCHEMA``.
 
         ``since``/``until`` filter on ``event_date`` (inclusive); voided entries

@@ -25,8 +25,21 @@ from workbench.journal.schema import ENTRY_COLUMNS, ENTRY_SCHEMA, HISTORY_SCHEMA
 from workbench.money import AMOUNT_DECIMALS
 
 __all__ = [
-    "contacts", "credit_decisions", "decode", "disputes", "dunning_letters", "dunning_runs", "entries", "escalations", "flags",
-    "fold", "history", "last_run_date", "next_actions", "notes", "promises",
+    "contacts",
+    "credit_decisions",
+    "decode",
+    "disputes",
+    "dunning_letters",
+    "dunning_runs",
+    "entries",
+    "escalations",
+    "flags",
+    "fold",
+    "history",
+    "last_run_date",
+    "next_actions",
+    "notes",
+    "promises",
 ]
 
 
@@ -48,9 +61,15 @@ def fold(rows: Iterable[Entry]) -> dict[int, Entry]:
     states: dict[int, Entry] = {}
     for row in rows:
         if row["kind"] not in AMENDMENTS:
-            states[row["id"]] = {**row, "details": dict(row["details"]), "document_ids": list(row["document_ids"]),
-                                 "corrected": False, "voided": False, "last_author": row["author"],
-                                 "last_recorded_at": row["recorded_at"]}
+            states[row["id"]] = {
+                **row,
+                "details": dict(row["details"]),
+                "document_ids": list(row["document_ids"]),
+                "corrected": False,
+                "voided": False,
+                "last_author": row["author"],
+                "last_recorded_at": row["recorded_at"],
+            }
             continue
         target = states.get(row["refers_to"])
         if target is None:
@@ -92,8 +111,9 @@ def history(rows: Sequence[Sequence[Any]]) -> pl.DataFrame:
     return frame([dict(zip(ENTRY_COLUMNS, row, strict=True)) for row in rows], HISTORY_SCHEMA)
 
 
-def entries(states: Iterable[Entry], customer_id: str | None = None, since: date | None = None,
-            until: date | None = None) -> pl.DataFrame:
+def entries(
+    states: Iterable[Entry], customer_id: str | None = None, since: date | None = None, until: date | None = None
+) -> pl.DataFrame:
     """Current states filtered by customer and event date (inclusive); columns ``ENTRY_SCHEMA``."""
     rows = []
     for state in states:
@@ -104,29 +124,51 @@ def entries(states: Iterable[Entry], customer_id: str | None = None, since: date
             continue
         if (since is not None and day < since) or (until is not None and day > until):  # type: ignore[operator]
             continue
-        rows.append({**state, "recorded_at": _moment(state["recorded_at"]), "event_date": day,
-                     "amount": _mills(state["amount"]), "amount_text": state["amount"],
-                     "next_action_date": _day(state["next_action_date"]),
-                     "details": canonical_json(state["details"]),
-                     "last_recorded_at": _moment(state["last_recorded_at"])})
+        rows.append(
+            {
+                **state,
+                "recorded_at": _moment(state["recorded_at"]),
+                "event_date": day,
+                "amount": _mills(state["amount"]),
+                "amount_text": state["amount"],
+                "next_action_date": _day(state["next_action_date"]),
+                "details": canonical_json(state["details"]),
+                "last_recorded_at": _moment(state["last_recorded_at"]),
+            }
+        )
     return frame(rows, ENTRY_SCHEMA)
 
 
 def contacts(states: Iterable[Entry]) -> pl.DataFrame:
     """Contacts with channel, outcome and follow-up date; see ``VIEW_SCHEMAS['contacts']``."""
-    rows = [{**s["details"], **s, "event_date": _day(s["event_date"]),
-             "next_action_date": _day(s["next_action_date"]), "recorded_at": _moment(s["recorded_at"]),
-             "contact_person": s["details"].get("contact_person") or ""}
-            for s in states]
+    rows = [
+        {
+            **s["details"],
+            **s,
+            "event_date": _day(s["event_date"]),
+            "next_action_date": _day(s["next_action_date"]),
+            "recorded_at": _moment(s["recorded_at"]),
+            "contact_person": s["details"].get("contact_person") or "",
+        }
+        for s in states
+    ]
     return frame(rows, VIEW_SCHEMAS["contacts"])
 
 
 def promises(states: Iterable[Entry]) -> pl.DataFrame:
     """Promises to pay; see ``VIEW_SCHEMAS['promises']``."""
-    rows = [{**s, "amount": _mills(s["amount"]), "amount_text": s["amount"], "pay_by": _day(s["event_date"]),
-             "promised_on": _day(s["details"].get("promised_on")), "recorded_at": _moment(s["recorded_at"]),
-             "note": s["details"].get("note") or ""}
-            for s in states]
+    rows = [
+        {
+            **s,
+            "amount": _mills(s["amount"]),
+            "amount_text": s["amount"],
+            "pay_by": _day(s["event_date"]),
+            "promised_on": _day(s["details"].get("promised_on")),
+            "recorded_at": _moment(s["recorded_at"]),
+            "note": s["details"].get("note") or "",
+        }
+        for s in states
+    ]
     return frame(rows, VIEW_SCHEMAS["promises"])
 
 
@@ -141,31 +183,50 @@ def disputes(states: Sequence[Entry]) -> pl.DataFrame:
         history = updates.get(dispute["id"], [])
         latest = _latest(history)
         credit = _latest(u for u in history if u["amount"] is not None)
-        rows.append({
-            **dispute, "reason": dispute["details"].get("reason"), "owner": dispute["details"].get("owner"),
-            "opened_on": _day(dispute["event_date"]),
-            "status": latest["details"]["status"] if latest else "open",
-            "status_date": _day((latest or dispute)["event_date"]),
-            "resolution": (latest["details"].get("resolution") or "") if latest else "",
-            "credit_amount": _mills(credit["amount"]) if credit else None,
-        })
+        rows.append(
+            {
+                **dispute,
+                "reason": dispute["details"].get("reason"),
+                "owner": dispute["details"].get("owner"),
+                "opened_on": _day(dispute["event_date"]),
+                "status": latest["details"]["status"] if latest else "open",
+                "status_date": _day((latest or dispute)["event_date"]),
+                "resolution": (latest["details"].get("resolution") or "") if latest else "",
+                "credit_amount": _mills(credit["amount"]) if credit else None,
+            }
+        )
     return frame(rows, VIEW_SCHEMAS["disputes"])
 
 
 def escalations(states: Iterable[Entry]) -> pl.DataFrame:
     """Escalation steps; see ``VIEW_SCHEMAS['escalations']`` (amounts and fees in mills)."""
-    rows = [{**s["details"], **s, "event_date": _day(s["event_date"]), "amount": _mills(s["amount"]),
-             "partner": s["details"].get("partner") or "", "note": s["details"].get("note") or "",
-             "fees": _mills(s["details"].get("fees"))}
-            for s in states]
+    rows = [
+        {
+            **s["details"],
+            **s,
+            "event_date": _day(s["event_date"]),
+            "amount": _mills(s["amount"]),
+            "partner": s["details"].get("partner") or "",
+            "note": s["details"].get("note") or "",
+            "fees": _mills(s["details"].get("fees")),
+        }
+        for s in states
+    ]
     return frame(rows, VIEW_SCHEMAS["escalations"])
 
 
 def notes(states: Iterable[Entry]) -> pl.DataFrame:
     """Notes; see ``VIEW_SCHEMAS['notes']``."""
-    rows = [{**s, "text": s["details"].get("text"), "event_date": _day(s["event_date"]),
-             "next_action_date": _day(s["next_action_date"]), "recorded_at": _moment(s["recorded_at"])}
-            for s in states]
+    rows = [
+        {
+            **s,
+            "text": s["details"].get("text"),
+            "event_date": _day(s["event_date"]),
+            "next_action_date": _day(s["next_action_date"]),
+            "recorded_at": _moment(s["recorded_at"]),
+        }
+        for s in states
+    ]
     return frame(rows, VIEW_SCHEMAS["notes"])
 
 
@@ -177,25 +238,46 @@ def flags(states: Iterable[Entry]) -> pl.DataFrame:
         current = latest.get(key)
         if current is None or (state["event_date"], state["id"]) > (current["event_date"], current["id"]):
             latest[key] = state
-    rows = [{"customer_id": s["customer_id"], "flag": s["details"]["flag"], "value": s["details"]["value"],
-             "event_date": _day(s["event_date"]), "reason": s["details"].get("reason") or ""}
-            for _, s in sorted(latest.items())]
+    rows = [
+        {
+            "customer_id": s["customer_id"],
+            "flag": s["details"]["flag"],
+            "value": s["details"]["value"],
+            "event_date": _day(s["event_date"]),
+            "reason": s["details"].get("reason") or "",
+        }
+        for _, s in sorted(latest.items())
+    ]
     return frame(rows, VIEW_SCHEMAS["flags"])
 
 
 def dunning_letters(states: Iterable[Entry]) -> pl.DataFrame:
     """Dunning letters; see ``VIEW_SCHEMAS['dunning_letters']`` (``levels`` as JSON text)."""
-    rows = [{**s["details"], **s, "event_date": _day(s["event_date"]), "amount": _mills(s["amount"]),
-             "levels": canonical_json(s["details"].get("levels", {}))}
-            for s in states]
+    rows = [
+        {
+            **s["details"],
+            **s,
+            "event_date": _day(s["event_date"]),
+            "amount": _mills(s["amount"]),
+            "levels": canonical_json(s["details"].get("levels", {})),
+        }
+        for s in states
+    ]
     return frame(rows, VIEW_SCHEMAS["dunning_letters"])
 
 
 def dunning_runs(states: Iterable[Entry]) -> pl.DataFrame:
     """Dunning runs; see ``VIEW_SCHEMAS['dunning_runs']``."""
-    rows = [{**s["details"], **s, "as_of": _day(s["event_date"]), "author": s["author"],
-             "recorded_at": _moment(s["recorded_at"])}
-            for s in states]
+    rows = [
+        {
+            **s["details"],
+            **s,
+            "as_of": _day(s["event_date"]),
+            "author": s["author"],
+            "recorded_at": _moment(s["recorded_at"]),
+        }
+        for s in states
+    ]
     return frame(rows, VIEW_SCHEMAS["dunning_runs"])
 
 
@@ -217,9 +299,15 @@ def next_actions(states: Iterable[Entry]) -> pl.DataFrame:
         current = latest.get(state["customer_id"])
         if current is None or (state["event_date"], state["id"]) > (current["event_date"], current["id"]):
             latest[state["customer_id"]] = state
-    rows = [{"customer_id": s["customer_id"], "next_action_date": _day(s["next_action_date"]),
-             "source_kind": s["kind"], "entry_id": s["id"]}
-            for s in sorted(latest.values(), key=lambda s: (s["next_action_date"], s["customer_id"]))]
+    rows = [
+        {
+            "customer_id": s["customer_id"],
+            "next_action_date": _day(s["next_action_date"]),
+            "source_kind": s["kind"],
+            "entry_id": s["id"],
+        }
+        for s in sorted(latest.values(), key=lambda s: (s["next_action_date"], s["customer_id"]))
+    ]
     return frame(rows, VIEW_SCHEMAS["next_actions"])
 
 
@@ -231,8 +319,16 @@ def credit_decisions(states: Iterable[Entry]) -> pl.DataFrame:
     (limit changes), in mills and as exact text; ``details`` keeps every field
     as canonical JSON.
     """
-    rows = [{**s["details"], **s, "as_of": _day(s["event_date"]), "amount": _mills(s["amount"]),
-             "amount_text": s["amount"], "recorded_at": _moment(s["recorded_at"]),
-             "details": canonical_json(s["details"])}
-            for s in states]
+    rows = [
+        {
+            **s["details"],
+            **s,
+            "as_of": _day(s["event_date"]),
+            "amount": _mills(s["amount"]),
+            "amount_text": s["amount"],
+            "recorded_at": _moment(s["recorded_at"]),
+            "details": canonical_json(s["details"]),
+        }
+        for s in states
+    ]
     return frame(rows, VIEW_SCHEMAS["credit_decisions"])

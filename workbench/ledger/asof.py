@@ -17,8 +17,16 @@ import polars as pl
 from .model import Ledger
 from .settlement import consumed_dates
 
-def _open_at(items: pl.DataFrame, allocations: pl.DataFrame, key: str, alloc_key: str, date_col: str,
-             dates: Sequence[date], columns: Sequence[str] | None = None) -> pl.DataFrame:
+
+def _open_at(
+    items: pl.DataFrame,
+    allocations: pl.DataFrame,
+    key: str,
+    alloc_key: str,
+    date_col: str,
+    dates: Sequence[date],
+    columns: Sequence[str] | None = None,
+) -> pl.DataFrame:
     """Rows ``(as_of, <item columns>, open)`` for every item with an open amount at each date.
 
     ``columns`` limits the item columns carried (the key, dates and amount always are), which
@@ -30,8 +38,9 @@ def _open_at(items: pl.DataFrame, allocations: pl.DataFrame, key: str, alloc_key
     if "consumed" not in items.columns:
         items = consumed_dates(items, allocations, key, alloc_key)
     parts = [
-        items.filter((pl.col(date_col) <= d) & (pl.col("consumed").is_null() | (pl.col("consumed") > d)))
-        .with_columns(pl.lit(d, pl.Date).alias("as_of"))
+        items.filter((pl.col(date_col) <= d) & (pl.col("consumed").is_null() | (pl.col("consumed") > d))).with_columns(
+            pl.lit(d, pl.Date).alias("as_of")
+        )
         for d in sorted(set(dates))
     ]
     cand = pl.concat(parts) if parts else items.clear().with_columns(pl.lit(None, pl.Date).alias("as_of"))
@@ -63,8 +72,9 @@ def open_items(ledger: Ledger, dates: date | Sequence[date], columns: Sequence[s
     return _open_at(ledger.receivables, ledger.allocations, "key", "document_key", "doc_date", dates, columns)
 
 
-def unapplied_credit(ledger: Ledger, dates: date | Sequence[date],
-                     columns: Sequence[str] | None = None) -> pl.DataFrame:
+def unapplied_credit(
+    ledger: Ledger, dates: date | Sequence[date], columns: Sequence[str] | None = None
+) -> pl.DataFrame:
     """Payments and credit notes not yet fully allocated at one or several dates.
 
     Columns: ``as_of, source_id, source_kind, customer_id, entity, currency,

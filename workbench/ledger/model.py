@@ -31,6 +31,7 @@ class FileReport:
 
     def as_dict(self) -> dict[str, object]:
         """JSON form with amounts as strings."""
+
         def text(v: Decimal | None) -> str | None:
             return None if v is None else f"{v:.2f}" if v == v.quantize(Decimal("0.01")) else str(v)
 
@@ -69,13 +70,19 @@ class LoadReport:
         parts = []
         for file, frame in self.quarantine.items():
             fields = [c for c in frame.columns if c not in ("_line", "_reason")]
-            raw = pl.concat_str(
-                [pl.concat_str([pl.lit(f"{c}="), pl.col(c).fill_null("")]) for c in fields], separator=" | "
-            ) if fields else pl.lit("")
+            raw = (
+                pl.concat_str(
+                    [pl.concat_str([pl.lit(f"{c}="), pl.col(c).fill_null("")]) for c in fields], separator=" | "
+                )
+                if fields
+                else pl.lit("")
+            )
             parts.append(
                 frame.select(
-                    pl.lit(file).alias("file"), pl.col("_line").alias("line"),
-                    pl.col("_reason").alias("reason"), raw.alias("row"),
+                    pl.lit(file).alias("file"),
+                    pl.col("_line").alias("line"),
+                    pl.col("_reason").alias("reason"),
+                    raw.alias("row"),
                 )
             )
         if not parts:
@@ -126,8 +133,16 @@ class Ledger:
         docs = self.documents.filter(pl.col("entity") == entity)
         pays = self.payments.filter(pl.col("entity") == entity)
         keys = pl.concat([docs["key"], pays["key"]]).implode()
-        allocs = self.allocations.filter(
-            pl.col("document_key").is_in(keys) | pl.col("source_key").is_in(keys)
+        allocs = self.allocations.filter(pl.col("document_key").is_in(keys) | pl.col("source_key").is_in(keys))
+        return Ledger(
+            self.company,
+            self.reporting_currency,
+            self.customers,
+            docs,
+            pays,
+            allocs,
+            self.fx,
+            self.orders,
+            self.financials,
+            self.report,
         )
-        return Ledger(self.company, self.reporting_currency, self.customers, docs, pays, allocs, self.fx,
-                      self.orders, self.financials, self.report)

@@ -61,8 +61,12 @@ def _decode(data: bytes, file: str, encoding: str | None) -> tuple[bytes, str, l
             except UnicodeDecodeError:
                 continue
             notes.append(
-                Issue(file, line, f"file is not valid UTF-8 (first bad byte on this line); read as {fallback}",
-                      quarantined=False)
+                Issue(
+                    file,
+                    line,
+                    f"file is not valid UTF-8 (first bad byte on this line); read as {fallback}",
+                    quarantined=False,
+                )
             )
             return text.encode("utf-8"), fallback, notes
     raise LedgerReadError(f"{file}: unknown text encoding")  # pragma: no cover - latin-1 accepts all bytes
@@ -89,7 +93,10 @@ def _read_csv_fast(data: bytes, file: str, header: list[str]) -> RawTable:
     """Files without quote characters: polars parses, numpy checks field counts."""
     counts, blank, ends_nl = _line_field_counts(data, ord(","))
     frame = pl.read_csv(
-        io.BytesIO(data), infer_schema=False, quote_char=None, truncate_ragged_lines=True,
+        io.BytesIO(data),
+        infer_schema=False,
+        quote_char=None,
+        truncate_ragged_lines=True,
     )
     n = frame.height
     lines = np.arange(2, n + 2)
@@ -141,9 +148,7 @@ def _read_csv_quoted(text: str, file: str, header: list[str]) -> RawTable:
 
 def _strip_cr(frame: pl.DataFrame) -> pl.DataFrame:
     text_cols = [c for c, t in frame.schema.items() if t == pl.String]
-    return frame.with_columns(
-        pl.col(c).str.strip_chars_end("\r").replace("", None) for c in text_cols
-    )
+    return frame.with_columns(pl.col(c).str.strip_chars_end("\r").replace("", None) for c in text_cols)
 
 
 def read_csv_text(path: Path, encoding: str | None = None) -> RawTable:

@@ -100,8 +100,17 @@ TABLES: dict[str, tuple[Column, ...]] = {
         *(
             Column(name, "text")
             for name in (
-                "revenue", "ebit", "net_income", "total_assets", "current_assets", "current_liabilities",
-                "total_liabilities", "equity", "retained_earnings", "intangible_assets", "market_value_equity",
+                "revenue",
+                "ebit",
+                "net_income",
+                "total_assets",
+                "current_assets",
+                "current_liabilities",
+                "total_liabilities",
+                "equity",
+                "retained_earnings",
+                "intangible_assets",
+                "market_value_equity",
             )
         ),
     ),

@@ -16,8 +16,19 @@ __all__ = ["RECEIVABLE_COLUMNS", "build_credit_sources", "build_receivables", "c
 
 _RECEIVABLE = ("invoice", "debit_note")
 #: Document columns carried into open items (the others stay on ``ledger.documents``).
-RECEIVABLE_COLUMNS = ("key", "document_id", "customer_id", "doc_type", "doc_date", "due_date", "currency", "amount",
-                      "entity", "disputed", "dispute_reason")
+RECEIVABLE_COLUMNS = (
+    "key",
+    "document_id",
+    "customer_id",
+    "doc_type",
+    "doc_date",
+    "due_date",
+    "currency",
+    "amount",
+    "entity",
+    "disputed",
+    "dispute_reason",
+)
 
 
 def consumed_dates(items: pl.DataFrame, allocations: pl.DataFrame, key: str, alloc_key: str) -> pl.DataFrame:
@@ -30,18 +41,21 @@ def consumed_dates(items: pl.DataFrame, allocations: pl.DataFrame, key: str, all
     the last one, and only when they add up to the amount: one hash group-by,
     no sort.
     """
-    per_item = allocations.group_by(alloc_key).agg(
-        pl.col("amount").sum().alias("_allocated"),
-        pl.col("allocation_date").max().alias("_last"),
-        pl.col("allocation_date").min().alias("first_allocation"),
-    ).rename({alloc_key: key})
+    per_item = (
+        allocations.group_by(alloc_key)
+        .agg(
+            pl.col("amount").sum().alias("_allocated"),
+            pl.col("allocation_date").max().alias("_last"),
+            pl.col("allocation_date").min().alias("first_allocation"),
+        )
+        .rename({alloc_key: key})
+    )
     # join on the key column alone and attach the result: no gather of the item's text columns
     found = items.select(key, "amount").join(per_item, on=key, how="left", maintain_order="left")
     return items.with_columns(
         pl.when(found["_allocated"] >= found["amount"]).then(found["_last"]).otherwise(None).alias("consumed"),
         found["first_allocation"],
     )
-
 
 
 def build_receivables(documents: pl.DataFrame, allocations: pl.DataFrame) -> pl.DataFrame:
@@ -61,12 +75,24 @@ def build_credit_sources(documents: pl.DataFrame, payments: pl.DataFrame, alloca
     """Payments and credit notes as one frame of sources with ``consumed`` dates."""
     cols = ["key", "source_id", "source_kind", "customer_id", "entity", "currency", "date", "amount"]
     pays = payments.select(
-        "key", pl.col("payment_id").alias("source_id"), pl.lit("payment").alias("source_kind"), "customer_id",
-        "entity", "currency", pl.col("value_date").alias("date"), "amount",
+        "key",
+        pl.col("payment_id").alias("source_id"),
+        pl.lit("payment").alias("source_kind"),
+        "customer_id",
+        "entity",
+        "currency",
+        pl.col("value_date").alias("date"),
+        "amount",
     )
     notes = documents.filter(pl.col("doc_type") == "credit_note").select(
-        "key", pl.col("document_id").alias("source_id"), pl.lit("credit_note").alias("source_kind"), "customer_id",
-        "entity", "currency", pl.col("doc_date").alias("date"), "amount",
+        "key",
+        pl.col("document_id").alias("source_id"),
+        pl.lit("credit_note").alias("source_kind"),
+        "customer_id",
+        "entity",
+        "currency",
+        pl.col("doc_date").alias("date"),
+        "amount",
     )
     sources = pl.concat([pays.select(cols), notes.select(cols)])
     return consumed_dates(sources, allocations, "key", "source_key")

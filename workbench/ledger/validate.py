@@ -36,6 +36,8 @@ class Check:
     def reason(self) -> pl.Expr:
         """The message where the rule is broken, else null."""
         return pl.when(self.bad).then(self.message)
+
+
 _FALSE = ("false", "0", "no", "n", "f")
 
 
@@ -97,16 +99,22 @@ def _checks(column: Column, dtype: pl.DataType | None = None) -> tuple[list[Chec
     elif kind == "amount" and isinstance(dtype, pl.Decimal) and dtype.scale <= AMOUNT_DECIMALS:
         # typed input (Parquet Decimal): exact, only the sign needs checking
         typed = (col.cast(pl.Decimal(38, AMOUNT_DECIMALS)) * 10**AMOUNT_DECIMALS).cast(pl.Int64)
-        reasons.append(Check(present & (typed <= 0), pl.when(typed < 0).then(
-            _msg(name, "is negative (amounts are positive; a credit note has its own doc_type)")
-        ).otherwise(_msg(name, "is zero (it must be positive)"))))
+        reasons.append(
+            Check(
+                present & (typed <= 0),
+                pl.when(typed < 0)
+                .then(_msg(name, "is negative (amounts are positive; a credit note has its own doc_type)"))
+                .otherwise(_msg(name, "is zero (it must be positive)")),
+            )
+        )
     elif kind == "amount":
         # one strict pattern decides validity; the detailed reason is built only for flagged rows
         text = col.str.strip_chars()
         ok = text.str.contains(r"^[0-9]{1,15}(\.[0-9]{1,3})?$")
         typed = pl.when(ok).then(
-            (text.str.to_decimal(scale=AMOUNT_DECIMALS).cast(pl.Decimal(38, AMOUNT_DECIMALS))
-             * 10**AMOUNT_DECIMALS).cast(pl.Int64)
+            (
+                text.str.to_decimal(scale=AMOUNT_DECIMALS).cast(pl.Decimal(38, AMOUNT_DECIMALS)) * 10**AMOUNT_DECIMALS
+            ).cast(pl.Int64)
         )
         reasons.append(Check(present & (~ok | (typed == 0)), _amount_message(name, AMOUNT_DECIMALS)))
     elif kind == "rate":
@@ -134,9 +142,8 @@ def _checks(column: Column, dtype: pl.DataType | None = None) -> tuple[list[Chec
 
 def minor_unit_check(amount_col: str, currency_col: str) -> Check:
     """Rule: an amount has no more decimals than its currency allows."""
-    step = (
-        pl.col(currency_col)
-        .replace_strict({k: 10 ** (AMOUNT_DECIMALS - v) for k, v in _MINOR_UNITS.items()}, default=10, return_dtype=pl.Int64)
+    step = pl.col(currency_col).replace_strict(
+        {k: 10 ** (AMOUNT_DECIMALS - v) for k, v in _MINOR_UNITS.items()}, default=10, return_dtype=pl.Int64
     )
     return Check(
         pl.col(amount_col).is_not_null() & (pl.col(amount_col) % step != 0),
@@ -168,7 +175,9 @@ def add_reasons(frame: pl.DataFrame, reasons: list[Check], column: str = REASON)
     if not flags.any():
         return frame
     subset = frame.filter(flags)
-    texts = subset.select(pl.col("_line"), combine_reasons([pl.col(column), *(r.reason() for r in reasons)]).alias("_new"))
+    texts = subset.select(
+        pl.col("_line"), combine_reasons([pl.col(column), *(r.reason() for r in reasons)]).alias("_new")
+    )
     return (
         frame.join(texts, on="_line", how="left", maintain_order="left")
         .with_columns(pl.coalesce("_new", column).alias(column))

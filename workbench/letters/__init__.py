@@ -36,6 +36,17 @@ from .text import (
 )
 
 __all__ = [
-    "ACTION_ALIASES", "DEADLINE_DAYS", "DUNNING_TEMPLATES_DIR", "LAYOUTS", "LEVEL_TEMPLATES", "LetterError",
-    "LetterRenderer", "StatementRow", "StatementView", "WrittenFile", "file_stem", "template_for_level", "text_table",
+    "ACTION_ALIASES",
+    "DEADLINE_DAYS",
+    "DUNNING_TEMPLATES_DIR",
+    "LAYOUTS",
+    "LEVEL_TEMPLATES",
+    "LetterError",
+    "LetterRenderer",
+    "StatementRow",
+    "StatementView",
+    "WrittenFile",
+    "file_stem",
+    "template_for_level",
+    "text_table",
 ]

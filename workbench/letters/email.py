@@ -63,8 +63,10 @@ def message_id(sender: Sender, comm: Communication) -> str:
     domain = domain or "workbench.invalid"
     customer = safe_customer(comm.customer_id)
     hashed = digest(domain, comm.customer_id, comm.as_of.isoformat(), comm.level, comm.currency)[:12]
-    return (f"<dunning.{comm.as_of:%Y%m%d}.{customer}.{safe_name(comm.currency.upper(), 'XXX')}"
-            f".L{int(comm.level)}.{hashed}@{domain}>")
+    return (
+        f"<dunning.{comm.as_of:%Y%m%d}.{customer}.{safe_name(comm.currency.upper(), 'XXX')}"
+        f".L{int(comm.level)}.{hashed}@{domain}>"
+    )
 
 
 def email_message(renderer: LetterRenderer, comm: Communication, *, attach_statement: bool = True) -> EmailMessage:
@@ -91,11 +93,13 @@ def email_message(renderer: LetterRenderer, comm: Communication, *, attach_state
     msg["Date"] = format_datetime(issued_at(comm))
     msg["Message-ID"] = message_id(sender, comm)
     msg.set_content(renderer.email_text(comm, statement_attached=attach_statement), cte="quoted-printable")
-    msg.add_alternative(renderer.email_html(comm, statement_attached=attach_statement), subtype="html",
-                        cte="quoted-printable")
+    msg.add_alternative(
+        renderer.email_html(comm, statement_attached=attach_statement), subtype="html", cte="quoted-printable"
+    )
     if attach_statement:
-        msg.add_attachment(renderer.statement_pdf(comm), maintype="application", subtype="pdf",
-                           filename=statement_filename(comm))
+        msg.add_attachment(
+            renderer.statement_pdf(comm), maintype="application", subtype="pdf", filename=statement_filename(comm)
+        )
     seed = digest(msg["Message-ID"])[:24]
     for index, part in enumerate(msg.walk()):
         if part.is_multipart():

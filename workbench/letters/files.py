@@ -27,6 +27,7 @@ if TYPE_CHECKING:
         currency: str
         level: int
 
+
 __all__ = ["WrittenFile", "atomic_write", "write_communications"]
 
 
@@ -81,14 +82,17 @@ def write_communications(renderer: LetterRenderer, comms: Iterable[Communication
     for comm in comms:
         channel = (comm.channel or "").strip().lower()
         if channel not in CHANNELS:
-            raise LetterError(f"customer {comm.customer_id}: unknown channel {comm.channel!r} "
-                              f"(expected one of {', '.join(CHANNELS)})")
+            raise LetterError(
+                f"customer {comm.customer_id}: unknown channel {comm.channel!r} (expected one of {', '.join(CHANNELS)})"
+            )
         if channel == "phone":
             continue
         stem = file_stem(comm)
         if stem in seen:
-            raise LetterError(f"customers {seen[stem]!r} and {comm.customer_id!r}: two communications "
-                              f"would be written as {stem} (same customer, currency and level?)")
+            raise LetterError(
+                f"customers {seen[stem]!r} and {comm.customer_id!r}: two communications "
+                f"would be written as {stem} (same customer, currency and level?)"
+            )
         seen[stem] = comm.customer_id
         common: _Common = {"customer_id": comm.customer_id, "currency": comm.currency, "level": comm.level}
         note = ""

@@ -55,12 +55,14 @@ from .text import (
 __all__ = ["DUNNING_TEMPLATES_DIR", "LAYOUTS", "LetterRenderer", "text_table"]
 
 if TYPE_CHECKING:
+
     class _Wrap(TypedDict):
         """Keyword arguments of :func:`textwrap.fill` shared by the text paragraphs."""
 
         width: int
         break_long_words: bool
         break_on_hyphens: bool
+
 
 #: The repository's dunning templates (``templates/dunning``).
 DUNNING_TEMPLATES_DIR = DEFAULT_TEMPLATES_DIR / "dunning"
@@ -111,8 +113,12 @@ def _text_paragraphs(value: Any) -> str:
     parts = []
     for lines in _split_paragraphs(str(value)):
         if _is_list(lines):
-            parts.append("\n".join(textwrap.fill(line[2:].strip(), initial_indent="- ", subsequent_indent="  ", **wrap)
-                                   for line in lines))
+            parts.append(
+                "\n".join(
+                    textwrap.fill(line[2:].strip(), initial_indent="- ", subsequent_indent="  ", **wrap)
+                    for line in lines
+                )
+            )
         else:
             parts.append(textwrap.fill(" ".join(lines), **wrap))
     return "\n\n".join(parts)
@@ -187,11 +193,15 @@ def _environment(loader: jinja2.BaseLoader, *, html: bool) -> jinja2.Environment
         extensions=["jinja2.ext.do"],
         auto_reload=False,
     )
-    env.filters.update({
-        "money": _money_filter, "date": _date_filter, "percent": _percent_filter,
-        "paragraphs": _html_paragraphs if html else _text_paragraphs,
-        "lines": _html_lines if html else _text_lines,
-    })
+    env.filters.update(
+        {
+            "money": _money_filter,
+            "date": _date_filter,
+            "percent": _percent_filter,
+            "paragraphs": _html_paragraphs if html else _text_paragraphs,
+            "lines": _html_lines if html else _text_lines,
+        }
+    )
     env.globals["text_table"] = text_table
     return env
 
@@ -220,8 +230,13 @@ class LetterRenderer:
     @property
     def languages(self) -> tuple[str, ...]:
         """The languages available in the templates folder, sorted."""
-        return tuple(sorted(p.name for p in self.templates_dir.iterdir()
-                            if p.is_dir() and re.fullmatch(r"[a-z]{2,3}", p.name) and (p / "labels.toml").is_file()))
+        return tuple(
+            sorted(
+                p.name
+                for p in self.templates_dir.iterdir()
+                if p.is_dir() and re.fullmatch(r"[a-z]{2,3}", p.name) and (p / "labels.toml").is_file()
+            )
+        )
 
     def language(self, comm: Communication) -> str:
         """The language the communication is written in: ``comm.language`` if available, else English."""
@@ -241,8 +256,10 @@ class LetterRenderer:
         for candidate in dict.fromkeys((lang, DEFAULT_LANGUAGE)):
             if (self.templates_dir / candidate / f"{name}.j2").is_file():
                 return candidate, f"{candidate}/{name}.j2"
-        raise LetterError(f"customer {comm.customer_id}: no template {name}.j2 in {self.templates_dir / lang} "
-                          f"nor in {self.templates_dir / DEFAULT_LANGUAGE}")
+        raise LetterError(
+            f"customer {comm.customer_id}: no template {name}.j2 in {self.templates_dir / lang} "
+            f"nor in {self.templates_dir / DEFAULT_LANGUAGE}"
+        )
 
     def labels(self, language: str) -> dict[str, Any]:
         """The fixed words of a language (``<lang>/labels.toml``), read once."""
@@ -268,8 +285,9 @@ class LetterRenderer:
             return comm.interest_basis
         return interest_basis(comm, lang, self.labels(lang).get("rates", {}))
 
-    def _context(self, comm: Communication, lang: str, layout: str, *, statement_attached: bool = False,
-                 claimed: bool = True) -> dict[str, Any]:
+    def _context(
+        self, comm: Communication, lang: str, layout: str, *, statement_attached: bool = False, claimed: bool = True
+    ) -> dict[str, Any]:
         if claimed and not comm.lines:
             raise LetterError(f"customer {comm.customer_id}: the communication claims no item")
         facts = letter_facts(comm, self.sender, self.labels(lang), lang, statement_attached=statement_attached)
@@ -279,11 +297,14 @@ class LetterRenderer:
         try:
             return env.get_template(template).render(context)
         except (jinja2.TemplateError, TypeError, ValueError, KeyError) as exc:
-            raise LetterError(f"customer {comm.customer_id}: cannot render {template} with {context['layout']}: "
-                              f"{type(exc).__name__}: {exc}") from exc
+            raise LetterError(
+                f"customer {comm.customer_id}: cannot render {template} with {context['layout']}: "
+                f"{type(exc).__name__}: {exc}"
+            ) from exc
 
-    def _render_dunning(self, comm: Communication, layout_key: str, *, html: bool,
-                        statement_attached: bool = False) -> str:
+    def _render_dunning(
+        self, comm: Communication, layout_key: str, *, html: bool, statement_attached: bool = False
+    ) -> str:
         lang, template = self._resolve(comm, self.template_name(comm))
         context = self._context(comm, lang, LAYOUTS[layout_key], statement_attached=statement_attached)
         return self._render(self._html if html else self._text, comm, template, context)
@@ -300,8 +321,9 @@ class LetterRenderer:
                 raise LetterError(f"{template} defines no subject block")
             text = "".join(tmpl.blocks["subject"](tmpl.new_context(context)))
         except (jinja2.TemplateError, TypeError, ValueError, KeyError) as exc:
-            raise LetterError(f"customer {comm.customer_id}: cannot render the subject of {template}: "
-                              f"{type(exc).__name__}: {exc}") from exc
+            raise LetterError(
+                f"customer {comm.customer_id}: cannot render the subject of {template}: {type(exc).__name__}: {exc}"
+            ) from exc
         return one_line(text)
 
     def email_html(self, comm: Communication, *, statement_attached: bool = False) -> str:
@@ -336,8 +358,10 @@ class LetterRenderer:
         try:
             return html_to_pdf(html, base_url=base_url, timestamp=datetime.combine(as_of, ISSUE_TIME))
         except PdfError as exc:
-            raise LetterError(f"the templates reference a file or URL, which is never fetched "
-                              f"(only data: URLs are allowed): {exc.__cause__}") from exc
+            raise LetterError(
+                f"the templates reference a file or URL, which is never fetched "
+                f"(only data: URLs are allowed): {exc.__cause__}"
+            ) from exc
 
     def letter_pdf(self, comm: Communication) -> bytes:
         """The printable letter as PDF bytes."""

@@ -53,26 +53,62 @@ class RunOutcome:
 
     def summary(self) -> dict[str, object]:
         """The run's summary (also written to ``summary.json``)."""
-        return {**self.run.summary(), "dry_run": self.dry_run, "run_id": self.run_id,
-                "files": len(self.files), "sent": len(self.sent), "out_dir": str(self.out_dir)}
+        return {
+            **self.run.summary(),
+            "dry_run": self.dry_run,
+            "run_id": self.run_id,
+            "files": len(self.files),
+            "sent": len(self.sent),
+            "out_dir": str(self.out_dir),
+        }
 
 
 def communications_frame(run: DunningRun, files: dict[tuple[str, str], str]) -> pl.DataFrame:
     """One row per communication, with its totals and the file written for it."""
-    rows = [{
-        "customer_id": c.customer_id, "customer_name": c.customer_name, "collector": c.collector,
-        "currency": c.currency, "level": c.level, "level_name": c.level_name, "channel": c.channel,
-        "language": c.language, "email": c.email, "phone": c.phone, "items": len(c.lines),
-        "overdue": c.overdue_total, "credits": c.credit_total, "interest": c.interest_total,
-        "compensation": c.compensation_total, "fee": c.fee, "amount_due": c.amount_due,
-        "actions": ",".join(c.actions), "file": files.get((c.customer_id, c.currency), ""),
-    } for c in run.communications]
+    rows = [
+        {
+            "customer_id": c.customer_id,
+            "customer_name": c.customer_name,
+            "collector": c.collector,
+            "currency": c.currency,
+            "level": c.level,
+            "level_name": c.level_name,
+            "channel": c.channel,
+            "language": c.language,
+            "email": c.email,
+            "phone": c.phone,
+            "items": len(c.lines),
+            "overdue": c.overdue_total,
+            "credits": c.credit_total,
+            "interest": c.interest_total,
+            "compensation": c.compensation_total,
+            "fee": c.fee,
+            "amount_due": c.amount_due,
+            "actions": ",".join(c.actions),
+            "file": files.get((c.customer_id, c.currency), ""),
+        }
+        for c in run.communications
+    ]
     schema: dict[str, pl.DataType | type[pl.DataType]] = {
-        "customer_id": pl.String, "customer_name": pl.String, "collector": pl.String, "currency": pl.String,
-        "level": pl.Int64, "level_name": pl.String, "channel": pl.String, "language": pl.String,
-        "email": pl.String, "phone": pl.String, "items": pl.Int64, "overdue": pl.Decimal(38, 2),
-        "credits": pl.Decimal(38, 2), "interest": pl.Decimal(38, 2), "compensation": pl.Decimal(38, 2),
-        "fee": pl.Decimal(38, 2), "amount_due": pl.Decimal(38, 2), "actions": pl.String, "file": pl.String,
+        "customer_id": pl.String,
+        "customer_name": pl.String,
+        "collector": pl.String,
+        "currency": pl.String,
+        "level": pl.Int64,
+        "level_name": pl.String,
+        "channel": pl.String,
+        "language": pl.String,
+        "email": pl.String,
+        "phone": pl.String,
+        "items": pl.Int64,
+        "overdue": pl.Decimal(38, 2),
+        "credits": pl.Decimal(38, 2),
+        "interest": pl.Decimal(38, 2),
+        "compensation": pl.Decimal(38, 2),
+        "fee": pl.Decimal(38, 2),
+        "amount_due": pl.Decimal(38, 2),
+        "actions": pl.String,
+        "file": pl.String,
     }
     return pl.DataFrame(rows, schema=schema)
 
@@ -88,10 +124,12 @@ def _preview(run: DunningRun, comms: pl.DataFrame, dry_run: bool, company: str) 
             f"<tr><td>{e(r['customer_id'])}</td><td>{e(r['customer_name'])}</td><td>{e(r['collector'])}</td>"
             f"<td>{r['level']} {e(r['level_name'])}</td><td>{e(r['channel'])}</td><td>{e(r['language'])}</td>"
             f"<td class='n'>{r['items']}</td><td class='n'>{r['amount_due']:,.2f} {e(r['currency'])}</td>"
-            f"<td>{e(r['actions'])}</td><td>{link}</td></tr>")
+            f"<td>{e(r['actions'])}</td><td>{link}</td></tr>"
+        )
     skipped = "".join(
         f"<tr><td>{e(r['customer_id'])}</td><td>{e(r['currency'])}</td><td>{e(r['reason'])}</td></tr>"
-        for r in run.skipped.iter_rows(named=True))
+        for r in run.skipped.iter_rows(named=True)
+    )
     warnings = "".join(f"<li>{e(w)}</li>" for w in run.warnings)
     return f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
 <title>Dunning run {run.as_of.isoformat()}</title>
@@ -100,18 +138,28 @@ td,th{{border-bottom:1px solid #ddd;padding:4px 8px;text-align:left}} .n{{text-a
 .dry{{background:#fff3cd;padding:8px;border:1px solid #e0c36a}}</style></head><body>
 <h1>Dunning run of {run.as_of.isoformat()}</h1><p>{e(company)} &middot; policy {e(run.policy)}</p>{banner}
 <p>{len(run.communications)} communications; {run.skipped.height} not sent.</p>
-{f'<h2>Warnings</h2><ul>{warnings}</ul>' if warnings else ''}
+{f"<h2>Warnings</h2><ul>{warnings}</ul>" if warnings else ""}
 <h2>Communications</h2><table><tr><th>Customer</th><th>Name</th><th>Collector</th><th>Level</th><th>Channel</th>
-<th>Language</th><th>Items</th><th>Amount due</th><th>Actions</th><th>File</th></tr>{''.join(rows)}</table>
+<th>Language</th><th>Items</th><th>Amount due</th><th>Actions</th><th>File</th></tr>{"".join(rows)}</table>
 <h2>Not sent</h2><table><tr><th>Customer</th><th>Currency</th><th>Reason</th></tr>{skipped}</table>
 </body></html>"""
 
 
-def carry_out(ledger: Ledger, as_of: date, policy: CollectionsPolicy, out_dir: Path, *, journal: JournalWriter | None = None,
-              dry_run: bool = False, company: str = "", author: str = "dunning run",
-              smtp: SmtpSettings | None = None, renderer: LetterRenderer | None = None,
-              progress: Callable[[int, int], None] | None = None,
-              rates: ReferenceRates | None = None) -> RunOutcome:
+def carry_out(
+    ledger: Ledger,
+    as_of: date,
+    policy: CollectionsPolicy,
+    out_dir: Path,
+    *,
+    journal: JournalWriter | None = None,
+    dry_run: bool = False,
+    company: str = "",
+    author: str = "dunning run",
+    smtp: SmtpSettings | None = None,
+    renderer: LetterRenderer | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    rates: ReferenceRates | None = None,
+) -> RunOutcome:
     """Plan the run of ``as_of`` from the journal's state, write its files, and (unless dry) record and send it.
 
     ``rates`` are the reference-rate tables of the interest (default: the
@@ -128,15 +176,21 @@ def carry_out(ledger: Ledger, as_of: date, policy: CollectionsPolicy, out_dir: P
         written.extend(renderer.write([comm], out_dir))
         if progress is not None:
             progress(done, total)
-    files = {(w.customer_id, w.currency): str(w.path.relative_to(out_dir)) for w in written
-             if w.kind in ("email", "letter")}
+    files = {
+        (w.customer_id, w.currency): str(w.path.relative_to(out_dir)) for w in written if w.kind in ("email", "letter")
+    }
     comms = communications_frame(run, files)
-    paths = [write_csv(comms, out_dir / "communications.csv"),
-             write_csv(run.lines.with_columns(
-                 pl.col("open").map_elements(lambda v: str(to_money(mills_to_decimal(v))), return_dtype=pl.String)),
-                 out_dir / "lines.csv"),
-             write_csv(run.skipped, out_dir / "skipped.csv"),
-             write_csv(comms.filter(pl.col("channel") == "phone"), out_dir / "phone_tasks.csv")]
+    paths = [
+        write_csv(comms, out_dir / "communications.csv"),
+        write_csv(
+            run.lines.with_columns(
+                pl.col("open").map_elements(lambda v: str(to_money(mills_to_decimal(v))), return_dtype=pl.String)
+            ),
+            out_dir / "lines.csv",
+        ),
+        write_csv(run.skipped, out_dir / "skipped.csv"),
+        write_csv(comms.filter(pl.col("channel") == "phone"), out_dir / "phone_tasks.csv"),
+    ]
     (out_dir / "index.html").write_text(_preview(run, comms, dry_run, company), encoding="utf-8")
     sent: tuple[str, ...]
     run_id, sent = None, ()
@@ -145,8 +199,8 @@ def carry_out(ledger: Ledger, as_of: date, policy: CollectionsPolicy, out_dir: P
         if smtp is not None:
             messages = [renderer.email_message(c) for c in run.communications if c.channel == "email" and c.email]
             sent = tuple(send_messages(messages, smtp))
-    outcome = RunOutcome(run, out_dir, tuple([*paths, *(w.path for w in written)]),
-                         dry_run, run_id, sent)
-    (out_dir / "summary.json").write_text(json.dumps(outcome.summary(), indent=2, ensure_ascii=False) + "\n",
-                                          encoding="utf-8")
+    outcome = RunOutcome(run, out_dir, tuple([*paths, *(w.path for w in written)]), dry_run, run_id, sent)
+    (out_dir / "summary.json").write_text(
+        json.dumps(outcome.summary(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     return outcome

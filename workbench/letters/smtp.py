@@ -63,8 +63,10 @@ class SmtpSettings:
     def password(self) -> str:
         """The password from the environment variable ``password_env`` (raises :class:`MailError` if unset)."""
         if not self.password_env:
-            raise MailError(f"SMTP user {self.username!r} needs a password: set password_env to the name of "
-                            "the environment variable that holds it")
+            raise MailError(
+                f"SMTP user {self.username!r} needs a password: set password_env to the name of "
+                "the environment variable that holds it"
+            )
         value = os.environ.get(self.password_env)
         if value is None:
             raise MailError(f"SMTP password: environment variable {self.password_env} is not set")
@@ -90,8 +92,9 @@ def send_messages(messages: Iterable[EmailMessage], settings: SmtpSettings) -> l
     server = f"{settings.host}:{settings.port}"
     sent: list[str] = []
     try:
-        with smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout,
-                          local_hostname=settings.local_hostname or None) as smtp:
+        with smtplib.SMTP(
+            settings.host, settings.port, timeout=settings.timeout, local_hostname=settings.local_hostname or None
+        ) as smtp:
             if settings.starttls:
                 smtp.starttls(context=ssl.create_default_context())
             if settings.username:
@@ -107,24 +110,30 @@ def send_messages(messages: Iterable[EmailMessage], settings: SmtpSettings) -> l
                 except smtplib.SMTPRecipientsRefused as exc:
                     address, (code, reason) = next(iter(exc.recipients.items()))
                     raise RecipientRefusedError(
-                        f"{server} refused recipient {address} of {message_id}: {code} {_text(reason)}",
-                        address, sent) from exc
+                        f"{server} refused recipient {address} of {message_id}: {code} {_text(reason)}", address, sent
+                    ) from exc
                 except (smtplib.SMTPDataError, smtplib.SMTPSenderRefused) as exc:
                     address = ", ".join(recipients) or "(no recipient)"
                     raise RecipientRefusedError(
                         f"{server} refused {message_id} for {address}: {exc.smtp_code} {_text(exc.smtp_error)}",
-                        address, sent) from exc
+                        address,
+                        sent,
+                    ) from exc
                 if refused:
                     address, (code, reason) = next(iter(refused.items()))
                     raise RecipientRefusedError(
                         f"{server} refused recipient {address} of {message_id} (the other recipients got it): "
-                        f"{code} {_text(reason)}", address, sent + [message_id])
+                        f"{code} {_text(reason)}",
+                        address,
+                        sent + [message_id],
+                    )
                 sent.append(message_id)
     except MailError:
         raise
     except smtplib.SMTPAuthenticationError as exc:
-        raise MailError(f"{server}: login as {settings.username!r} refused: {exc.smtp_code} "
-                        f"{_text(exc.smtp_error)}", sent) from exc
+        raise MailError(
+            f"{server}: login as {settings.username!r} refused: {exc.smtp_code} {_text(exc.smtp_error)}", sent
+        ) from exc
     except (smtplib.SMTPException, ssl.SSLError, OSError) as exc:
         raise MailError(f"cannot send through {server}: {type(exc).__name__}: {exc}", sent) from exc
     return sent

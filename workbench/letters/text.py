@@ -24,8 +24,19 @@ from ..collections.model import Communication, Sender, StatementLine
 from ..errors import WorkbenchError
 
 __all__ = [
-    "ACTION_ALIASES", "DEADLINE_DAYS", "ISSUE_TIME", "LEVEL_TEMPLATES", "LetterError", "StatementRow", "StatementView",
-    "customer_actions", "interest_basis", "issued_at", "letter_facts", "one_line", "template_for_level",
+    "ACTION_ALIASES",
+    "DEADLINE_DAYS",
+    "ISSUE_TIME",
+    "LEVEL_TEMPLATES",
+    "LetterError",
+    "StatementRow",
+    "StatementView",
+    "customer_actions",
+    "interest_basis",
+    "issued_at",
+    "letter_facts",
+    "one_line",
+    "template_for_level",
 ]
 
 #: Template used for a level when ``comm.template`` is empty; level 4 and above use ``final_demand``.
@@ -37,13 +48,24 @@ DEADLINE_DAYS = 8
 #: Action codes of ``comm.actions`` the letters tell the customer about, with accepted spellings.
 #: Any other action (an internal one such as a phone call) is not mentioned in customer texts.
 ACTION_ALIASES: dict[str, str] = {
-    "suspend_deliveries": "suspend_deliveries", "suspension": "suspend_deliveries", "suspend": "suspend_deliveries",
-    "stop_deliveries": "suspend_deliveries", "block_deliveries": "suspend_deliveries",
+    "suspend_deliveries": "suspend_deliveries",
+    "suspension": "suspend_deliveries",
+    "suspend": "suspend_deliveries",
+    "stop_deliveries": "suspend_deliveries",
+    "block_deliveries": "suspend_deliveries",
     "delivery_stop": "suspend_deliveries",
-    "credit_hold": "credit_hold", "hold": "credit_hold", "account_hold": "credit_hold", "prepayment": "credit_hold",
-    "collection_agency": "collection_agency", "agency": "collection_agency", "debt_collection": "collection_agency",
+    "credit_hold": "credit_hold",
+    "hold": "credit_hold",
+    "account_hold": "credit_hold",
+    "prepayment": "credit_hold",
+    "collection_agency": "collection_agency",
+    "agency": "collection_agency",
+    "debt_collection": "collection_agency",
     "collection": "collection_agency",
-    "legal_action": "legal_action", "legal": "legal_action", "lawyer": "legal_action", "court": "legal_action",
+    "legal_action": "legal_action",
+    "legal": "legal_action",
+    "lawyer": "legal_action",
+    "court": "legal_action",
 }
 
 #: The time of day a communication is dated (its e-mail ``Date`` and its PDFs' timestamps), on ``comm.as_of``.
@@ -86,12 +108,20 @@ class StatementView:
         """
         raw: list[tuple[str, str, date, date | None, Decimal, Decimal, str]] = []
         if comm.statement:
-            raw = [(s.document_id, s.doc_type, s.doc_date, s.due_date, s.amount, s.open, s.status) for s in comm.statement]
+            raw = [
+                (s.document_id, s.doc_type, s.doc_date, s.due_date, s.amount, s.open, s.status) for s in comm.statement
+            ]
         else:
-            raw = [(ln.document_id, ln.doc_type, ln.doc_date, ln.due_date, ln.amount, ln.open, "overdue") for ln in comm.lines]
+            raw = [
+                (ln.document_id, ln.doc_type, ln.doc_date, ln.due_date, ln.amount, ln.open, "overdue")
+                for ln in comm.lines
+            ]
         listed = {r[0] for r in raw if r[6] == "unapplied"}
-        raw += [(c.source_id, c.kind, c.date, None, c.open, c.open, "unapplied")
-                for c in comm.credits if c.source_id not in listed]
+        raw += [
+            (c.source_id, c.kind, c.date, None, c.open, c.open, "unapplied")
+            for c in comm.credits
+            if c.source_id not in listed
+        ]
         rows: list[StatementRow] = []
         balance = open_items = overdue = unapplied = Decimal("0")
         for doc_id, doc_type, doc_date, due, amount, open_, status in raw:
@@ -148,6 +178,7 @@ def interest_basis(comm: Communication, lang: str, words: Mapping[str, str]) -> 
     """
     if not comm.interest_rates:
         return comm.interest_basis
+
     def number(value: Decimal) -> str:
         return format_number(value.normalize() if value == value.to_integral() else value, lang, comm.country)
 
@@ -155,13 +186,16 @@ def interest_basis(comm: Communication, lang: str, words: Mapping[str, str]) -> 
     for code, total in comm.interest_rates:
         jur = JURISDICTIONS[code]
         name = words.get(jur.table, jur.rate_label)
-        texts.append(f"{name} {number(total - jur.margin)} % + {number(jur.margin)} "
-                     f"{words.get('points', 'points')} = {number(total)} %")
+        texts.append(
+            f"{name} {number(total - jur.margin)} % + {number(jur.margin)} "
+            f"{words.get('points', 'points')} = {number(total)} %"
+        )
     return "; ".join(dict.fromkeys(texts))
 
 
-def letter_facts(comm: Communication, sender: Sender, labels: Mapping[str, Any], lang: str, *,
-                 statement_attached: bool = False) -> dict[str, Any]:
+def letter_facts(
+    comm: Communication, sender: Sender, labels: Mapping[str, Any], lang: str, *, statement_attached: bool = False
+) -> dict[str, Any]:
     """Everything a template may use about one communication, written in ``lang``.
 
     ``labels`` are the language's fixed words (``<lang>/labels.toml``);
@@ -185,7 +219,7 @@ def letter_facts(comm: Communication, sender: Sender, labels: Mapping[str, Any],
         "has_compensation": bool(comm.compensation_total),
         "document_count": len(comm.lines),
         "max_days_overdue": max((line.days_overdue for line in comm.lines), default=0),
-        "iban": " ".join(iban[i:i + 4] for i in range(0, len(iban), 4)),
+        "iban": " ".join(iban[i : i + 4] for i in range(0, len(iban), 4)),
         "payment_reference": reference if len(reference) <= _REFERENCE_MAX else comm.customer_id,
         "customer_country": fmt.country_name(comm.country) if comm.country else "",
         "statement_attached": statement_attached,

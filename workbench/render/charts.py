@@ -197,14 +197,22 @@ def stacked_aging_trend(
         base = [0.0] * len(weeks)
         for name, colour in zip(buckets, bucket_colours(len(buckets))):
             heights = [_number(totals.get((wk, name))) for wk in weeks]
-            axes.bar(positions, heights, bottom=base, color=colour, width=0.72, label=name, edgecolor="white", linewidth=0.5)
+            axes.bar(
+                positions, heights, bottom=base, color=colour, width=0.72, label=name, edgecolor="white", linewidth=0.5
+            )
             base = [lower + height for lower, height in zip(base, heights)]
         if len(weeks) <= 16:
             for position, wk in zip(positions, weeks):
                 exact = sum((v for (k, _), v in totals.items() if k == wk), Decimal(0))
                 axes.annotate(
-                    money_short(exact), (position, base[position]), xytext=(0, 3),
-                    textcoords="offset points", ha="center", va="bottom", fontsize=9, color=INK,
+                    money_short(exact),
+                    (position, base[position]),
+                    xytext=(0, 3),
+                    textcoords="offset points",
+                    ha="center",
+                    va="bottom",
+                    fontsize=9,
+                    color=INK,
                 )
         step = max(1, -(-len(weeks) // 13))
         axes.set_xticks(positions[::step], [_x_label(wk) for wk in weeks[::step]])
@@ -248,11 +256,23 @@ def line_trend(
         axes.plot(positions, values, color=PRIMARY, linewidth=2.2, marker="o", markersize=4.5)
         if target is not None:
             axes.axhline(_number(target), color=MUTED, linestyle="--", linewidth=1)
-            axes.annotate(f"Target {fmt(target)}", (0, _number(target)), xytext=(2, 4),
-                          textcoords="offset points", fontsize=8, color=MUTED)
+            axes.annotate(
+                f"Target {fmt(target)}",
+                (0, _number(target)),
+                xytext=(2, 4),
+                textcoords="offset points",
+                fontsize=8,
+                color=MUTED,
+            )
         axes.annotate(
-            fmt(points[-1][1]), (positions[-1], values[-1]), xytext=(0, 9), textcoords="offset points",
-            ha="center", fontsize=10, fontweight="bold", color=PRIMARY,
+            fmt(points[-1][1]),
+            (positions[-1], values[-1]),
+            xytext=(0, 9),
+            textcoords="offset points",
+            ha="center",
+            fontsize=10,
+            fontweight="bold",
+            color=PRIMARY,
         )
         step = max(1, -(-len(points) // 13))
         axes.set_xticks(positions[::step], [_x_label(p) for p, _ in points[::step]])

@@ -146,7 +146,13 @@ def report_header(
     reads and removes before export. Non-empty papermill parameters of the
     same name still win; these values beat ``metadata["report"]``.
     """
-    fields = {"title": title, "subtitle": subtitle, "company": company, "as_of": as_of, "classification": classification}
+    fields = {
+        "title": title,
+        "subtitle": subtitle,
+        "company": company,
+        "as_of": as_of,
+        "classification": classification,
+    }
     chosen = {key: str(value) for key, value in fields.items() if value not in (None, "")}
     display({HEADER_MIMETYPE: chosen, "text/plain": ""}, raw=True)
 

@@ -65,10 +65,7 @@ class Delta:
 def _as_money(value: Decimal | int) -> Decimal:
     """Convert an exact money value to ``Decimal``, refusing floats and bools."""
     if isinstance(value, bool) or not isinstance(value, (Decimal, int)):
-        raise TypeError(
-            f"money must be Decimal or int, not {type(value).__name__} "
-            "(floats cannot hold exact amounts)"
-        )
+        raise TypeError(f"money must be Decimal or int, not {type(value).__name__} (floats cannot hold exact amounts)")
     amount = Decimal(value)
     if not amount.is_finite():
         raise ValueError(f"money must be finite, got {amount}")

@@ -46,8 +46,9 @@ def html_to_pdf(html: str, *, base_url: str | None = None, timestamp: datetime |
     try:
         return HTML(string=html, base_url=base_url, url_fetcher=fetcher).write_pdf()
     except FatalURLFetchingError as exc:
-        raise PdfError(f"the page references a file or URL, which is never fetched "
-                       f"(only data: URLs are allowed): {exc}") from exc
+        raise PdfError(
+            f"the page references a file or URL, which is never fetched (only data: URLs are allowed): {exc}"
+        ) from exc
     finally:
         if pinned:
             os.environ.pop("SOURCE_DATE_EPOCH", None)

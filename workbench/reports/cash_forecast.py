@@ -58,14 +58,18 @@ def change_vs_last_week(now: Forecast, last_week: Forecast) -> pl.DataFrame:
     Sunday) while last week's forecast of it covered the whole week.
     """
     prev = last_week.total.select("week_start", pl.col("expected").alias("expected_last_week"))
-    return now.total.select("week_start", "expected").join(prev, on="week_start", how="left").with_columns(
-        (pl.col("expected") - pl.col("expected_last_week")).alias("change"))
+    return (
+        now.total.select("week_start", "expected")
+        .join(prev, on="week_start", how="left")
+        .with_columns((pl.col("expected") - pl.col("expected_last_week")).alias("change"))
+    )
 
 
 def comparable_weeks(data: ForecastReportData) -> pl.DataFrame:
     """Rows of the change table that both forecasts cover in full: weeks starting after D."""
-    return data.change.filter(pl.col("expected_last_week").is_not_null()
-                              & (pl.col("week_start") > pl.lit(data.as_of, pl.Date)))
+    return data.change.filter(
+        pl.col("expected_last_week").is_not_null() & (pl.col("week_start") > pl.lit(data.as_of, pl.Date))
+    )
 
 
 def entity_table(fc: Forecast, weeks: int = 4) -> pl.DataFrame:
@@ -76,21 +80,38 @@ def entity_table(fc: Forecast, weeks: int = 4) -> pl.DataFrame:
     """
     first = fc.weekly["week_start"].unique().sort().head(weeks)
     return (
-        fc.weekly.group_by("entity", "currency").agg(
+        fc.weekly.group_by("entity", "currency")
+        .agg(
             pl.col("expected").filter(pl.col("week_start").is_in(first.implode())).sum().alias(f"next_{weeks}_weeks"),
             pl.col("expected").sum().alias("horizon"),
-            pl.col("expected_reporting").filter(pl.col("week_start").is_in(first.implode())).sum()
+            pl.col("expected_reporting")
+            .filter(pl.col("week_start").is_in(first.implode()))
+            .sum()
             .alias(f"next_{weeks}_weeks_reporting"),
             pl.col("expected_reporting").sum().alias("horizon_reporting"),
-        ).sort("entity", "currency")
+        )
+        .sort("entity", "currency")
     )
 
 
 def largest_receipts(fc: Forecast, n: int = 20) -> pl.DataFrame:
     """The ``n`` open items with the largest expected cash within the horizon (reporting currency)."""
-    return fc.items.sort(["expected_reporting", "document_id"], descending=[True, False]).head(n).select(
-        "document_id", "customer_id", "name", "currency", "due_date", "open_document", "expected_reporting",
-        "prob_in_horizon", "expected_date", "expected_week")
+    return (
+        fc.items.sort(["expected_reporting", "document_id"], descending=[True, False])
+        .head(n)
+        .select(
+            "document_id",
+            "customer_id",
+            "name",
+            "currency",
+            "due_date",
+            "open_document",
+            "expected_reporting",
+            "prob_in_horizon",
+            "expected_date",
+            "expected_week",
+        )
+    )
 
 
 def _risk_flags(items: pl.DataFrame) -> pl.DataFrame:
@@ -111,7 +132,8 @@ def amounts_at_risk(fc: Forecast) -> pl.DataFrame:
     """
     flagged = _risk_flags(fc.items)
     categories = [
-        ("disputed", "_disputed"), (f"over {AT_RISK_DAYS_PAST_DUE} days past due", "_long_overdue"),
+        ("disputed", "_disputed"),
+        (f"over {AT_RISK_DAYS_PAST_DUE} days past due", "_long_overdue"),
         (f"probability below {LOW_PROBABILITY:.0%}", "_low_probability"),
         ("customer on hold, suspended or in litigation", "_on_hold"),
     ]
@@ -119,26 +141,55 @@ def amounts_at_risk(fc: Forecast) -> pl.DataFrame:
     for label, column in [*categories, ("any of these", None)]:
         mask = pl.any_horizontal([pl.col(c) for _, c in categories]) if column is None else pl.col(column)
         part = flagged.filter(mask)
-        rows.append({"category": label, "items": part.height, "open_reporting": _sum(part, "open_reporting"),
-                     "expected_reporting": _sum(part, "expected_reporting")})
-    return pl.DataFrame(rows, schema={"category": pl.String, "items": pl.Int64, "open_reporting": pl.Decimal(38, 2),
-                                      "expected_reporting": pl.Decimal(38, 2)})
+        rows.append(
+            {
+                "category": label,
+                "items": part.height,
+                "open_reporting": _sum(part, "open_reporting"),
+                "expected_reporting": _sum(part, "expected_reporting"),
+            }
+        )
+    return pl.DataFrame(
+        rows,
+        schema={
+            "category": pl.String,
+            "items": pl.Int64,
+            "open_reporting": pl.Decimal(38, 2),
+            "expected_reporting": pl.Decimal(38, 2),
+        },
+    )
 
 
 def at_risk_items(fc: Forecast, n: int = 25) -> pl.DataFrame:
     """The largest open items in any risk category, with the reasons."""
     flagged = _risk_flags(fc.items).filter(
-        pl.col("_disputed") | pl.col("_long_overdue") | pl.col("_low_probability") | pl.col("_on_hold"))
-    reasons = pl.concat_str([
-        pl.when(pl.col("_disputed")).then(pl.lit("disputed")),
-        pl.when(pl.col("_long_overdue")).then(pl.lit("long overdue")),
-        pl.when(pl.col("_low_probability")).then(pl.lit("low probability")),
-        pl.when(pl.col("_on_hold")).then(pl.col("status")),
-    ], separator=", ", ignore_nulls=True)
-    return flagged.with_columns(reasons.alias("reasons")).sort(
-        ["open_reporting", "document_id"], descending=[True, False]).head(n).select(
-        "document_id", "customer_id", "name", "days_past_due", "open_reporting", "prob_in_horizon",
-        "expected_reporting", "reasons")
+        pl.col("_disputed") | pl.col("_long_overdue") | pl.col("_low_probability") | pl.col("_on_hold")
+    )
+    reasons = pl.concat_str(
+        [
+            pl.when(pl.col("_disputed")).then(pl.lit("disputed")),
+            pl.when(pl.col("_long_overdue")).then(pl.lit("long overdue")),
+            pl.when(pl.col("_low_probability")).then(pl.lit("low probability")),
+            pl.when(pl.col("_on_hold")).then(pl.col("status")),
+        ],
+        separator=", ",
+        ignore_nulls=True,
+    )
+    return (
+        flagged.with_columns(reasons.alias("reasons"))
+        .sort(["open_reporting", "document_id"], descending=[True, False])
+        .head(n)
+        .select(
+            "document_id",
+            "customer_id",
+            "name",
+            "days_past_due",
+            "open_reporting",
+            "prob_in_horizon",
+            "expected_reporting",
+            "reasons",
+        )
+    )
 
 
 def accuracy_span(as_of: date, horizon: int = 13, weeks: int = BACKTEST_WEEKS) -> tuple[date, date]:
@@ -178,10 +229,16 @@ class ForecastReportData:
         wide = self.accuracy.pivot(on="method", index="horizon", values=["wape", "bias"], aggregate_function="first")
         weeks = self.accuracy.group_by("horizon").agg(pl.col("weeks").max())
         order = {"1": 0, "2-4": 1, "5-13": 2}
-        present = [c for c in (f"{v}_{m}" for v in ("wape", "bias") for m in ("model", "due_date", "average_delay"))
-                   if c in wide.columns]
-        return wide.join(weeks, on="horizon").sort(pl.col("horizon").replace_strict(order, default=9)).select(
-            "horizon", "weeks", *present)
+        present = [
+            c
+            for c in (f"{v}_{m}" for v in ("wape", "bias") for m in ("model", "due_date", "average_delay"))
+            if c in wide.columns
+        ]
+        return (
+            wide.join(weeks, on="horizon")
+            .sort(pl.col("horizon").replace_strict(order, default=9))
+            .select("horizon", "weeks", *present)
+        )
 
 
 @dataclass(frozen=True)
@@ -209,14 +266,34 @@ def build(ledger: Ledger, params: Params, model: ModelParams | None = None) -> F
     before = forecast(led, as_of - timedelta(days=7), horizon, params=model, history=history)
     start, end = accuracy_span(as_of, horizon)
     first_doc = cast("date | None", led.documents["doc_date"].min())
-    accuracy = backtest(led, start, end, horizon, params=model) if end > (first_doc or end) \
-        else pl.DataFrame(schema={"horizon": pl.String, "method": pl.String, "wape": pl.Float64,
-                                  "bias": pl.Float64, "weeks": pl.Int64})
+    accuracy = (
+        backtest(led, start, end, horizon, params=model)
+        if end > (first_doc or end)
+        else pl.DataFrame(
+            schema={
+                "horizon": pl.String,
+                "method": pl.String,
+                "wape": pl.Float64,
+                "bias": pl.Float64,
+                "weeks": pl.Int64,
+            }
+        )
+    )
     return ForecastReportData(
-        ledger=led, as_of=as_of, entity=entity, horizon=horizon, forecast=now, last_week=before,
-        change=change_vs_last_week(now, before), by_entity=entity_table(now), largest=largest_receipts(now),
-        at_risk=amounts_at_risk(now), at_risk_items=at_risk_items(now), accuracy=accuracy,
-        accuracy_start=start, accuracy_end=end,
+        ledger=led,
+        as_of=as_of,
+        entity=entity,
+        horizon=horizon,
+        forecast=now,
+        last_week=before,
+        change=change_vs_last_week(now, before),
+        by_entity=entity_table(now),
+        largest=largest_receipts(now),
+        at_risk=amounts_at_risk(now),
+        at_risk_items=at_risk_items(now),
+        accuracy=accuracy,
+        accuracy_start=start,
+        accuracy_end=end,
     )
 
 
@@ -257,13 +334,23 @@ def summary(data: ForecastReportData) -> dict[str, object]:
         "expected_horizon_p90": _text(whole["p90"].item()) if whole.height else "0.00",
         "not_expected_in_horizon": str(open_total - expected),
         "change_vs_last_week": str(_sum(overlap, "expected") - _sum(overlap, "expected_last_week")),
-        "weekly": [{"week_start": r["week_start"].isoformat(), "expected": str(r["expected"]), "p10": str(r["p10"]),
-                    "p90": str(r["p90"])} for r in fc.total.iter_rows(named=True)],
+        "weekly": [
+            {
+                "week_start": r["week_start"].isoformat(),
+                "expected": str(r["expected"]),
+                "p10": str(r["p10"]),
+                "p90": str(r["p90"]),
+            }
+            for r in fc.total.iter_rows(named=True)
+        ],
         "at_risk": {r["category"]: str(r["open_reporting"]) for r in data.at_risk.iter_rows(named=True)},
         "backtest": {
-            "first_as_of": data.accuracy_start.isoformat(), "last_as_of": data.accuracy_end.isoformat(),
-            "rows": [{k: r[k] for k in ("horizon", "method", "wape", "bias", "weeks")}
-                     for r in data.accuracy.iter_rows(named=True)],
+            "first_as_of": data.accuracy_start.isoformat(),
+            "last_as_of": data.accuracy_end.isoformat(),
+            "rows": [
+                {k: r[k] for k in ("horizon", "method", "wape", "bias", "weeks")}
+                for r in data.accuracy.iter_rows(named=True)
+            ],
             "model_beats_baselines": beats,
         },
         "adjustments": {r["flag"]: r["factor"] for r in fc.adjustments.iter_rows(named=True)},
@@ -292,8 +379,11 @@ def headline_cards(data: ForecastReportData) -> list:
     def card(label: str, weeks: int) -> Card:
         row = window(fc, weeks)
         value = row["expected"].item() if row.height else ZERO
-        band = f"80 % band {money_short(row['p10'].item(), cur)} – {money_short(row['p90'].item(), cur)}" \
-            if row.height else None
+        band = (
+            f"80 % band {money_short(row['p10'].item(), cur)} – {money_short(row['p90'].item(), cur)}"
+            if row.height
+            else None
+        )
         return Card(label, money_short(value, cur), None, "flat", None, band)
 
     overlap = comparable_weeks(data)
@@ -304,9 +394,21 @@ def headline_cards(data: ForecastReportData) -> list:
     return [
         card(f"Expected cash, next {n4} weeks", n4),
         card(f"Expected cash, next {fc.weeks} weeks", fc.weeks),
-        Card("Change vs last week's forecast", change.text, None, change.direction, "up",
-             "full weeks both forecasts cover"),
+        Card(
+            "Change vs last week's forecast",
+            change.text,
+            None,
+            change.direction,
+            "up",
+            "full weeks both forecasts cover",
+        ),
         Card("Open receivables", money_short(open_total, cur), None, "flat", None, f"{fc.items.height:,} open items"),
-        Card(f"Not expected within {fc.weeks} weeks", money_short(open_total - expected, cur), None, "flat", None,
-             "never paid, credited, or later"),
+        Card(
+            f"Not expected within {fc.weeks} weeks",
+            money_short(open_total - expected, cur),
+            None,
+            "flat",
+            None,
+            "never paid, credited, or later",
+        ),
     ]

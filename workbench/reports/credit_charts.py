@@ -29,8 +29,9 @@ def _day(value: Any) -> date:
     return value.date() if isinstance(value, datetime) else value
 
 
-def payment_history_chart(frame: Any, *, settled: str = "settled", delay: str = "delay",
-                          title: str = "Days late per settled invoice") -> bytes:
+def payment_history_chart(
+    frame: Any, *, settled: str = "settled", delay: str = "delay", title: str = "Days late per settled invoice"
+) -> bytes:
     """Scatter of each settled invoice's delay (days after the due date) against its settlement date.
 
     Points on or before the due date are green, late ones red; a dashed line
@@ -53,8 +54,14 @@ def payment_history_chart(frame: Any, *, settled: str = "settled", delay: str = 
             months.setdefault(date(x.year, x.month, 15), []).append(y)
         keys: list[Any] = sorted(months)
         if len(keys) >= 2:
-            axes.plot(keys, [sum(months[k]) / len(months[k]) for k in keys], color=PRIMARY, linewidth=1.8,
-                      label="Monthly average", zorder=4)
+            axes.plot(
+                keys,
+                [sum(months[k]) / len(months[k]) for k in keys],
+                color=PRIMARY,
+                linewidth=1.8,
+                label="Monthly average",
+                zorder=4,
+            )
             axes.legend(loc="upper left")
         axes.axhline(0, color=MUTED, linestyle="--", linewidth=1)
         axes.xaxis.set_major_locator(AutoDateLocator(minticks=4, maxticks=12))
@@ -65,8 +72,14 @@ def payment_history_chart(frame: Any, *, settled: str = "settled", delay: str = 
         return _png(figure)
 
 
-def z_trend_chart(frame: Any, *, period: str = "period_end", score: str = "z_score", model: str = "z_model",
-                  title: str = "Altman score by statement") -> bytes:
+def z_trend_chart(
+    frame: Any,
+    *,
+    period: str = "period_end",
+    score: str = "z_score",
+    model: str = "z_model",
+    title: str = "Altman score by statement",
+) -> bytes:
     """Altman score per statement period, each point labelled with its value (and model when it changes)."""
     columns, rows = frame_rows(frame)
     pi, si, mi = _column(columns, period), _column(columns, score), _column(columns, model)
@@ -83,8 +96,9 @@ def z_trend_chart(frame: Any, *, period: str = "period_end", score: str = "z_sco
         for pos, (_, value, name) in zip(positions, points):
             text = f"{value:.2f}" if name == previous_model else f"{value:.2f} ({name})"
             previous_model = name
-            axes.annotate(text, (pos, value), xytext=(0, 8), textcoords="offset points", ha="center",
-                          fontsize=9.5, color=INK)
+            axes.annotate(
+                text, (pos, value), xytext=(0, 8), textcoords="offset points", ha="center", fontsize=9.5, color=INK
+            )
         axes.set_xticks(positions, [p[0].isoformat() for p in points])
         axes.grid(axis="x", visible=False)
         axes.set_ylabel("Altman score")

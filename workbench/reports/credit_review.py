@@ -63,13 +63,18 @@ class Review:
 
     def as_json(self) -> dict[str, object]:
         """The machine-readable summary."""
+
         def total(frame: pl.DataFrame) -> str:
             return str(frame["at_stake"].sum() if frame.height else Decimal("0.00"))
 
         return {
-            "as_of": self.as_of.isoformat(), "previous_as_of": self.previous_as_of.isoformat(),
-            "reporting_currency": self.currency, "threshold": str(self.threshold), **self.counts(),
-            "limit_review_at_stake": total(self.limit_changes), "class_changes_at_stake": total(self.class_changes),
+            "as_of": self.as_of.isoformat(),
+            "previous_as_of": self.previous_as_of.isoformat(),
+            "reporting_currency": self.currency,
+            "threshold": str(self.threshold),
+            **self.counts(),
+            "limit_review_at_stake": total(self.limit_changes),
+            "class_changes_at_stake": total(self.class_changes),
             "over_limit_at_stake": total(self.over_limits),
             "limit_review_customers": self.limit_changes["customer_id"].to_list(),
             "class_change_customers": self.class_changes["customer_id"].to_list(),
@@ -115,8 +120,9 @@ class Params:
         return cls(as_of=day, previous_as_of=_day(previous_as_of) if previous_as_of else day - timedelta(days=91))
 
 
-def build(led: Ledger, params: Params, *, threshold: Decimal | str | None = None,
-          policy: Policy | None = None) -> Review:
+def build(
+    led: Ledger, params: Params, *, threshold: Decimal | str | None = None, policy: Policy | None = None
+) -> Review:
     """The periodic limit review.
 
     A customer is listed when its recommended limit differs from its current
@@ -133,12 +139,33 @@ def build(led: Ledger, params: Params, *, threshold: Decimal | str | None = None
     before = score_results(led, prev, policy)
     limits = recommend_limits(led, day, policy, scores=now)
     expo = exposure(led, day, policy).select(
-        "customer_id", "exposure", "credit_limit", "headroom", "utilisation", "over_limit", "insured_limit",
-        "uninsured_exposure", "over_insured_limit", "overdue")
+        "customer_id",
+        "exposure",
+        "credit_limit",
+        "headroom",
+        "utilisation",
+        "over_limit",
+        "insured_limit",
+        "uninsured_exposure",
+        "over_insured_limit",
+        "overdue",
+    )
     base = (
         led.customers.select("customer_id", "name", "country", "collector", "status")
-        .join(limits.select("customer_id", "limit_currency", "current_limit", "recommended_limit", "change",
-                            "risk_class", "score", "recommended_terms_days", "approval_role"), on="customer_id")
+        .join(
+            limits.select(
+                "customer_id",
+                "limit_currency",
+                "current_limit",
+                "recommended_limit",
+                "change",
+                "risk_class",
+                "score",
+                "recommended_terms_days",
+                "approval_role",
+            ),
+            on="customer_id",
+        )
         .join(expo, on="customer_id", how="left")
     )
     fx, cur = led.fx, led.reporting_currency
@@ -159,9 +186,12 @@ def build(led: Ledger, params: Params, *, threshold: Decimal | str | None = None
                 return Decimal("0.00")
             return fx.convert_money(amount, ccy, cur, day)
 
-        excess = max(Decimal(0), (r["exposure"] or 0) - r["credit_limit"]) if r["credit_limit"] is not None else Decimal(0)
-        over_insured = (max(Decimal(0), (r["exposure"] or 0) - r["insured_limit"])
-                        if r["insured_limit"] is not None else Decimal(0))
+        excess = (
+            max(Decimal(0), (r["exposure"] or 0) - r["credit_limit"]) if r["credit_limit"] is not None else Decimal(0)
+        )
+        over_insured = (
+            max(Decimal(0), (r["exposure"] or 0) - r["insured_limit"]) if r["insured_limit"] is not None else Decimal(0)
+        )
         r["stake_limit"] = rep(abs(r["change"]) if r["change"] is not None else rec)
         r["stake_exposure"] = rep(r["exposure"])
         r["stake_over"] = rep(max(excess, over_insured))
@@ -175,23 +205,67 @@ def build(led: Ledger, params: Params, *, threshold: Decimal | str | None = None
     frame = frame.with_columns(pl.col("stake_limit", "stake_exposure", "stake_over").cast(money))
 
     def listed(cond: pl.Expr, stake: str) -> pl.DataFrame:
-        return frame.filter(cond).with_columns(pl.col(stake).alias("at_stake")).sort(
-            ["at_stake", "customer_id"], descending=[True, False])
+        return (
+            frame.filter(cond)
+            .with_columns(pl.col(stake).alias("at_stake"))
+            .sort(["at_stake", "customer_id"], descending=[True, False])
+        )
 
     limit_changes = listed(pl.col("material"), "stake_limit").select(
-        "customer_id", "name", "risk_class", "limit_currency", "current_limit", "recommended_limit", "change",
-        "change_pct", "direction", "recommended_terms_days", "approval_role", "at_stake")
+        "customer_id",
+        "name",
+        "risk_class",
+        "limit_currency",
+        "current_limit",
+        "recommended_limit",
+        "change",
+        "change_pct",
+        "direction",
+        "recommended_terms_days",
+        "approval_role",
+        "at_stake",
+    )
     class_changes = listed(pl.col("migration") != "same", "stake_exposure").select(
-        "customer_id", "name", "previous_class", "risk_class", "previous_score", "score", "migration",
-        "limit_currency", "exposure", "credit_limit", "at_stake")
-    over = listed(pl.col("over_limit").fill_null(False) | pl.col("over_insured_limit").fill_null(False),
-                  "stake_over").select(
-        "customer_id", "name", "status", "risk_class", "limit_currency", "exposure", "credit_limit", "excess",
-        "insured_limit", "over_insured_by", "overdue", "at_stake")
+        "customer_id",
+        "name",
+        "previous_class",
+        "risk_class",
+        "previous_score",
+        "score",
+        "migration",
+        "limit_currency",
+        "exposure",
+        "credit_limit",
+        "at_stake",
+    )
+    over = listed(
+        pl.col("over_limit").fill_null(False) | pl.col("over_insured_limit").fill_null(False), "stake_over"
+    ).select(
+        "customer_id",
+        "name",
+        "status",
+        "risk_class",
+        "limit_currency",
+        "exposure",
+        "credit_limit",
+        "excess",
+        "insured_limit",
+        "over_insured_by",
+        "overdue",
+        "at_stake",
+    )
     frame = frame.with_columns(pl.col("over_limit", "over_insured_limit").fill_null(False))
-    return Review(ledger=led, as_of=day, previous_as_of=prev, threshold=limit_threshold, customers=frame,
-                  limit_changes=limit_changes, class_changes=class_changes, over_limits=over,
-                  migration=migration_matrix(frame))
+    return Review(
+        ledger=led,
+        as_of=day,
+        previous_as_of=prev,
+        threshold=limit_threshold,
+        customers=frame,
+        limit_changes=limit_changes,
+        class_changes=class_changes,
+        over_limits=over,
+        migration=migration_matrix(frame),
+    )
 
 
 def review_cards(review: Review) -> list:
@@ -201,8 +275,11 @@ def review_cards(review: Review) -> list:
     c = review.counts()
     return [
         Card("Customers", f"{c['customers']:,}"),
-        Card("Limit changes to review", f"{c['limit_review']:,}",
-             note=f"{c['limit_increases']} up, {c['limit_decreases']} down"),
+        Card(
+            "Limit changes to review",
+            f"{c['limit_review']:,}",
+            note=f"{c['limit_increases']} up, {c['limit_decreases']} down",
+        ),
         Card("Class changes", f"{c['class_changes']:,}", note=f"{c['upgrades']} up, {c['downgrades']} down"),
         Card("Over credit limit", f"{c['over_limit']:,}"),
         Card("Over insured limit", f"{c['over_insured_limit']:,}"),
@@ -210,10 +287,22 @@ def review_cards(review: Review) -> list:
 
 
 REVIEW_LABELS = {
-    "risk_class": "Class", "previous_class": "Previous class", "limit_currency": "Limit ccy",
-    "current_limit": "Current limit", "recommended_limit": "Recommended", "change": "Change",
-    "change_pct": "Change %", "direction": "Direction", "recommended_terms_days": "Terms (days)",
-    "approval_role": "Approval by", "previous_score": "Previous score", "score": "Score", "migration": "Migration",
-    "exposure": "Exposure", "credit_limit": "Credit limit", "excess": "Over limit by", "insured_limit": "Insured limit",
+    "risk_class": "Class",
+    "previous_class": "Previous class",
+    "limit_currency": "Limit ccy",
+    "current_limit": "Current limit",
+    "recommended_limit": "Recommended",
+    "change": "Change",
+    "change_pct": "Change %",
+    "direction": "Direction",
+    "recommended_terms_days": "Terms (days)",
+    "approval_role": "Approval by",
+    "previous_score": "Previous score",
+    "score": "Score",
+    "migration": "Migration",
+    "exposure": "Exposure",
+    "credit_limit": "Credit limit",
+    "excess": "Over limit by",
+    "insured_limit": "Insured limit",
     "over_insured_by": "Over insured by",
 }

@@ -146,25 +146,37 @@ class Investigation:
 
 def identity_frame(customer: dict[str, object], limit_text: str, insured_text: str) -> pl.DataFrame:
     """The account's master data as three side-by-side (field, value) columns of text."""
+
     def text(key: str) -> str:
         value = customer.get(key)
         return "" if value is None else str(value)
 
     terms = customer.get("payment_terms_days")
     fields = [
-        ("Customer", text("customer_id")), ("Name", text("name")), ("Country", text("country")),
-        ("Selling entity", text("entity")), ("Status", text("status")), ("Segment", text("segment")),
-        ("Collector", text("collector")), ("Sales rep", text("sales_rep")),
-        ("Payment terms", "" if terms is None else f"{terms} days"), ("Credit limit", limit_text),
-        ("Insured limit", insured_text), ("VAT id", text("vat_id")), ("Email", text("email")),
-        ("Phone", text("phone")), ("Language", text("language")), ("Parent", text("parent_id")),
-        ("External score", text("external_score")), ("Invoicing currency", text("currency")),
+        ("Customer", text("customer_id")),
+        ("Name", text("name")),
+        ("Country", text("country")),
+        ("Selling entity", text("entity")),
+        ("Status", text("status")),
+        ("Segment", text("segment")),
+        ("Collector", text("collector")),
+        ("Sales rep", text("sales_rep")),
+        ("Payment terms", "" if terms is None else f"{terms} days"),
+        ("Credit limit", limit_text),
+        ("Insured limit", insured_text),
+        ("VAT id", text("vat_id")),
+        ("Email", text("email")),
+        ("Phone", text("phone")),
+        ("Language", text("language")),
+        ("Parent", text("parent_id")),
+        ("External score", text("external_score")),
+        ("Invoicing currency", text("currency")),
     ]
     per = -(-len(fields) // 3)
     fields += [("", "")] * (3 * per - len(fields))
     out: dict[str, list[str]] = {}
     for part in range(3):
-        chunk = fields[part * per:(part + 1) * per]
+        chunk = fields[part * per : (part + 1) * per]
         out[f"field_{part + 1}"] = [f for f, _ in chunk]
         out[f"value_{part + 1}"] = [v for _, v in chunk]
     return pl.DataFrame(out)
@@ -179,22 +191,38 @@ def statement_of_account(ledger: Ledger, customer_id: str, as_of: date) -> pl.Da
     refs = ledger.documents.filter(pl.col("customer_id") == customer_id).select("key", "reference")
     items = items.join(refs, on="key", how="left")
     return items.sort(["due_date", "document_id"]).select(
-        "document_id", "doc_type", "doc_date", "due_date", "dpd", "currency", "open_document", "open_reporting",
-        "disputed", pl.col("dispute_reason").alias("reason"), "reference")
+        "document_id",
+        "doc_type",
+        "doc_date",
+        "due_date",
+        "dpd",
+        "currency",
+        "open_document",
+        "open_reporting",
+        "disputed",
+        pl.col("dispute_reason").alias("reason"),
+        "reference",
+    )
 
 
 def unapplied_view(ledger: Ledger, customer_id: str, as_of: date) -> pl.DataFrame:
     """Unapplied payments and credit notes of the customer (document and reporting currency)."""
     credit = unapplied_credit(ledger, as_of).filter(pl.col("customer_id") == customer_id)
     schema: dict[str, pl.DataType | type[pl.DataType]] = {
-        "source_id": pl.String, "source_kind": pl.String, "date": pl.Date, "currency": pl.String,
-        "open_document": pl.Decimal(38, 2), "open_reporting": pl.Decimal(38, 2)}
+        "source_id": pl.String,
+        "source_kind": pl.String,
+        "date": pl.Date,
+        "currency": pl.String,
+        "open_document": pl.Decimal(38, 2),
+        "open_reporting": pl.Decimal(38, 2),
+    }
     if credit.height == 0:
         return pl.DataFrame(schema=schema)
     rates = ledger.fx.rates_on(credit["currency"].unique().to_list(), as_of)
     credit = credit.join(rates, on="currency", how="left").with_columns(
         converted_money_column(to_reporting("open"), ledger.reporting_currency).alias("open_reporting"),
-        scaled_money_column(pl.col("open"), AMOUNT_DECIMALS).alias("open_document"))
+        scaled_money_column(pl.col("open"), AMOUNT_DECIMALS).alias("open_document"),
+    )
     return credit.sort("date", "source_id").select(*schema)
 
 
@@ -202,11 +230,12 @@ def payment_history(ledger: Ledger, customer_id: str, as_of: date, months: int =
     """Invoices settled in the last ``months`` months: settlement date, days to pay, delay past due date."""
     start = months_before(as_of, months)
     settled = settled_documents(ledger).filter(
-        (pl.col("customer_id") == customer_id) & (pl.col("consumed") > start) & (pl.col("consumed") <= as_of))
+        (pl.col("customer_id") == customer_id) & (pl.col("consumed") > start) & (pl.col("consumed") <= as_of)
+    )
     settled = settled.with_columns(converted_money_column(pl.col("weight"), ledger.reporting_currency))
     return settled.sort("consumed", "document_id").select(
-        "document_id", pl.col("consumed").alias("settled"), "days_to_pay", "delay",
-        pl.col("weight").alias("amount"))
+        "document_id", pl.col("consumed").alias("settled"), "days_to_pay", "delay", pl.col("weight").alias("amount")
+    )
 
 
 def behaviour_trend(ledger: Ledger, customer_id: str, as_of: date) -> pl.DataFrame:
@@ -218,19 +247,43 @@ def behaviour_trend(ledger: Ledger, customer_id: str, as_of: date) -> pl.DataFra
         sums = behaviour_sums(settled, last, (last - first).days).row(0, named=True)
         weight = sums["weight"] or 0
         apd = ratio(sums["w_delay"] or 0, weight)
-        rows.append({
-            "period": label, "from": first + timedelta(days=1), "to": last, "invoices": int(sums["count"] or 0),
-            "days_to_pay": round2(ratio(sums["w_days"] or 0, weight)), "dbt": round2(ratio(sums["w_dbt"] or 0, weight)),
-            "average_delay": round2(apd), "paydex": round2(paydex(apd)),
-        })
-    return pl.DataFrame(rows, schema={"period": pl.String, "from": pl.Date, "to": pl.Date, "invoices": pl.Int64,
-                                      "days_to_pay": pl.Float64, "dbt": pl.Float64, "average_delay": pl.Float64,
-                                      "paydex": pl.Float64})
+        rows.append(
+            {
+                "period": label,
+                "from": first + timedelta(days=1),
+                "to": last,
+                "invoices": int(sums["count"] or 0),
+                "days_to_pay": round2(ratio(sums["w_days"] or 0, weight)),
+                "dbt": round2(ratio(sums["w_dbt"] or 0, weight)),
+                "average_delay": round2(apd),
+                "paydex": round2(paydex(apd)),
+            }
+        )
+    return pl.DataFrame(
+        rows,
+        schema={
+            "period": pl.String,
+            "from": pl.Date,
+            "to": pl.Date,
+            "invoices": pl.Int64,
+            "days_to_pay": pl.Float64,
+            "dbt": pl.Float64,
+            "average_delay": pl.Float64,
+            "paydex": pl.Float64,
+        },
+    )
 
 
-BEHAVIOUR_LABELS = {"period": "Period", "from": "From", "to": "To", "invoices": "Invoices settled",
-                    "days_to_pay": "Days to pay", "dbt": "DBT (days)", "average_delay": "Average delay (days)",
-                    "paydex": "PAYDEX"}
+BEHAVIOUR_LABELS = {
+    "period": "Period",
+    "from": "From",
+    "to": "To",
+    "invoices": "Invoices settled",
+    "days_to_pay": "Days to pay",
+    "dbt": "DBT (days)",
+    "average_delay": "Average delay (days)",
+    "paydex": "PAYDEX",
+}
 
 
 def score_factor_frame(sc: CustomerScore, policy: Policy) -> pl.DataFrame:
@@ -238,18 +291,34 @@ def score_factor_frame(sc: CustomerScore, policy: Policy) -> pl.DataFrame:
     rows = []
     for factor, value in sc.factors.items():
         points = sc.points.get(factor)
-        rows.append({
-            "factor": factor, "value": None if value is None else float(round(value, 2)),
-            "weight": float(policy.weights[factor]),
-            "points": None if points is None else float(round(points, 2)),
-            "missing": sc.missing.get(factor, ""),
-        })
-    return pl.DataFrame(rows, schema={"factor": pl.String, "value": pl.Float64, "weight": pl.Float64,
-                                      "points": pl.Float64, "missing": pl.String})
+        rows.append(
+            {
+                "factor": factor,
+                "value": None if value is None else float(round(value, 2)),
+                "weight": float(policy.weights[factor]),
+                "points": None if points is None else float(round(points, 2)),
+                "missing": sc.missing.get(factor, ""),
+            }
+        )
+    return pl.DataFrame(
+        rows,
+        schema={
+            "factor": pl.String,
+            "value": pl.Float64,
+            "weight": pl.Float64,
+            "points": pl.Float64,
+            "missing": pl.String,
+        },
+    )
 
 
-SCORE_LABELS = {"factor": "Factor", "value": "Factor score (0-100)", "weight": "Weight",
-                "points": "Points vs neutral", "missing": "Missing because"}
+SCORE_LABELS = {
+    "factor": "Factor",
+    "value": "Factor score (0-100)",
+    "weight": "Weight",
+    "points": "Points vs neutral",
+    "missing": "Missing because",
+}
 
 
 def limit_method_frame(limits: dict[str, object]) -> pl.DataFrame:
@@ -262,8 +331,10 @@ def limit_method_frame(limits: dict[str, object]) -> pl.DataFrame:
         ("Recommended (class factor, caps, rounding)", None, limits["recommended_limit"]),
         ("Current limit", None, limits["current_limit"]),
     ]
-    return pl.DataFrame([{"method": m, "basis": b, "limit": v} for m, b, v in rows],
-                        schema={"method": pl.String, "basis": pl.Decimal(38, 3), "limit": pl.Decimal(38, 3)})
+    return pl.DataFrame(
+        [{"method": m, "basis": b, "limit": v} for m, b, v in rows],
+        schema={"method": pl.String, "basis": pl.Decimal(38, 3), "limit": pl.Decimal(38, 3)},
+    )
 
 
 def _one(frame: pl.DataFrame, customer_id: str) -> dict[str, object]:
@@ -284,8 +355,9 @@ class Params:
         return cls(as_of=_day(as_of), customer_id=(customer_id or "").strip())
 
 
-def build(full: Ledger, params: Params, *, decisions: pl.DataFrame | None = None,
-          policy: Policy | None = None) -> Investigation:
+def build(
+    full: Ledger, params: Params, *, decisions: pl.DataFrame | None = None, policy: Policy | None = None
+) -> Investigation:
     """Every block of the customer investigation report.
 
     Raises :class:`UnknownCustomerError` naming the customer when the ledger
@@ -297,8 +369,10 @@ def build(full: Ledger, params: Params, *, decisions: pl.DataFrame | None = None
     policy = policy or default_policy()
     found = full.customers.filter(pl.col("customer_id") == cid)
     if found.height == 0:
-        raise UnknownCustomerError(f"unknown customer_id {cid!r}: it is not in the customers table of the ledger "
-                                   f"({full.customers.height} customers)")
+        raise UnknownCustomerError(
+            f"unknown customer_id {cid!r}: it is not in the customers table of the ledger "
+            f"({full.customers.height} customers)"
+        )
     customer = found.row(0, named=True)
     led = subset(full, [cid])
 
@@ -310,7 +384,8 @@ def build(full: Ledger, params: Params, *, decisions: pl.DataFrame | None = None
     ccy = str(limits["limit_currency"])
     components = pl.DataFrame(
         [{"component": k, "included": k in expo["included"], "amount": expo[k]} for k in COMPONENTS],  # type: ignore[operator]
-        schema={"component": pl.String, "included": pl.Boolean, "amount": pl.Decimal(38, 3)})
+        schema={"component": pl.String, "included": pl.Boolean, "amount": pl.Decimal(38, 3)},
+    )
 
     limit_text = "" if limits["current_limit"] is None else money_grouped(limits["current_limit"], ccy)  # type: ignore[arg-type]
     insured_text = "none" if limits["insured_limit"] is None else money_grouped(limits["insured_limit"], ccy)  # type: ignore[arg-type]
@@ -322,22 +397,47 @@ def build(full: Ledger, params: Params, *, decisions: pl.DataFrame | None = None
     log_frame = None
     if decisions is not None:
         log_frame = decisions.filter(pl.col("customer_id") == cid).select(
-            "id", "timestamp", "kind", "author", "outcome", "amount_text", "currency", "approver", "reason")
+            "id", "timestamp", "kind", "author", "outcome", "amount_text", "currency", "approver", "reason"
+        )
 
     fc = forecast(full, day)
-    expected = fc.items.filter(pl.col("customer_id") == cid).sort("expected_date", "document_id").select(
-        "document_id", "due_date", "days_past_due", "disputed", "open_reporting", "expected_date",
-        "prob_in_horizon", "expected_reporting")
+    expected = (
+        fc.items.filter(pl.col("customer_id") == cid)
+        .sort("expected_date", "document_id")
+        .select(
+            "document_id",
+            "due_date",
+            "days_past_due",
+            "disputed",
+            "open_reporting",
+            "expected_date",
+            "prob_in_horizon",
+            "expected_reporting",
+        )
+    )
 
     return Investigation(
-        ledger=led, as_of=day, customer_id=cid, customer=customer,
+        ledger=led,
+        as_of=day,
+        customer_id=cid,
+        customer=customer,
         identity=identity_frame(customer, limit_text, insured_text),
-        open_items=items, unapplied=unapplied_view(led, cid, day), aging=ag,
-        payment_history=payment_history(led, cid, day), behaviour_trend=behaviour_trend(led, cid, day),
-        score=sc, score_factors=score_factor_frame(sc, policy), limits=limits,
-        limit_methods=limit_method_frame(limits), exposure=expo, exposure_components=components,
-        hold_reasons=list(cast("list[str]", holds.get("reasons") or [])), financials=fin, decisions=log_frame,
-        disputes=items.filter(pl.col("disputed")), expected_payments=expected,
+        open_items=items,
+        unapplied=unapplied_view(led, cid, day),
+        aging=ag,
+        payment_history=payment_history(led, cid, day),
+        behaviour_trend=behaviour_trend(led, cid, day),
+        score=sc,
+        score_factors=score_factor_frame(sc, policy),
+        limits=limits,
+        limit_methods=limit_method_frame(limits),
+        exposure=expo,
+        exposure_components=components,
+        hold_reasons=list(cast("list[str]", holds.get("reasons") or [])),
+        financials=fin,
+        decisions=log_frame,
+        disputes=items.filter(pl.col("disputed")),
+        expected_payments=expected,
     )
 
 
@@ -355,8 +455,11 @@ def investigation_cards(inv: Investigation) -> list:
         Card("Open receivables", money_short(inv.total_open(), cur)),
         Card("Overdue", money_short(inv.overdue(), cur)),
         Card("Score (class)", score),
-        Card("Exposure", money_short(inv.exposure.get("exposure"), ccy),  # type: ignore[arg-type]
-             note=None if util is None else f"{pct(cast('float | Decimal', util))} of the limit"),
+        Card(
+            "Exposure",
+            money_short(inv.exposure.get("exposure"), ccy),  # type: ignore[arg-type]
+            note=None if util is None else f"{pct(cast('float | Decimal', util))} of the limit",
+        ),
         Card("Credit limit", "none" if limit is None else money_short(limit, ccy)),  # type: ignore[arg-type]
         Card("Recommended limit", "none" if rec is None else money_short(rec, ccy)),  # type: ignore[arg-type]
     ]

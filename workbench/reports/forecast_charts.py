@@ -21,8 +21,9 @@ from workbench.render.tables import frame_rows
 __all__ = ["forecast_band_chart"]
 
 
-def forecast_band_chart(frame: Any, *, currency: str | None = None, title: str = "Expected cash-in per week",
-                        previous: Any | None = None) -> bytes:
+def forecast_band_chart(
+    frame: Any, *, currency: str | None = None, title: str = "Expected cash-in per week", previous: Any | None = None
+) -> bytes:
     """Expected cash per horizon week as bars, the P10–P90 band as a range on each bar.
 
     ``frame`` has ``week_start, expected, p10, p90`` (e.g. ``Forecast.total``);
@@ -31,8 +32,9 @@ def forecast_band_chart(frame: Any, *, currency: str | None = None, title: str =
     """
     columns, rows = frame_rows(frame)
     index = {name: columns.index(name) for name in ("week_start", "expected", "p10", "p90")}
-    points = sorted((row[index["week_start"]], row[index["expected"]], row[index["p10"]], row[index["p90"]])
-                    for row in rows)
+    points = sorted(
+        (row[index["week_start"]], row[index["expected"]], row[index["p10"]], row[index["p90"]]) for row in rows
+    )
     before: dict[Any, Any] = {}
     if previous is not None:
         p_columns, p_rows = frame_rows(previous)
@@ -53,12 +55,27 @@ def forecast_band_chart(frame: Any, *, currency: str | None = None, title: str =
         if before:
             marks = [(x, _base._number(before[p[0]])) for x, p in zip(positions, points) if p[0] in before]
             if marks:
-                axes.scatter([m[0] for m in marks], [m[1] for m in marks], marker="D", s=22, color="#e08a45",
-                             zorder=4, label="Last week's forecast")
+                axes.scatter(
+                    [m[0] for m in marks],
+                    [m[1] for m in marks],
+                    marker="D",
+                    s=22,
+                    color="#e08a45",
+                    zorder=4,
+                    label="Last week's forecast",
+                )
         for x, p in zip(positions, points):
             if isinstance(p[1], Decimal) and p[1] > 0:
-                axes.annotate(money_short(p[1]), (x, _base._number(p[3])), xytext=(0, 3),
-                              textcoords="offset points", ha="center", va="bottom", fontsize=8.5, color=_base.INK)
+                axes.annotate(
+                    money_short(p[1]),
+                    (x, _base._number(p[3])),
+                    xytext=(0, 3),
+                    textcoords="offset points",
+                    ha="center",
+                    va="bottom",
+                    fontsize=8.5,
+                    color=_base.INK,
+                )
         axes.set_xticks(positions, [_base._x_label(p[0]) for p in points])
         axes.yaxis.set_major_formatter(FuncFormatter(_base.axis_amount))
         axes.yaxis.set_major_locator(MaxNLocator(nbins=6))

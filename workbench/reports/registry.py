@@ -76,8 +76,11 @@ def _entity_suffix(values: Mapping[str, Any]) -> str:
 
 
 ENTITY = Option("entity", "--entity", "Only this selling entity.")
-JOURNAL = Option("journal", "--journal",
-                 "Journal: SQLite file path or postgresql:// URL (default: journal.sqlite beside the ledger).")
+JOURNAL = Option(
+    "journal",
+    "--journal",
+    "Journal: SQLite file path or postgresql:// URL (default: journal.sqlite beside the ledger).",
+)
 
 
 def _write_sales_digests(ledger: Path, as_of: date, out_dir: Path, values: Mapping[str, Any]) -> list[Path]:
@@ -86,53 +89,71 @@ def _write_sales_digests(ledger: Path, as_of: date, out_dir: Path, values: Mappi
     return produce(ledger, as_of, out_dir, journal=values.get("journal") or None, policy=values.get("policy") or None)
 
 
-REPORTS: dict[str, ReportSpec] = {spec.name: spec for spec in (
-    ReportSpec(
-        name="weekly", title="Weekly collections report",
-        summary="The weekly collections report (HTML and PDF) for the CFO.",
-        notebook="weekly_collections", options=(ENTITY, JOURNAL),
-        stem=lambda day, v: f"weekly_collections_{day.isoformat()}{_entity_suffix(v)}",
-        outputs=("weekly_summary.json",),
-    ),
-    ReportSpec(
-        name="forecast", title="Cash-in forecast",
-        summary="The cash-in forecast report (HTML and PDF) and forecast_summary.json.",
-        notebook="cash_forecast",
-        options=(ENTITY, Option("horizon", "--weeks", "ISO weeks forecast.", kind="int", default=13,
-                                minimum=1, maximum=104)),
-        stem=lambda day, v: f"cash_forecast_{day.isoformat()}{_entity_suffix(v)}",
-        outputs=("forecast_summary.json",),
-    ),
-    ReportSpec(
-        name="customer", title="Customer investigation",
-        summary="The customer investigation report (HTML and PDF) and customer_summary.json.",
-        notebook="customer_investigation",
-        options=(Option("customer_id", "--customer", "Customer id to investigate.", required=True),
-                 JOURNAL),
-        stem=lambda day, v: f"customer_{safe_name(v['customer_id'], 'customer')}_{day.isoformat()}",
-        outputs=("customer_summary.json",),
-    ),
-    ReportSpec(
-        name="credit-review", title="Credit review",
-        summary="The periodic credit limit review (HTML and PDF) and credit_review_summary.json.",
-        notebook="credit_review",
-        options=(Option("previous_as_of", "--previous-as-of", "Previous review date (default: as-of minus 91 days).",
-                        kind="date"),),
-        stem=lambda day, v: f"credit_review_{day.isoformat()}",
-        outputs=("credit_review_summary.json",),
-    ),
-    ReportSpec(
-        name="sales-digest", title="Sales digests",
-        summary="One small HTML page per sales rep: their customers' overdue items and what credit control asks "
-                "of them.",
-        notebook=None,
-        options=(JOURNAL, Option("policy", "--policy", "Collections policy TOML (default: the shipped policy).",
-                                 kind="path")),
-        stem=lambda day, v: f"sales_digests_{day.isoformat()}",
-        outputs=("one HTML page per sales rep", "index.html"),
-        writer=_write_sales_digests,
-    ),
-)}
+REPORTS: dict[str, ReportSpec] = {
+    spec.name: spec
+    for spec in (
+        ReportSpec(
+            name="weekly",
+            title="Weekly collections report",
+            summary="The weekly collections report (HTML and PDF) for the CFO.",
+            notebook="weekly_collections",
+            options=(ENTITY, JOURNAL),
+            stem=lambda day, v: f"weekly_collections_{day.isoformat()}{_entity_suffix(v)}",
+            outputs=("weekly_summary.json",),
+        ),
+        ReportSpec(
+            name="forecast",
+            title="Cash-in forecast",
+            summary="The cash-in forecast report (HTML and PDF) and forecast_summary.json.",
+            notebook="cash_forecast",
+            options=(
+                ENTITY,
+                Option("horizon", "--weeks", "ISO weeks forecast.", kind="int", default=13, minimum=1, maximum=104),
+            ),
+            stem=lambda day, v: f"cash_forecast_{day.isoformat()}{_entity_suffix(v)}",
+            outputs=("forecast_summary.json",),
+        ),
+        ReportSpec(
+            name="customer",
+            title="Customer investigation",
+            summary="The customer investigation report (HTML and PDF) and customer_summary.json.",
+            notebook="customer_investigation",
+            options=(Option("customer_id", "--customer", "Customer id to investigate.", required=True), JOURNAL),
+            stem=lambda day, v: f"customer_{safe_name(v['customer_id'], 'customer')}_{day.isoformat()}",
+            outputs=("customer_summary.json",),
+        ),
+        ReportSpec(
+            name="credit-review",
+            title="Credit review",
+            summary="The periodic credit limit review (HTML and PDF) and credit_review_summary.json.",
+            notebook="credit_review",
+            options=(
+                Option(
+                    "previous_as_of",
+                    "--previous-as-of",
+                    "Previous review date (default: as-of minus 91 days).",
+                    kind="date",
+                ),
+            ),
+            stem=lambda day, v: f"credit_review_{day.isoformat()}",
+            outputs=("credit_review_summary.json",),
+        ),
+        ReportSpec(
+            name="sales-digest",
+            title="Sales digests",
+            summary="One small HTML page per sales rep: their customers' overdue items and what credit control asks "
+            "of them.",
+            notebook=None,
+            options=(
+                JOURNAL,
+                Option("policy", "--policy", "Collections policy TOML (default: the shipped policy).", kind="path"),
+            ),
+            stem=lambda day, v: f"sales_digests_{day.isoformat()}",
+            outputs=("one HTML page per sales rep", "index.html"),
+            writer=_write_sales_digests,
+        ),
+    )
+}
 
 
 def _parameter(option: Option, value: Any) -> Any:
@@ -156,8 +177,9 @@ def spec(name: str) -> ReportSpec:
         raise UnknownReportError(f"no report called {name!r}; the reports are: {', '.join(REPORTS)}") from None
 
 
-def run(name: str, *, ledger: Path | str, as_of: date, out_dir: Path | str, pdf: bool = True,
-        **values: Any) -> ReportResult | list[Path]:
+def run(
+    name: str, *, ledger: Path | str, as_of: date, out_dir: Path | str, pdf: bool = True, **values: Any
+) -> ReportResult | list[Path]:
     """Produce the report called ``name`` for ``ledger`` at ``as_of`` into ``out_dir``.
 
     ``values`` are the report's options by name (see its :class:`ReportSpec`).
@@ -173,7 +195,9 @@ def run(name: str, *, ledger: Path | str, as_of: date, out_dir: Path | str, pdf:
         return report.writer(folder, as_of, out, values)
     assert report.notebook is not None
     parameters: dict[str, Any] = {
-        "as_of": as_of.isoformat(), "ledger": str(folder.resolve()), "output_dir": str(out.resolve()),
+        "as_of": as_of.isoformat(),
+        "ledger": str(folder.resolve()),
+        "output_dir": str(out.resolve()),
         "company": ledger_company(folder),
     }
     parameters.update({o.name: _parameter(o, values.get(o.name)) for o in report.options})

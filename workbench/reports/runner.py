@@ -169,7 +169,9 @@ def _runtime_header(nb: nbformat.NotebookNode) -> dict[str, Any]:
     return fields
 
 
-def _header(nb: nbformat.NotebookNode, parameters: Mapping[str, Any], notebook: Path) -> tuple[dict[str, str], int | None]:
+def _header(
+    nb: nbformat.NotebookNode, parameters: Mapping[str, Any], notebook: Path
+) -> tuple[dict[str, str], int | None]:
     """Header fields, each from the first non-empty source of:
 
     parameters > ``display.report_header`` outputs > ``metadata["report"]``
@@ -273,7 +275,9 @@ def remote_references(html: str) -> list[str]:
     return finder.found
 
 
-def export_html(nb: nbformat.NotebookNode, *, templates: Path = DEFAULT_TEMPLATES_DIR, template_name: str = "report") -> str:
+def export_html(
+    nb: nbformat.NotebookNode, *, templates: Path = DEFAULT_TEMPLATES_DIR, template_name: str = "report"
+) -> str:
     """HTML of an executed notebook through the report template (no code shown)."""
     from nbconvert import HTMLExporter
     from nbconvert.preprocessors import TagRemovePreprocessor
@@ -295,7 +299,9 @@ def export_html(nb: nbformat.NotebookNode, *, templates: Path = DEFAULT_TEMPLATE
         ),
         enabled=True,
     )
-    html, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": nb.metadata.get("report", {}).get("title", "Report")}})
+    html, _ = exporter.from_notebook_node(
+        nb, resources={"metadata": {"name": nb.metadata.get("report", {}).get("title", "Report")}}
+    )
     return html
 
 
@@ -427,7 +433,9 @@ def run_report(
     remote = remote_references(html)
     if remote:
         shown = ", ".join(remote[:5]) + (" …" if len(remote) > 5 else "")
-        raise ReportError(f"report {name!r} would load remote resources, which reports must not do: {shown} (see {html_path})")
+        raise ReportError(
+            f"report {name!r} would load remote resources, which reports must not do: {shown} (see {html_path})"
+        )
 
     pdf_path = render_pdf(html, out_dir / f"{name}.pdf") if pdf else None
     return ReportResult(ipynb=executed, html=html_path, pdf=pdf_path, seconds=time.perf_counter() - started)

@@ -46,22 +46,33 @@ class Digest:
     asks: tuple[tuple[str, str, str], ...]  # (customer_id, customer name, what is asked)
 
 
-def build_digests(ledger: Ledger, as_of: date, *, disputes: pl.DataFrame | None = None,
-                  promises: pl.DataFrame | None = None, escalations: pl.DataFrame | None = None) -> list[Digest]:
+def build_digests(
+    ledger: Ledger,
+    as_of: date,
+    *,
+    disputes: pl.DataFrame | None = None,
+    promises: pl.DataFrame | None = None,
+    escalations: pl.DataFrame | None = None,
+) -> list[Digest]:
     """One digest per sales rep with overdue customers or something asked of them.
 
     ``disputes`` is the journal's disputes view, ``promises`` the output of
     :func:`workbench.collections.promises.promise_status`, ``escalations`` the
     escalations view; each may be ``None`` (no journal).
     """
-    customers = ledger.customers.select("customer_id", "name", pl.col("sales_rep").fill_null("(no sales rep)"),
-                                        pl.col("status").fill_null("active"))
+    customers = ledger.customers.select(
+        "customer_id", "name", pl.col("sales_rep").fill_null("(no sales rep)"), pl.col("status").fill_null("active")
+    )
     names = dict(customers.select("customer_id", "name").iter_rows())
     reps = dict(customers.select("customer_id", "sales_rep").iter_rows())
-    items = (open_items(ledger, as_of).filter(pl.col("due_date") < as_of)
-             .with_columns((pl.lit(as_of) - pl.col("due_date")).dt.total_days().alias("days_overdue"),
-                           pl.lit(as_of).alias("as_of"))
-             .join(customers.select("customer_id", "name", "sales_rep"), on="customer_id", how="left"))
+    items = (
+        open_items(ledger, as_of)
+        .filter(pl.col("due_date") < as_of)
+        .with_columns(
+            (pl.lit(as_of) - pl.col("due_date")).dt.total_days().alias("days_overdue"), pl.lit(as_of).alias("as_of")
+        )
+        .join(customers.select("customer_id", "name", "sales_rep"), on="customer_id", how="left")
+    )
     per_rep = ledger.fx.convert_sums(items, ["as_of", "sales_rep"]).rename({"open": "overdue"})
     per_rep_90 = ledger.fx.convert_sums(items.filter(pl.col("days_overdue") > 90), ["as_of", "sales_rep"])
     overdue = {r: converted_to_decimal(v) for _, r, v in per_rep.select("as_of", "sales_rep", "overdue").iter_rows()}
@@ -73,51 +84,85 @@ def build_digests(ledger: Ledger, as_of: date, *, disputes: pl.DataFrame | None 
         asks.setdefault(rep or reps.get(cust, "(no sales rep)"), []).append((cust, names.get(cust, cust), text))
 
     if disputes is not None:
-        for row in disputes.filter(pl.col("status").is_in(["open", "in_review"]) & (pl.col("opened_on") <= as_of)
-                                   ).sort("opened_on").iter_rows(named=True):
+        for row in (
+            disputes.filter(pl.col("status").is_in(["open", "in_review"]) & (pl.col("opened_on") <= as_of))
+            .sort("opened_on")
+            .iter_rows(named=True)
+        ):
             owner = row["owner"] if row["owner"] in set(reps.values()) else None
-            ask(row["customer_id"], f"Resolve the dispute on {', '.join(row['document_ids'])} ({row['reason']}), "
-                                    f"open since {row['opened_on'].isoformat()}", owner)
+            ask(
+                row["customer_id"],
+                f"Resolve the dispute on {', '.join(row['document_ids'])} ({row['reason']}), "
+                f"open since {row['opened_on'].isoformat()}",
+                owner,
+            )
     overdue_customers = set(items["customer_id"].to_list())
     for cust, status in customers.select("customer_id", "status").iter_rows():
         if status in ("hold", "suspended") and cust in overdue_customers:
             ask(cust, f"Account {status}: talk to the customer about the overdue items before taking new orders")
     if promises is not None:
         window = as_of - timedelta(days=BROKEN_PROMISE_DAYS)
-        broken = (promises.filter((pl.col("status") == "broken") & (pl.col("deadline") >= window))
-                  .sort("pay_by").unique(subset="customer_id", keep="last", maintain_order=True))
+        broken = (
+            promises.filter((pl.col("status") == "broken") & (pl.col("deadline") >= window))
+            .sort("pay_by")
+            .unique(subset="customer_id", keep="last", maintain_order=True)
+        )
         for row in broken.iter_rows(named=True):  # the latest broken promise of each customer
-            ask(row["customer_id"], f"Promise of {money_grouped(mills_to_decimal(row['amount']))} {row['currency']} due "
-                                    f"{row['pay_by'].isoformat()} was broken: please support collection")
+            ask(
+                row["customer_id"],
+                f"Promise of {money_grouped(mills_to_decimal(row['amount']))} {row['currency']} due "
+                f"{row['pay_by'].isoformat()} was broken: please support collection",
+            )
     if escalations is not None:
         handed = escalations.filter(pl.col("action").is_in(["agency", "lawyer"]) & (pl.col("event_date") <= as_of))
-        for cust, action, partner in handed.select("customer_id", "action", "partner").unique(
-                subset="customer_id", keep="last", maintain_order=True).iter_rows():
-            ask(cust, f"Handed to {'a lawyer' if action == 'lawyer' else 'a collection agency'} ({partner}): "
-                      "no new business, refer the customer to credit control")
+        for cust, action, partner in (
+            handed.select("customer_id", "action", "partner")
+            .unique(subset="customer_id", keep="last", maintain_order=True)
+            .iter_rows()
+        ):
+            ask(
+                cust,
+                f"Handed to {'a lawyer' if action == 'lawyer' else 'a collection agency'} ({partner}): "
+                "no new business, refer the customer to credit control",
+            )
 
     shown = items.select(
-        "sales_rep", "customer_id", "name", "document_id", "due_date", "days_overdue", "currency",
-        pl.col("open").map_elements(mills_to_decimal, return_dtype=pl.Decimal(38, 3)).alias("open"), "disputed",
+        "sales_rep",
+        "customer_id",
+        "name",
+        "document_id",
+        "due_date",
+        "days_overdue",
+        "currency",
+        pl.col("open").map_elements(mills_to_decimal, return_dtype=pl.Decimal(38, 3)).alias("open"),
+        "disputed",
     ).sort(["sales_rep", "days_overdue"], descending=[False, True])
     digests = []
     for rep in sorted(set(overdue) | set(asks)):
         rep_items = shown.filter(pl.col("sales_rep") == rep).drop("sales_rep")
-        digests.append(Digest(
-            sales_rep=rep, as_of=as_of, currency=ledger.reporting_currency,
-            customers=rep_items["customer_id"].n_unique(),
-            overdue=to_money(overdue.get(rep, Decimal(0)), ledger.reporting_currency),
-            over_90=to_money(over_90.get(rep, Decimal(0)), ledger.reporting_currency),
-            items=rep_items, asks=tuple(asks.get(rep, ())),
-        ))
+        digests.append(
+            Digest(
+                sales_rep=rep,
+                as_of=as_of,
+                currency=ledger.reporting_currency,
+                customers=rep_items["customer_id"].n_unique(),
+                overdue=to_money(overdue.get(rep, Decimal(0)), ledger.reporting_currency),
+                over_90=to_money(over_90.get(rep, Decimal(0)), ledger.reporting_currency),
+                items=rep_items,
+                asks=tuple(asks.get(rep, ())),
+            )
+        )
     return digests
 
 
 def _environment() -> jinja2.Environment:
     from ..render.templates import DEFAULT_TEMPLATES_DIR
 
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(DEFAULT_TEMPLATES_DIR / "report"),
-                             autoescape=True, undefined=jinja2.StrictUndefined)
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(DEFAULT_TEMPLATES_DIR / "report"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+    )
     env.filters["money"] = money_grouped
     return env
 
@@ -134,15 +179,17 @@ def write_digests(digests: list[Digest], out_dir: Path, company: str) -> list[Pa
         (out_dir / name).write_text(html, encoding="utf-8")
         paths.append(out_dir / name)
         links.append((digest, name))
-    index = _environment().get_template("sales_digest.html.j2").render(
-        company=company, digest=None, rows=[], index=links)
+    index = (
+        _environment().get_template("sales_digest.html.j2").render(company=company, digest=None, rows=[], index=links)
+    )
     (out_dir / "index.html").write_text(index, encoding="utf-8")
     paths.append(out_dir / "index.html")
     return paths
 
 
-def produce(ledger: Path, as_of: date, out_dir: Path, *, journal: str | None = None,
-            policy: Path | str | None = None) -> list[Path]:
+def produce(
+    ledger: Path, as_of: date, out_dir: Path, *, journal: str | None = None, policy: Path | str | None = None
+) -> list[Path]:
     """Write every sales rep's digest for ``ledger`` at ``as_of`` (the journal's disputes and promises included).
 
     The journal is ``journal`` if given, else ``journal.sqlite`` beside the ledger when it exists.
@@ -164,4 +211,3 @@ def produce(ledger: Path, as_of: date, out_dir: Path, *, journal: str | None = N
             promises = promise_status(book.promises(), led.payments, as_of, rules.default.promise_grace_days)
     digests = build_digests(led, as_of, disputes=disputes, promises=promises, escalations=escalations)
     return write_digests(digests, out_dir, ledger_company(ledger))
-

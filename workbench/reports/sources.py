@@ -25,8 +25,17 @@ from ..ledger import load_ledger
 from ..ledger.load import read_settings
 from ..ledger.model import Ledger
 
-__all__ = ["JOURNAL_ENV", "LEDGER_ENV", "NoLedgerError", "credit_decisions", "journal_frames", "journal_target", "ledger_company", "open_ledger",
-           "resolve_ledger"]
+__all__ = [
+    "JOURNAL_ENV",
+    "LEDGER_ENV",
+    "NoLedgerError",
+    "credit_decisions",
+    "journal_frames",
+    "journal_target",
+    "ledger_company",
+    "open_ledger",
+    "resolve_ledger",
+]
 
 LEDGER_ENV = "WORKBENCH_LEDGER"
 """Environment variable naming the ledger folder a notebook uses when its ``ledger`` parameter is empty."""

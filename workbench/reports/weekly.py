@@ -38,6 +38,7 @@ class Headline:
 
     def as_json(self) -> dict[str, object]:
         """Machine-readable summary used by tests and schedulers."""
+
         def pct_overdue(k: Kpis) -> float | None:
             if k.gross_open == 0:
                 return None
@@ -71,9 +72,8 @@ def cash_received(ledger: Ledger, first: date, last: date, by: str | None = None
     if per_day.height == 0:
         return pl.DataFrame(schema={**({by: pl.String} if by else {}), "cash": pl.Decimal(38, 2)})
     rated = ledger.fx.rates_for(per_day.select("currency", "value_date").unique(), "value_date")
-    exact = (
-        per_day.join(rated, on=["currency", "value_date"], how="left")
-        .with_columns(to_reporting("amount").alias("cash"))
+    exact = per_day.join(rated, on=["currency", "value_date"], how="left").with_columns(
+        to_reporting("amount").alias("cash")
     )
     exact = exact.group_by(keys).agg(pl.col("cash").sum()) if keys else exact.select(pl.col("cash").sum())
     out = exact.with_columns(converted_money_column(pl.col("cash"), ledger.reporting_currency))
@@ -90,7 +90,8 @@ def headline(ledger: Ledger, as_of: date, history: list[Kpis]) -> Headline:
     by_date = {k.as_of: k for k in history}
     week_ago = as_of - timedelta(days=7)
     return Headline(
-        now=by_date[as_of], last_week=by_date[week_ago],
+        now=by_date[as_of],
+        last_week=by_date[week_ago],
         cash_this_week=_cash_total(ledger, as_of - timedelta(days=6), as_of),
         cash_last_week=_cash_total(ledger, week_ago - timedelta(days=6), week_ago),
     )
@@ -106,20 +107,29 @@ def customer_view(ledger: Ledger, as_of: date) -> pl.DataFrame:
     ag = aging(ledger, as_of, by="customer")
     over_90 = [b for b in DEFAULT_BUCKETS.labels if b in ("91-120", "120+")]
     cust = ledger.customers.select("customer_id", "name", "country", "collector", "status", "segment")
-    return (
-        ag.join(cust, on="customer_id", how="left")
-        .with_columns(
-            (pl.col("gross_open") - pl.col("current")).alias("overdue"),
-            pl.sum_horizontal(over_90).alias("over_90"),
-        )
+    return ag.join(cust, on="customer_id", how="left").with_columns(
+        (pl.col("gross_open") - pl.col("current")).alias("overdue"),
+        pl.sum_horizontal(over_90).alias("over_90"),
     )
 
 
 def top_overdue(ledger: Ledger, as_of: date, n: int = 15) -> pl.DataFrame:
     """The ``n`` customers with the largest overdue amounts."""
     view = customer_view(ledger, as_of).filter(pl.col("overdue") > 0)
-    return view.sort(["overdue", "customer_id"], descending=[True, False]).head(n).select(
-        "customer_id", "name", "country", "collector", "status", "overdue", "over_90", "unapplied_credit", "total",
+    return (
+        view.sort(["overdue", "customer_id"], descending=[True, False])
+        .head(n)
+        .select(
+            "customer_id",
+            "name",
+            "country",
+            "collector",
+            "status",
+            "overdue",
+            "over_90",
+            "unapplied_credit",
+            "total",
+        )
     )
 
 
@@ -139,10 +149,21 @@ def over_90_items(ledger: Ledger, as_of: date, n: int | None = 50) -> pl.DataFra
     """Open items more than 90 days past due, largest first."""
     items = open_item_view(ledger, as_of).filter(pl.col("dpd") > 90)
     names = ledger.customers.select("customer_id", "name")
-    out = items.join(names, on="customer_id", how="left").sort(
-        ["open_reporting", "document_id"], descending=[True, False]
-    ).select("customer_id", "name", "document_id", "due_date", "dpd", "currency", "open_document",
-             "open_reporting", "disputed")
+    out = (
+        items.join(names, on="customer_id", how="left")
+        .sort(["open_reporting", "document_id"], descending=[True, False])
+        .select(
+            "customer_id",
+            "name",
+            "document_id",
+            "due_date",
+            "dpd",
+            "currency",
+            "open_document",
+            "open_reporting",
+            "disputed",
+        )
+    )
     return out.head(n) if n else out
 
 
@@ -150,11 +171,14 @@ def customers_on_hold(ledger: Ledger, as_of: date) -> pl.DataFrame:
     """Customers on hold, suspended or in litigation, with their balances."""
     view = customer_view(ledger, as_of).select("customer_id", "overdue", "over_90", "total")
     held = ledger.customers.filter(pl.col("status").is_in(ON_HOLD_STATUSES)).select(
-        "customer_id", "name", "country", "collector", "status")
+        "customer_id", "name", "country", "collector", "status"
+    )
     zero = Decimal("0.00")
-    return held.join(view, on="customer_id", how="left").with_columns(
-        pl.col("overdue", "over_90", "total").fill_null(pl.lit(zero, pl.Decimal(38, 2)))
-    ).sort(["status", "total", "customer_id"], descending=[False, True, False])
+    return (
+        held.join(view, on="customer_id", how="left")
+        .with_columns(pl.col("overdue", "over_90", "total").fill_null(pl.lit(zero, pl.Decimal(38, 2))))
+        .sort(["status", "total", "customer_id"], descending=[False, True, False])
+    )
 
 
 def disputes(ledger: Ledger, as_of: date) -> pl.DataFrame:
@@ -165,7 +189,14 @@ def disputes(ledger: Ledger, as_of: date) -> pl.DataFrame:
         DEFAULT_BUCKETS.expr(age_expr()).alias("bucket"),
     )
     if items.height == 0:
-        return pl.DataFrame(schema={"reason": pl.String, "items": pl.UInt32, **{b: pl.Decimal(38, 2) for b in DEFAULT_BUCKETS.labels}, "total": pl.Decimal(38, 2)})
+        return pl.DataFrame(
+            schema={
+                "reason": pl.String,
+                "items": pl.UInt32,
+                **{b: pl.Decimal(38, 2) for b in DEFAULT_BUCKETS.labels},
+                "total": pl.Decimal(38, 2),
+            }
+        )
     counts = items.group_by("reason").agg(pl.len().alias("items"))
     exact = ledger.fx.convert_sums(items, ["as_of", "reason", "bucket"])
     wide = exact.pivot(on="bucket", index="reason", values="open", aggregate_function="sum")
@@ -175,8 +206,7 @@ def disputes(ledger: Ledger, as_of: date) -> pl.DataFrame:
             wide = wide.with_columns(pl.lit(0, pl.Int128).alias(b))
     wide = wide.with_columns(pl.col(b).fill_null(0).cast(pl.Int128) for b in labels)
     wide = wide.with_columns(pl.sum_horizontal(labels).alias("total"))
-    wide = wide.with_columns(
-        converted_money_column(pl.col(c), ledger.reporting_currency) for c in [*labels, "total"])
+    wide = wide.with_columns(converted_money_column(pl.col(c), ledger.reporting_currency) for c in [*labels, "total"])
     return counts.join(wide, on="reason").select("reason", "items", *labels, "total").sort("total", descending=True)
 
 
@@ -184,14 +214,18 @@ def cash_by_entity(ledger: Ledger, as_of: date) -> pl.DataFrame:
     """Cash collected this week, last week and over the last 13 weeks per entity."""
     week = cash_received(ledger, as_of - timedelta(days=6), as_of, by="entity").rename({"cash": "this_week"})
     prev = cash_received(ledger, as_of - timedelta(days=13), as_of - timedelta(days=7), by="entity").rename(
-        {"cash": "last_week"})
+        {"cash": "last_week"}
+    )
     quarter = cash_received(ledger, as_of - timedelta(days=7 * 13 - 1), as_of, by="entity").rename(
-        {"cash": "last_13_weeks"})
+        {"cash": "last_13_weeks"}
+    )
     zero = pl.lit(Decimal("0.00"), pl.Decimal(38, 2))
     return (
-        quarter.join(week, on="entity", how="left").join(prev, on="entity", how="left")
+        quarter.join(week, on="entity", how="left")
+        .join(prev, on="entity", how="left")
         .with_columns(pl.col("this_week", "last_week").fill_null(zero))
-        .select("entity", "this_week", "last_week", "last_13_weeks").sort("entity")
+        .select("entity", "this_week", "last_week", "last_13_weeks")
+        .sort("entity")
     )
 
 
@@ -210,18 +244,34 @@ def dso_trend(history: list[Kpis], as_of: date) -> pl.DataFrame:
     """DSO (countback), BPDSO and ADD at the last 12 month ends and at ``as_of``."""
     wanted = set(month_end_dates(as_of, 12))
     return kpi_frame([k for k in history if k.as_of in wanted]).select(
-        "as_of", "dso_countback", "dso_simple", "bpdso", "add", "cei")
+        "as_of", "dso_countback", "dso_simple", "bpdso", "add", "cei"
+    )
 
 
 def data_quality(ledger: Ledger) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Per-file load counts and the quarantined rows (file, line, reason, row)."""
     files = pl.DataFrame(
-        [{"file": name, "rows_read": f.rows_read, "rows_loaded": f.rows_loaded, "rows_quarantined": f.rows_quarantined,
-          "amount_read": f.amount_read, "amount_loaded": f.amount_loaded, "amount_quarantined": f.amount_quarantined}
-         for name, f in ledger.report.files.items()],
-        schema={"file": pl.String, "rows_read": pl.Int64, "rows_loaded": pl.Int64, "rows_quarantined": pl.Int64,
-                "amount_read": pl.Decimal(38, 3), "amount_loaded": pl.Decimal(38, 3),
-                "amount_quarantined": pl.Decimal(38, 3)},
+        [
+            {
+                "file": name,
+                "rows_read": f.rows_read,
+                "rows_loaded": f.rows_loaded,
+                "rows_quarantined": f.rows_quarantined,
+                "amount_read": f.amount_read,
+                "amount_loaded": f.amount_loaded,
+                "amount_quarantined": f.amount_quarantined,
+            }
+            for name, f in ledger.report.files.items()
+        ],
+        schema={
+            "file": pl.String,
+            "rows_read": pl.Int64,
+            "rows_loaded": pl.Int64,
+            "rows_quarantined": pl.Int64,
+            "amount_read": pl.Decimal(38, 3),
+            "amount_loaded": pl.Decimal(38, 3),
+            "amount_quarantined": pl.Decimal(38, 3),
+        },
     )
     return files, ledger.report.quarantine_frame()
 
@@ -264,7 +314,8 @@ class WeeklyData:
         """The 13-week aging as ``(week, bucket, amount)`` rows for the stacked chart."""
         labels = DEFAULT_BUCKETS.labels
         return self.aging_trend.unpivot(index="as_of", on=labels, variable_name="bucket", value_name="amount").rename(
-            {"as_of": "week"})
+            {"as_of": "week"}
+        )
 
 
 @dataclass(frozen=True)
@@ -289,11 +340,23 @@ def build(full: Ledger, params: Params) -> WeeklyData:
     by_currency = aging(led, day, by="currency")
     files, quarantine = data_quality(full)
     return WeeklyData(
-        ledger=led, as_of=day, entity=entity, history=history, head=headline(led, day, history),
-        aging_trend=aging_trend(led, day), by_entity=by_entity, by_currency=by_currency,
-        top_overdue=top_overdue(led, day), over_90=over_90_items(led, day), on_hold=customers_on_hold(led, day),
-        disputes=disputes(led, day), cash_by_entity=cash_by_entity(led, day), cash_trend=weekly_cash_trend(led, day),
-        dso_trend=dso_trend(history, day), load_files=files, quarantine=quarantine,
+        ledger=led,
+        as_of=day,
+        entity=entity,
+        history=history,
+        head=headline(led, day, history),
+        aging_trend=aging_trend(led, day),
+        by_entity=by_entity,
+        by_currency=by_currency,
+        top_overdue=top_overdue(led, day),
+        over_90=over_90_items(led, day),
+        on_hold=customers_on_hold(led, day),
+        disputes=disputes(led, day),
+        cash_by_entity=cash_by_entity(led, day),
+        cash_trend=weekly_cash_trend(led, day),
+        dso_trend=dso_trend(history, day),
+        load_files=files,
+        quarantine=quarantine,
     )
 
 
@@ -304,8 +367,7 @@ def headline_cards(head: Headline) -> list:
 
     now, last, cur = head.now, head.last_week, head.now.reporting_currency
 
-    def card(label: str, value_now, value_last, kind: DeltaKind, good_when: Literal["up", "down"],
-             text: str) -> Card:
+    def card(label: str, value_now, value_last, kind: DeltaKind, good_when: Literal["up", "down"], text: str) -> Card:
         change = delta(value_now, value_last, kind, decimals=1 if kind == "days" else None)
         return Card(label, text, change.text, change.direction, good_when, "vs last week")
 
@@ -323,16 +385,29 @@ def headline_cards(head: Headline) -> list:
         card("Overdue", now.overdue, last.overdue, "money", "down", money_short(now.overdue, cur)),
         card("% overdue", pct_overdue(now), pct_overdue(last), "pct", "down", pct(pct_overdue(now))),
         card("Over 90 days", over_90(now), over_90(last), "money", "down", money_short(over_90(now), cur)),
-        card("DSO (countback)", now.dso_countback, last.dso_countback, "days", "down",
-             days(now.dso_countback, 1) + (" (capped)" if now.dso_countback_capped else "")),
+        card(
+            "DSO (countback)",
+            now.dso_countback,
+            last.dso_countback,
+            "days",
+            "down",
+            days(now.dso_countback, 1) + (" (capped)" if now.dso_countback_capped else ""),
+        ),
         card("CEI (month to date)", cei_fraction(now), cei_fraction(last), "pct", "up", pct(cei_fraction(now))),
-        card("Cash collected this week", head.cash_this_week, head.cash_last_week, "money", "up",
-             money_short(head.cash_this_week, cur)),
+        card(
+            "Cash collected this week",
+            head.cash_this_week,
+            head.cash_last_week,
+            "money",
+            "up",
+            money_short(head.cash_this_week, cur),
+        ),
     ]
 
 
-def activity(frames: JournalFrames | None, ledger: Ledger, as_of: date,
-             grace_days: int | None = None) -> WeekActivity | None:
+def activity(
+    frames: JournalFrames | None, ledger: Ledger, as_of: date, grace_days: int | None = None
+) -> WeekActivity | None:
     """The week's collections activity from the journal's frames, or ``None`` when there is no journal.
 
     Promises count as kept within ``grace_days`` of their date (default: the shipped collections policy's).
@@ -353,12 +428,24 @@ def activity_cards(activity) -> list:
     counts = activity.promise_counts
     due = sum(counts.values())
     return [
-        Card("Actions logged", f"{int(activity.actions['total'].sum()) if activity.actions.height else 0:,}",
-             note="contacts, promises, disputes, letters"),
-        Card("Promises due", f"{due:,}",
-             note=f"{counts['kept']} kept · {counts['broken']} broken · {counts['pending']} pending"),
-        Card("Disputes", f"{activity.new_disputes.height} new",
-             note=f"{activity.resolved_disputes.height} closed · {activity.open_disputes} open in total"),
-        Card("Escalations", f"{activity.escalations.height:,}",
-             note=f"this week · {activity.files.height} agency/lawyer files open"),
+        Card(
+            "Actions logged",
+            f"{int(activity.actions['total'].sum()) if activity.actions.height else 0:,}",
+            note="contacts, promises, disputes, letters",
+        ),
+        Card(
+            "Promises due",
+            f"{due:,}",
+            note=f"{counts['kept']} kept · {counts['broken']} broken · {counts['pending']} pending",
+        ),
+        Card(
+            "Disputes",
+            f"{activity.new_disputes.height} new",
+            note=f"{activity.resolved_disputes.height} closed · {activity.open_disputes} open in total",
+        ),
+        Card(
+            "Escalations",
+            f"{activity.escalations.height:,}",
+            note=f"this week · {activity.files.height} agency/lawyer files open",
+        ),
     ]

@@ -85,9 +85,7 @@ def _round_interest(numerator: Decimal, currency: str) -> Decimal:
     return Decimal(units).scaleb(-places).quantize(quantum(currency))
 
 
-def late_interest_at_rate(
-    principal: Decimal, days: int, rate_percent: Decimal, currency: str = "EUR"
-) -> Decimal:
+def late_interest_at_rate(principal: Decimal, days: int, rate_percent: Decimal, currency: str = "EUR") -> Decimal:
     """The plain formula ``principal × days × rate_percent / 100 / 365``, rounded once.
 
     Rounded half-even to the minor unit of ``currency``; ``days <= 0`` gives

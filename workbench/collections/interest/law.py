@@ -79,23 +79,32 @@ class Jurisdiction:
 _EUR_40 = Compensation("EUR", ((None, Decimal(40)),))
 
 JURISDICTIONS: dict[str, Jurisdiction] = {
-    "EU": Jurisdiction("EU", "EU directive 2011/7/EU", "ecb_mro", "ECB main refinancing rate",
-                       Decimal(8), "jan_jul", _EUR_40),
-    "FR": Jurisdiction("FR", "France, Code de commerce L441-10", "ecb_mro", "ECB main refinancing rate",
-                       Decimal(10), "jan_jul", _EUR_40),
-    "DE": Jurisdiction("DE", "Germany, BGB § 288(2)", "de_basiszins", "Basiszinssatz",
-                       Decimal(9), "jan_jul", _EUR_40),
-    "UK": Jurisdiction("UK", "United Kingdom, Late Payment of Commercial Debts (Interest) Act 1998",
-                       "boe_base", "Bank of England base rate", Decimal(8), "dec_jun",
-                       Compensation("GBP", ((Decimal(1000), Decimal(40)),
-                                            (Decimal(10000), Decimal(70)),
-                                            (None, Decimal(100))))),
+    "EU": Jurisdiction(
+        "EU", "EU directive 2011/7/EU", "ecb_mro", "ECB main refinancing rate", Decimal(8), "jan_jul", _EUR_40
+    ),
+    "FR": Jurisdiction(
+        "FR",
+        "France, Code de commerce L441-10",
+        "ecb_mro",
+        "ECB main refinancing rate",
+        Decimal(10),
+        "jan_jul",
+        _EUR_40,
+    ),
+    "DE": Jurisdiction("DE", "Germany, BGB § 288(2)", "de_basiszins", "Basiszinssatz", Decimal(9), "jan_jul", _EUR_40),
+    "UK": Jurisdiction(
+        "UK",
+        "United Kingdom, Late Payment of Commercial Debts (Interest) Act 1998",
+        "boe_base",
+        "Bank of England base rate",
+        Decimal(8),
+        "dec_jun",
+        Compensation("GBP", ((Decimal(1000), Decimal(40)), (Decimal(10000), Decimal(70)), (None, Decimal(100)))),
+    ),
 }
 
 #: EU-27 member states (ISO 3166-1 alpha-2; Greece is GR).
-_EU_MEMBERS = frozenset(
-    "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK".split()
-)
+_EU_MEMBERS = frozenset("AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK".split())
 
 
 def jurisdiction_for_country(country: str) -> str | None:
