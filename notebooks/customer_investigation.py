@@ -150,9 +150,9 @@ if inv.decisions is None:
     display.note("No journal found beside the ledger (parameter journal is empty): no credit decisions to show.")
 elif inv.decisions.height:
     display.show_table(tables.html_table(
-        inv.decisions, labels={"id": "Entry", "timestamp": "When", "kind": "Kind", "author": "Author",
-                               "outcome": "Outcome", "amount_text": "Order / new limit", "currency": "Currency",
-                               "approver": "Approver", "reason": "Reason"}))
+        inv.decisions, labels={"entry": "Entry", "when": "When", "kind": "Kind", "author": "Author",
+                               "outcome": "Outcome", "amount": "Order / new limit", "currency": "Currency",
+                               "approver": "Approver", "reason": "Reason"}, money_columns=["amount"]))
 else:
     display.note("The journal has no credit decision for this customer.")
 

@@ -101,9 +101,10 @@ def test_customer_report_shows_the_journal_credit_decisions(small_demo, tmp_path
     )
     html = result.html.read_text(encoding="utf-8")
     section = html[html.index("Journal and credit decisions") : html.index("Open disputes and expected payments")]
-    assert "2026-11-19T16:05:00+01:00" in section and "2026-11-19T16:14:00+01:00" in section
-    assert section.count("credit_decision") == 1 and section.count("credit_override") == 1
-    assert "limit_change" not in section and "other customer" not in section  # only this customer's rows
+    assert "2026-11-19 16:05 (+01:00)" in section and "2026-11-19 16:14 (+01:00)" in section
+    assert section.count(">Order decision<") == 1 and section.count(">Override<") == 1
+    assert section.count("2,500.00") == 2  # the order amount, as money
+    assert ">Limit change<" not in section and "other customer" not in section  # only this customer's rows
     assert "prepayment &lt;b&gt;received&lt;/b&gt;" in section and "<b>received" not in section
     assert decision.outcome in section
 

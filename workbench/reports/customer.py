@@ -396,9 +396,7 @@ def build(
 
     log_frame = None
     if decisions is not None:
-        log_frame = decisions.filter(pl.col("customer_id") == cid).select(
-            "id", "timestamp", "kind", "author", "outcome", "amount_text", "currency", "approver", "reason"
-        )
+        log_frame = decision_rows(decisions.filter(pl.col("customer_id") == cid))
 
     fc = forecast(full, day)
     expected = (
@@ -438,6 +436,39 @@ def build(
         decisions=log_frame,
         disputes=items.filter(pl.col("disputed")),
         expected_payments=expected,
+    )
+
+
+DECISION_KINDS = {"credit_decision": "Order decision", "credit_override": "Override", "limit_change": "Limit change"}
+"""How each credit entry kind of the journal is named in the report."""
+
+
+def decision_rows(entries: pl.DataFrame) -> pl.DataFrame:
+    """The journal's credit entries for display: entry id, local time, kind label, outcome, exact amount.
+
+    ``amount`` is the order amount of decisions and overrides and the new
+    limit of a limit change, exact (``Decimal(38, 3)``) from the stored text;
+    ``when`` is the decision's own time as given, ``YYYY-MM-DD HH:MM (+hh:mm)``.
+    """
+    return entries.select(
+        pl.col("id").cast(pl.String).alias("entry"),
+        pl.concat_str(
+            [
+                pl.col("timestamp").str.slice(0, 10),
+                pl.lit(" "),
+                pl.col("timestamp").str.slice(11, 5),
+                pl.lit(" ("),
+                pl.col("timestamp").str.slice(-6),
+                pl.lit(")"),
+            ]
+        ).alias("when"),
+        pl.col("kind").replace_strict(DECISION_KINDS, default=pl.col("kind")).alias("kind"),
+        "author",
+        pl.col("outcome").fill_null(""),
+        pl.col("amount_text").cast(pl.Decimal(38, 3)).alias("amount"),
+        "currency",
+        pl.col("approver").fill_null(""),
+        pl.col("reason").fill_null(""),
     )
 
 
