@@ -21,12 +21,12 @@ $(STAMP): pyproject.toml requirements.lock
 setup: $(STAMP)
 
 # Debian packages used from outside Python (installed only when missing, and only as root):
-# HarfBuzz's font subsetter for fast PDFs; PostgreSQL for the journal tests.
+# HarfBuzz's font subsetter for fast PDFs; PostgreSQL for the journal tests; poppler's pdftotext for the PDF text checks.
 system-demo:
 	bash tools/ensure_system_packages.sh harfbuzz
 
 system-test:
-	bash tools/ensure_system_packages.sh harfbuzz postgresql
+	bash tools/ensure_system_packages.sh harfbuzz postgresql poppler
 
 demo: setup system-demo
 	$(BIN)/workbench demo --out demo/ledger --as-of $(AS_OF)

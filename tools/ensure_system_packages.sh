@@ -2,7 +2,8 @@
 # Install the Debian packages the workbench uses from outside Python, when missing.
 #   postgresql            a throw-away PostgreSQL server for the journal tests (initdb/pg_ctl)
 #   libharfbuzz-subset0   fast font subsetting for WeasyPrint (letters and reports render ~3x faster)
-# Usage: tools/ensure_system_packages.sh [postgresql] [harfbuzz]
+#   poppler-utils         pdftotext, with which the tests read back the text of generated PDFs
+# Usage: tools/ensure_system_packages.sh [postgresql] [harfbuzz] [poppler]
 # Only root with apt-get installs anything; otherwise it says what will be slower or skipped.
 # Always exits 0: tests skip PostgreSQL with a clear message, WeasyPrint falls back to fontTools.
 set -euo pipefail
@@ -18,6 +19,10 @@ for want in "$@"; do
             if ! ldconfig -p 2>/dev/null | grep -q libharfbuzz-subset; then
                 missing+=(libharfbuzz-subset0)
             fi ;;
+        poppler)
+            if ! command -v pdftotext >/dev/null 2>&1; then
+                missing+=(poppler-utils)
+            fi ;;
         *) echo "unknown package key: $want" >&2; exit 2 ;;
     esac
 done
@@ -32,5 +37,5 @@ if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
 fi
 
 echo "note: ${missing[*]} not installed and cannot be installed here (needs root and apt-get):" \
-     "PostgreSQL journal tests are skipped; PDFs render more slowly."
+     "PostgreSQL journal tests and PDF text checks are skipped; PDFs render more slowly."
 exit 0
