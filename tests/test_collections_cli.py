@@ -271,3 +271,53 @@ def test_journal_export_and_verify(tmp_path) -> None:
     assert "=HYPERLINK" in row["details"] and not row["details"].startswith("=")
     ok = run("journal", "verify", "--journal", journal)
     assert ok.returncode == 0 and "1 entries, chain intact" in ok.stdout
+
+
+def test_a_retried_journal_add_with_the_same_uid_records_once(tmp_path: Path) -> None:
+    target = str(tmp_path / "journal.sqlite")
+    args = (
+        "journal",
+        "add",
+        "promise",
+        "--author",
+        "Ann",
+        "--on",
+        "2026-11-27",
+        "--customer",
+        "C1",
+        "--amount",
+        "5000.00",
+        "--currency",
+        "EUR",
+        "--journal",
+        target,
+    )
+    first = run(*args, "--uid", "crm-4711:promise")
+    again = run(*args, "--uid", "crm-4711:promise")
+    other = run(*args)
+    assert first.returncode == again.returncode == other.returncode == 0, (first.stderr, again.stderr)
+    assert first.stdout == again.stdout and first.stdout != other.stdout
+    assert "already recorded: nothing added" in again.stderr and not first.stderr
+    with Journal.open(target) as book:
+        assert book.history().height == 2
+        assert book.promises()["amount_text"].to_list() == ["5000.00", "5000.00"]
+    bad = run(*args, "--uid", "a b/../c")
+    assert bad.returncode == 2 and "--uid 'a b/../c'" in bad.stderr and "Traceback" not in bad.stderr
+    with Journal.open(target) as book:
+        assert book.history().height == 2
+    missing = run(
+        "journal",
+        "add",
+        "promise",
+        "--author",
+        "Ann",
+        "--on",
+        "2026-11-27",
+        "--customer",
+        "C1",
+        "--currency",
+        "EUR",
+        "--journal",
+        target,
+    )
+    assert missing.returncode == 2 and "journal add promise needs --amount" in missing.stderr

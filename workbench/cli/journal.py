@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Annotated, Any, Literal, Optional, TypeVar
 
@@ -22,6 +23,9 @@ from .common import (
 )
 
 T = TypeVar("T")
+
+UID_PATTERN = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+"""What ``journal add --uid`` accepts: plain text a script can generate and a shell cannot mangle."""
 
 journal_app = typer.Typer(
     help="The journal of contacts, promises, disputes, escalations, letters and credit decisions.", no_args_is_help=True
@@ -55,10 +59,20 @@ def journal_add(
     ] = None,
     next_action: Annotated[Optional[str], typer.Option("--next-action", help="Follow-up date (YYYY-MM-DD).")] = None,
     promised_on: Annotated[Optional[str], typer.Option("--promised-on", help="promise: day it was made.")] = None,
+    uid: Annotated[
+        Optional[str],
+        typer.Option(
+            "--uid",
+            help="Idempotency key (letters, digits, . _ : -; at most 128): a retried command with the same "
+            "uid records the entry once and prints the same id.",
+        ),
+    ] = None,
     journal: JournalOpt = None,
     ledger: JournalLedgerOpt = None,
 ) -> None:
     """Add one entry; prints its id. Corrections replace --amount/--on/--text of the entry --refers-to."""
+    if uid is not None and not UID_PATTERN.fullmatch(uid):
+        fail(f"--uid {uid!r}: use 1 to 128 letters, digits, '.', '_', ':' or '-'")
     day = parse_date(on, "--on")
     docs = [d.strip() for d in (documents or "").split(",") if d.strip()]
     money = parse_amount_option(amount)
@@ -70,9 +84,11 @@ def journal_add(
         return value
 
     with open_journal(journal, ledger, author) as book:
+        if uid is not None and book.has_entry(uid):
+            typer.echo(f"an entry with uid {uid} is already recorded: nothing added", err=True)
         if kind == "contact":
             entry = book.log_contact(
-                need(customer, "--customer"), channel, text, on=day, next_action_date=follow, document_ids=docs
+                need(customer, "--customer"), channel, text, on=day, next_action_date=follow, document_ids=docs, uid=uid
             )
         elif kind == "promise":
             entry = book.add_promise(
@@ -83,12 +99,13 @@ def journal_add(
                 document_ids=docs,
                 note=text,
                 promised_on=opt_date(promised_on, "--promised-on"),
+                uid=uid,
             )
         elif kind == "dispute":
-            entry = book.open_dispute(need(customer, "--customer"), docs, text, owner=owner, on=day)
+            entry = book.open_dispute(need(customer, "--customer"), docs, text, owner=owner, on=day, uid=uid)
         elif kind == "dispute_update":
             entry = book.update_dispute(
-                need(refers_to, "--refers-to"), status, on=day, resolution=text, credit_amount=money
+                need(refers_to, "--refers-to"), status, on=day, resolution=text, credit_amount=money, uid=uid
             )
         elif kind == "escalation":
             entry = book.escalate(
@@ -99,18 +116,19 @@ def journal_add(
                 amount=money,
                 currency=currency,
                 note=text,
+                uid=uid,
             )
         elif kind == "note":
-            entry = book.add_note(need(customer, "--customer"), text, on=day, next_action_date=follow)
+            entry = book.add_note(need(customer, "--customer"), text, on=day, next_action_date=follow, uid=uid)
         elif kind == "flag":
-            entry = book.set_flag(need(customer, "--customer"), flag, value, on=day, reason=text)
+            entry = book.set_flag(need(customer, "--customer"), flag, value, on=day, reason=text, uid=uid)
         elif kind == "void":
-            entry = book.void(need(refers_to, "--refers-to"), text)
+            entry = book.void(need(refers_to, "--refers-to"), text, uid=uid)
         else:
             changes: dict[str, Any] = {"event_date": day}
             if money is not None:
                 changes["amount"] = money
-            entry = book.correct(need(refers_to, "--refers-to"), reason=text or "correction", **changes)
+            entry = book.correct(need(refers_to, "--refers-to"), reason=text or "correction", uid=uid, **changes)
     typer.echo(str(entry))
 
 
