@@ -176,4 +176,4 @@ display.note("Expected date: the business day by which the item is paid with pro
              "(empty when that is beyond the 13-week horizon).")
 
 # %%
-summary = write_json(Path(output_dir) / "customer_summary.json", inv.as_json())
+summary = write_json(Path(output_dir) / customer.summary_name(inv.customer_id, inv.as_of), inv.as_json())

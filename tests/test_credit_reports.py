@@ -25,7 +25,7 @@ HOSTILE = "C000008"  # small demo: a <script> name
 def investigation(small_demo, tmp_path_factory):
     out = tmp_path_factory.mktemp("customer")
     result = registry.run("customer", ledger=small_demo, customer_id=CUSTOMER, as_of=SMALL_AS_OF, out_dir=out, pdf=True)
-    return result, json.loads((out / "customer_summary.json").read_text())
+    return result, json.loads((out / f"customer_{CUSTOMER}_{SMALL_AS_OF.isoformat()}_summary.json").read_text())
 
 
 @pytest.fixture(scope="module")
@@ -107,6 +107,22 @@ def test_customer_report_shows_the_journal_credit_decisions(small_demo, tmp_path
     assert ">Limit change<" not in section and "other customer" not in section  # only this customer's rows
     assert "prepayment &lt;b&gt;received&lt;/b&gt;" in section and "<b>received" not in section
     assert decision.outcome in section
+
+
+def test_two_customer_reports_share_a_folder_without_overwriting(investigation, small_demo) -> None:
+    first, _ = investigation
+    out = first.html.parent
+    registry.run("customer", ledger=small_demo, customer_id="C000003", as_of=SMALL_AS_OF, out_dir=out, pdf=False)
+    day = SMALL_AS_OF.isoformat()
+    summaries = {p.name: json.loads(p.read_text()) for p in out.glob("customer_*_summary.json")}
+    assert {name: s["customer_id"] for name, s in summaries.items()} == {
+        f"customer_{CUSTOMER}_{day}_summary.json": CUSTOMER,
+        f"customer_C000003_{day}_summary.json": "C000003",
+    }
+    assert {p.name for p in out.glob("customer_*.html")} == {
+        f"customer_{CUSTOMER}_{day}.html",
+        f"customer_C000003_{day}.html",
+    }
 
 
 def test_hostile_customer_name_is_escaped(small_demo, tmp_path) -> None:

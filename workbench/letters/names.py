@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 
 from ..collections.model import Communication
-from ..render.files import safe_name
+from ..render.files import file_id, safe_name
 
 __all__ = ["digest", "file_stem", "safe_customer", "statement_filename"]
 
@@ -22,8 +22,7 @@ def digest(*parts: object) -> str:
 
 def safe_customer(customer_id: str) -> str:
     """``safe_name`` of a customer id, plus a short hash of the id when ``safe_name`` changed it."""
-    safe = safe_name(customer_id, "customer")
-    return safe if safe == customer_id else f"{safe}-{digest(customer_id)[:8]}"
+    return file_id(customer_id, "customer")
 
 
 def file_stem(comm: Communication) -> str:

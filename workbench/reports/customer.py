@@ -33,6 +33,7 @@ from ..fx import to_reporting
 from ..ledger.asof import unapplied_credit
 from ..ledger.model import Ledger
 from ..money import AMOUNT_DECIMALS, converted_money_column, scaled_money_column
+from ..render.files import file_id
 from ..render.format import money_grouped
 from .weekly import open_item_view
 
@@ -437,6 +438,16 @@ def build(
         disputes=items.filter(pl.col("disputed")),
         expected_payments=expected,
     )
+
+
+def report_stem(customer_id: str, as_of: date) -> str:
+    """``customer_<id>_<as_of>``: the file stem of one customer's report (distinct ids, distinct stems)."""
+    return f"customer_{file_id(customer_id.strip(), 'customer')}_{as_of.isoformat()}"
+
+
+def summary_name(customer_id: str, as_of: date) -> str:
+    """``customer_<id>_<as_of>_summary.json``: the summary carries its subject, so reports can share a folder."""
+    return f"{report_stem(customer_id, as_of)}_summary.json"
 
 
 DECISION_KINDS = {"credit_decision": "Order decision", "credit_override": "Override", "limit_change": "Limit change"}

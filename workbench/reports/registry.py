@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..errors import WorkbenchError
-from ..render.files import safe_name
+from ..render.files import file_id
+from . import customer
 from .runner import ReportResult, notebook_path, run_report
 from .sources import ledger_company
 
@@ -72,7 +73,7 @@ class ReportSpec:
 
 def _entity_suffix(values: Mapping[str, Any]) -> str:
     entity = values.get("entity") or ""
-    return f"_{safe_name(entity, 'entity')}" if entity else ""
+    return f"_{file_id(entity, 'entity')}" if entity else ""
 
 
 ENTITY = Option("entity", "--entity", "Only this selling entity.")
@@ -116,11 +117,11 @@ REPORTS: dict[str, ReportSpec] = {
         ReportSpec(
             name="customer",
             title="Customer investigation",
-            summary="The customer investigation report (HTML and PDF) and customer_summary.json.",
+            summary="The customer investigation report (HTML and PDF) and customer_<id>_<date>_summary.json.",
             notebook="customer_investigation",
             options=(Option("customer_id", "--customer", "Customer id to investigate.", required=True), JOURNAL),
-            stem=lambda day, v: f"customer_{safe_name(v['customer_id'], 'customer')}_{day.isoformat()}",
-            outputs=("customer_summary.json",),
+            stem=lambda day, v: customer.report_stem(v["customer_id"], day),
+            outputs=("customer_<id>_<date>_summary.json",),
         ),
         ReportSpec(
             name="credit-review",

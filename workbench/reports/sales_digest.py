@@ -27,7 +27,7 @@ from ..ledger.asof import open_items
 from ..ledger.model import Ledger
 from ..money import converted_to_decimal, mills_to_decimal, to_money
 from ..render.format import money_grouped
-from ..render.files import safe_name
+from ..render.files import unique_names
 
 BROKEN_PROMISE_DAYS = 30
 
@@ -172,8 +172,9 @@ def write_digests(digests: list[Digest], out_dir: Path, company: str) -> list[Pa
     out_dir.mkdir(parents=True, exist_ok=True)
     template = _environment().get_template("sales_digest.html.j2")
     paths, links = [], []
+    reps = unique_names((digest.sales_rep for digest in digests), "rep")
     for digest in digests:
-        name = f"sales_digest_{safe_name(digest.sales_rep, 'rep')}_{digest.as_of.isoformat()}.html"
+        name = f"sales_digest_{reps[digest.sales_rep]}_{digest.as_of.isoformat()}.html"
         rows = list(digest.items.iter_rows(named=True))
         html = template.render(company=company, digest=digest, rows=rows, index=None)
         (out_dir / name).write_text(html, encoding="utf-8")
