@@ -20,6 +20,8 @@ import pytest
 
 from workbench.journal import Journal
 
+from .test_mail import _server
+
 from .conftest import SMALL_AS_OF
 
 AS_OF = SMALL_AS_OF.isoformat()
@@ -104,10 +106,31 @@ def test_dry_run_previews_everything_and_records_nothing(workspace, tmp_path) ->
 
 def test_runs_are_recorded_move_forward_and_follow_the_journal(workspace) -> None:
     ledger = str(workspace / "ledger")
-    first = run("dunning", "run", "--ledger", ledger, "--as-of", "2026-11-13", "--out", str(workspace / "r1"))
+    controller, handler = _server()
+    try:
+        first = run(
+            "dunning",
+            "run",
+            "--ledger",
+            ledger,
+            "--as-of",
+            "2026-11-13",
+            "--out",
+            str(workspace / "r1"),
+            "--send",
+            "--smtp-host",
+            "127.0.0.1",
+            "--smtp-port",
+            str(controller.port),
+        )
+    finally:
+        controller.stop()
     assert first.returncode == 0, first.stderr
     summary = json.loads(first.stdout)
     assert summary["dry_run"] is False and summary["run_id"] is not None
+    status = summary["delivery"]["status"]
+    assert sum(status.values()) == summary["communications"] and "pending" not in status and "failed" not in status
+    assert status.get("sent", 0) == summary["sent"] == len(handler.envelopes) == summary["by_channel"].get("email", 0)
     with Journal.open(workspace / "journal.sqlite") as book:
         letters = book.dunning_letters()
         assert letters.height == summary["communications"]

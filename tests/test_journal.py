@@ -222,6 +222,7 @@ def test_each_kind_is_stored_and_read_back(journal) -> None:
             "levels": '{"INV-1":2}',
             "run_id": run,
             "file": "letters/C1.pdf",
+            "outbox": False,
         }
     ]
     assert json.loads(journal.entries(kind="dunning_run")["details"][0]) == {
@@ -604,7 +605,8 @@ PUBLIC_COLUMNS = {
     "escalations": "id customer_id event_date action partner amount currency fees note author",
     "notes": "id customer_id event_date text next_action_date author recorded_at",
     "flags": "customer_id flag value event_date reason",
-    "dunning_letters": "id customer_id event_date currency amount document_ids level channel levels run_id file",
+    "dunning_letters": "id customer_id event_date currency amount document_ids level channel levels run_id file outbox",
+    "deliveries": "id letter_id customer_id event_date outcome channel reason message_id author recorded_at",
     "dunning_runs": "id as_of policy communications author recorded_at",
     "next_actions": "customer_id next_action_date source_kind entry_id",
     "credit_decisions": "id timestamp kind customer_id as_of author outcome original_outcome amount amount_text "
@@ -639,7 +641,7 @@ def test_views_keep_their_schema_with_rows(journal) -> None:
     journal.add_note("C1", "t", on=NOV[1])
     journal.set_flag("C1", "no_dunning", True, on=NOV[1])
     run = journal.record_run(NOV[20], policy="p", communications=1)
-    journal.record_letter(
+    letter = journal.record_letter(
         "C1",
         on=NOV[20],
         currency="EUR",
@@ -649,7 +651,9 @@ def test_views_keep_their_schema_with_rows(journal) -> None:
         channel="letter",
         levels={"I": 1},
         run_id=run,
+        outbox=True,
     )
+    journal.record_delivery(letter, "printed", on=NOV[20], channel="letter")
     journal.add(
         "limit_change",
         customer_id="C1",
@@ -773,4 +777,32 @@ def test_journal_satisfies_the_reader_and_writer_protocols() -> None:
             expected = list(inspect.signature(member).parameters)
             assert list(inspect.signature(getattr(Journal, name)).parameters) == expected, name
     writer_methods = {name for name in vars(JournalWriter) if not name.startswith("_")}
-    assert writer_methods == {"batch", "record_run", "record_letter", "escalate"}
+    assert writer_methods == {"batch", "record_run", "record_letter", "record_delivery", "escalate"}
+
+
+def test_delivery_entries_refer_to_a_letter_and_name_a_failure(journal) -> None:
+    run = journal.record_run(NOV[20], policy="p", communications=1)
+    letter = journal.record_letter(
+        "C1",
+        on=NOV[20],
+        currency="EUR",
+        amount="10",
+        document_ids=["I"],
+        level=1,
+        channel="email",
+        levels={"I": 1},
+        run_id=run,
+        file="emails/C1.eml",
+        outbox=True,
+    )
+    with pytest.raises(JournalError, match="delivery: details.reason is required"):
+        journal.record_delivery(letter, "failed", on=NOV[20], channel="email")
+    with pytest.raises(JournalError, match="delivery: refers_to .* is not a \\(not voided\\) dunning_letter"):
+        journal.record_delivery(run, "sent", on=NOV[20], channel="email")
+    with pytest.raises(JournalError, match="details.outcome must be one of sending, sent, failed"):
+        journal.record_delivery(letter, "delivered", on=NOV[20], channel="email")
+    journal.record_delivery(letter, "sending", on=NOV[20], channel="email", message_id="<m1@x>")
+    journal.record_delivery(letter, "failed", on=NOV[20], channel="email", reason="550 mailbox unavailable")
+    rows = journal.deliveries().select("letter_id", "customer_id", "outcome", "reason", "message_id").rows()
+    assert rows == [(letter, "C1", "sending", "", "<m1@x>"), (letter, "C1", "failed", "550 mailbox unavailable", "")]
+    assert journal.dunning_letters()["outbox"].to_list() == [True]

@@ -140,7 +140,7 @@ def test_login_reads_the_password_from_the_environment(
         message = renderer.email_message(make_comm(template="reminder"), attach_statement=False)
 
         monkeypatch.delenv("WB_TEST_SMTP_PASSWORD", raising=False)
-        with pytest.raises(MailError, match="WB_TEST_SMTP_PASSWORD is not set"):
+        with pytest.raises(MailError, match=r"named by password_env \(--smtp-password-env\) is not set"):
             send_messages([message], settings)
         assert authenticator.seen == []  # nothing was attempted without the password
 
@@ -217,7 +217,7 @@ def test_a_recorded_run_sends_its_emails_and_a_dry_run_sends_none(smtp, tmp_path
     policy = load_policy()
     with Journal.open(tmp_path / "journal.sqlite") as book:
         dry = carry_out(led, date(2026, 11, 20), policy, tmp_path / "dry", journal=book, dry_run=True, smtp=settings)
-        assert dry.sent == () and server.envelopes == [] and book.history().height == 0
+        assert dry.sent == 0 and server.envelopes == [] and book.history().height == 0
         done = carry_out(
             led,
             date(2026, 11, 20),
@@ -228,7 +228,16 @@ def test_a_recorded_run_sends_its_emails_and_a_dry_run_sends_none(smtp, tmp_path
             company="Demo Industries Group",
         )
         letters = book.dunning_letters()
-    assert len(done.sent) == 1 and len(server.envelopes) == 1
+        deliveries = book.deliveries()
+    assert done.sent == 1 and len(server.envelopes) == 1
+    # the journal says what went out, by channel: C1 e-mailed, C2 (no address) printed
+    assert sorted(zip(letters["customer_id"], letters["channel"])) == [("C1", "email"), ("C2", "letter")]
+    assert sorted(zip(deliveries["customer_id"], deliveries["outcome"])) == [
+        ("C1", "sending"),
+        ("C1", "sent"),
+        ("C2", "printed"),
+    ]
+    assert done.delivery is not None and done.delivery.status == {"sent": 1, "printed": 1}
     (envelope,) = server.envelopes
     assert envelope.rcpt_tos == ["ap@alpha.example"]
     message = email.message_from_bytes(envelope.content, policy=email.policy.default)

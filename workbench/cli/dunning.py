@@ -43,6 +43,13 @@ def dunning_run(
     smtp_password_env: Annotated[
         str, typer.Option("--smtp-password-env", help="Environment variable holding the SMTP password.")
     ] = "",
+    resend_uncertain: Annotated[
+        bool,
+        typer.Option(
+            "--resend-uncertain",
+            help="Also send again the e-mails whose sending was started but never recorded (check the mail log first).",
+        ),
+    ] = False,
     starttls: Annotated[bool, typer.Option("--starttls")] = False,
 ) -> None:
     """Run dunning for a controlling date: one communication per customer, level and currency."""
@@ -78,10 +85,25 @@ def dunning_run(
             author=author,
             smtp=smtp,
             rates=load_reference_rates(),
+            resend_uncertain=resend_uncertain,
             progress=lambda done, total: bar.update(task, completed=done, total=total),
         )
     summary = outcome.summary()
     typer.echo(json.dumps(summary, indent=2, ensure_ascii=False))
+    delivery = outcome.delivery
+    if delivery is not None and delivery.status.get("pending"):
+        typer.echo(
+            f"note: {delivery.status['pending']} e-mail(s) written but not sent (no --send): "
+            "run the same command with --send to deliver them",
+            err=True,
+        )
+    if not outcome.complete and delivery is not None:
+        typer.echo(
+            f"error: {len(delivery.failures)} communication(s) failed and {len(delivery.uncertain)} are uncertain "
+            "(see delivery in the summary); run the same command again to retry the failed ones",
+            err=True,
+        )
+        raise typer.Exit(1)
 
 
 def register(app: typer.Typer) -> None:

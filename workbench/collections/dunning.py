@@ -34,6 +34,7 @@ from typing import Any
 import polars as pl
 
 from ..errors import WorkbenchError
+from ..journal.entries import DELIVERED
 from ..journal.reader import JournalReader
 from ..ledger.asof import open_items, unapplied_credit
 from ..ledger.model import Ledger
@@ -438,9 +439,38 @@ def _statements(
     return {key: tuple(value) for key, value in out.items()}
 
 
+def delivery_status(journal: JournalReader) -> pl.DataFrame:
+    """Every dunning letter with its delivery status: the latest outcome recorded for it, by entry id.
+
+    Columns of ``VIEW_SCHEMAS['dunning_letters']`` plus ``status``:
+    ``pending`` (an outbox letter with no outcome yet), one of
+    :data:`~workbench.journal.entries.DELIVERY_OUTCOMES`, or ``delivered``
+    for letters recorded before deliveries were (they were taken as sent).
+    """
+    letters = journal.dunning_letters()
+    latest = (
+        journal.deliveries()
+        .sort("id")
+        .group_by("letter_id")
+        .agg(pl.col("outcome").last().alias("latest"), pl.col("reason").last().alias("last_reason"))
+    )
+    return (
+        letters.join(latest, left_on="id", right_on="letter_id", how="left")
+        .with_columns(
+            status=pl.when(~pl.col("outbox")).then(pl.lit("delivered")).otherwise(pl.col("latest").fill_null("pending"))
+        )
+        .drop("latest")
+    )
+
+
+def delivered_letters(journal: JournalReader) -> pl.DataFrame:
+    """The dunning letters whose levels count: delivered (sent, printed, phoned) or recorded before the outbox."""
+    return delivery_status(journal).filter(pl.col("status").is_in(["delivered", *DELIVERED]))
+
+
 def state_from_journal(journal: JournalReader, ledger: Ledger, as_of: date, policy: CollectionsPolicy) -> DunningState:
     """The :class:`DunningState` of ``journal`` at ``as_of`` (journal entries dated after it are ignored)."""
-    letters = journal.dunning_letters().filter(pl.col("event_date") <= as_of)
+    letters = delivered_letters(journal).filter(pl.col("event_date") <= as_of)
     levels: dict[str, tuple[int, date]] = {}
     for day, raw in letters.sort("event_date", "id").select("event_date", "levels").iter_rows():
         for doc, level in json.loads(raw or "{}").items():

@@ -29,6 +29,8 @@ __all__ = [
     "CORRECTABLE_FIELDS",
     "CREDIT_KINDS",
     "CREDIT_OUTCOMES",
+    "DELIVERED",
+    "DELIVERY_OUTCOMES",
     "DISPUTE_STATUSES",
     "ESCALATION_ACTIONS",
     "FIELD_NORMALISERS",
@@ -59,6 +61,7 @@ KINDS: tuple[str, ...] = (
     "flag",
     "dunning_letter",
     "dunning_run",
+    "delivery",
     "credit_decision",
     "credit_override",
     "limit_change",
@@ -66,6 +69,13 @@ KINDS: tuple[str, ...] = (
     "void",
 )
 """Every kind of entry, in the order error messages list them."""
+
+DELIVERY_OUTCOMES: tuple[str, ...] = ("sending", "sent", "failed", "printed", "phone_task")
+"""What happened to one communication of a dunning run: about to be sent (``sending``), then ``sent`` or
+``failed`` (e-mail), or ``printed`` (PDF letter written for print) or ``phone_task`` (call listed)."""
+
+DELIVERED: tuple[str, ...] = ("sent", "printed", "phone_task")
+"""The outcomes after which a communication counts as delivered (its levels advance)."""
 
 CREDIT_KINDS: tuple[str, ...] = ("credit_decision", "credit_override", "limit_change")
 """The credit audit trail: order decisions, overrides of them, and credit-limit changes."""
@@ -344,6 +354,14 @@ def _check_dunning_run(entry: Entry) -> None:
         raise fail(entry, "details.dry_run", "must be false: dry runs are not journaled")
 
 
+def _check_delivery(entry: Entry) -> None:
+    _need(entry, "refers_to", "event_date")
+    _choice(entry, "outcome", DELIVERY_OUTCOMES)
+    _text(entry, "channel", non_empty=True)
+    _text(entry, "message_id", required=False)
+    _text(entry, "reason", required=entry["details"].get("outcome") == "failed", non_empty=True)
+
+
 def _check_credit_common(entry: Entry) -> None:
     _need(entry, "customer_id", "event_date")
     moment = entry["details"].get("timestamp")
@@ -414,6 +432,7 @@ _RULES: dict[str, Callable[[Entry], None]] = {
     "flag": _check_flag,
     "dunning_letter": _check_dunning_letter,
     "dunning_run": _check_dunning_run,
+    "delivery": _check_delivery,
     "credit_decision": _check_credit_decision,
     "credit_override": _check_credit_override,
     "limit_change": _check_limit_change,

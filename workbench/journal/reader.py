@@ -59,6 +59,14 @@ class JournalReader(Protocol):
         """The controlling date of the latest dunning run, or None."""
         ...
 
+    def dunning_runs(self) -> pl.DataFrame:
+        """Dunning runs; columns ``VIEW_SCHEMAS['dunning_runs']``."""
+        ...
+
+    def deliveries(self) -> pl.DataFrame:
+        """Delivery outcomes of dunning letters; columns ``VIEW_SCHEMAS['deliveries']``."""
+        ...
+
 
 class JournalWriter(JournalReader, Protocol):
     """A journal a dunning run is recorded in: the reads above plus one transaction and three writers."""
@@ -97,8 +105,25 @@ class JournalWriter(JournalReader, Protocol):
         author: str | None = None,
         uid: str | None = None,
         recorded_at: datetime | None = None,
+        outbox: bool = False,
     ) -> int:
         """Record one letter of run ``run_id``; return its entry id."""
+        ...
+
+    def record_delivery(
+        self,
+        letter_id: int,
+        outcome: str,
+        *,
+        on: date,
+        channel: str,
+        reason: str = "",
+        message_id: str = "",
+        author: str | None = None,
+        uid: str | None = None,
+        recorded_at: datetime | None = None,
+    ) -> int:
+        """Record a delivery outcome of letter ``letter_id``; return its entry id."""
         ...
 
     def escalate(

@@ -262,6 +262,13 @@ class Journal:
     def _check_references(self, db: Backend, entry: Entry) -> None:
         """Rules that need the database: targets of updates, corrections, voids and letters."""
         kind = entry["kind"]
+        if kind == "delivery":
+            letter = self._state(db, entry["refers_to"])
+            if letter is None or letter["kind"] != "dunning_letter" or letter["voided"]:
+                raise fail(entry, "refers_to", f"{entry['refers_to']} is not a (not voided) dunning_letter entry")
+            if entry["customer_id"] is None:
+                entry["customer_id"] = letter["customer_id"]
+            return
         if kind == "dunning_letter":
             run = self._state(db, entry["details"]["run_id"])
             if run is None or run["kind"] != "dunning_run":
@@ -490,8 +497,13 @@ class Journal:
         author: str | None = None,
         uid: str | None = None,
         recorded_at: datetime | None = None,
+        outbox: bool = False,
     ) -> int:
-        """Record a dunning letter of run ``run_id``: amount claimed, documents and their levels."""
+        """Record a dunning letter of run ``run_id``: amount claimed, documents and their levels.
+
+        ``outbox=True`` marks a letter whose delivery is recorded separately
+        (:meth:`record_delivery`): its levels count only once it is delivered.
+        """
         return self.add(
             "dunning_letter",
             author=author,
@@ -502,7 +514,43 @@ class Journal:
             document_ids=document_ids,
             uid=uid,
             recorded_at=recorded_at,
-            details={"level": level, "channel": channel, "levels": dict(levels), "run_id": run_id, "file": file},
+            details={
+                "level": level,
+                "channel": channel,
+                "levels": dict(levels),
+                "run_id": run_id,
+                "file": file,
+                **({"outbox": True} if outbox else {}),
+            },
+        )
+
+    def record_delivery(
+        self,
+        letter_id: int,
+        outcome: str,
+        *,
+        on: date,
+        channel: str,
+        reason: str = "",
+        message_id: str = "",
+        author: str | None = None,
+        uid: str | None = None,
+        recorded_at: datetime | None = None,
+    ) -> int:
+        """Record what happened to the dunning letter ``letter_id``: sending, sent, failed, printed or phone_task."""
+        details: dict[str, Any] = {"outcome": outcome, "channel": channel}
+        if reason:
+            details["reason"] = reason
+        if message_id:
+            details["message_id"] = message_id
+        return self.add(
+            "delivery",
+            author=author,
+            refers_to=letter_id,
+            event_date=on,
+            uid=uid,
+            recorded_at=recorded_at,
+            details=details,
         )
 
     def record_run(
@@ -629,6 +677,10 @@ class Journal:
     def dunning_runs(self) -> pl.DataFrame:
         """Dunning runs; see ``VIEW_SCHEMAS['dunning_runs']``."""
         return views.dunning_runs(self._states("dunning_run"))
+
+    def deliveries(self) -> pl.DataFrame:
+        """Delivery outcomes of dunning letters; see ``VIEW_SCHEMAS['deliveries']``."""
+        return views.deliveries(self._states("delivery"))
 
     def credit_decisions(self) -> pl.DataFrame:
         """Credit decisions, overrides and limit changes; see ``VIEW_SCHEMAS['credit_decisions']``."""

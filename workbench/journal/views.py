@@ -28,6 +28,7 @@ __all__ = [
     "contacts",
     "credit_decisions",
     "decode",
+    "deliveries",
     "disputes",
     "dunning_letters",
     "dunning_runs",
@@ -260,10 +261,28 @@ def dunning_letters(states: Iterable[Entry]) -> pl.DataFrame:
             "event_date": _day(s["event_date"]),
             "amount": _mills(s["amount"]),
             "levels": canonical_json(s["details"].get("levels", {})),
+            "outbox": bool(s["details"].get("outbox", False)),
         }
         for s in states
     ]
     return frame(rows, VIEW_SCHEMAS["dunning_letters"])
+
+
+def deliveries(states: Iterable[Entry]) -> pl.DataFrame:
+    """Delivery outcomes of dunning letters, in id order; see ``VIEW_SCHEMAS['deliveries']``."""
+    rows = [
+        {
+            **s["details"],
+            **s,
+            "letter_id": s["refers_to"],
+            "event_date": _day(s["event_date"]),
+            "reason": s["details"].get("reason") or "",
+            "message_id": s["details"].get("message_id") or "",
+            "recorded_at": _moment(s["recorded_at"]),
+        }
+        for s in states
+    ]
+    return frame(rows, VIEW_SCHEMAS["deliveries"])
 
 
 def dunning_runs(states: Iterable[Entry]) -> pl.DataFrame:

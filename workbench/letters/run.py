@@ -28,14 +28,15 @@ import polars as pl
 
 from ..collections.dunning import DunningRun, DunningState, plan_run, state_from_journal
 from ..collections.policy import CollectionsPolicy
-from ..collections.run import record
+from ..collections.run import record_outbox
 from ..exports import write_csv
 from ..journal.reader import JournalWriter
 from ..ledger.model import Ledger
 from ..money import mills_to_decimal, to_money
 from ..reference_rates import ReferenceRates
+from .outbox import Delivery, deliver
 from .render import LetterRenderer
-from .smtp import SmtpSettings, send_messages
+from .smtp import SmtpSettings
 
 __all__ = ["RunOutcome", "carry_out", "communications_frame"]
 
@@ -44,23 +45,42 @@ __all__ = ["RunOutcome", "carry_out", "communications_frame"]
 class RunOutcome:
     """What a carried-out run produced."""
 
-    run: DunningRun
+    run: DunningRun | None
     out_dir: Path
     files: tuple[Path, ...]
     dry_run: bool
     run_id: int | None
-    sent: tuple[str, ...] = ()
+    delivery: Delivery | None = None
+    as_of: date | None = None
+
+    @property
+    def sent(self) -> int:
+        """E-mails the SMTP server accepted in this pass."""
+        return self.delivery.attempted["sent"] if self.delivery is not None else 0
+
+    @property
+    def complete(self) -> bool:
+        """Nothing failed and nothing is uncertain (pending e-mails without SMTP settings are not failures)."""
+        return self.delivery is None or not (self.delivery.failures or self.delivery.uncertain)
 
     def summary(self) -> dict[str, object]:
         """The run's summary (also written to ``summary.json``)."""
-        return {
-            **self.run.summary(),
+        head: dict[str, object] = (
+            self.run.summary()
+            if self.run is not None
+            else {"as_of": self.as_of.isoformat() if self.as_of else None, "resumed": True}
+        )
+        out: dict[str, object] = {
+            **head,
             "dry_run": self.dry_run,
             "run_id": self.run_id,
             "files": len(self.files),
-            "sent": len(self.sent),
+            "sent": self.sent,
             "out_dir": str(self.out_dir),
         }
+        if self.delivery is not None:
+            out["delivery"] = self.delivery.as_dict()
+        return out
 
 
 def communications_frame(run: DunningRun, files: dict[tuple[str, str], str]) -> pl.DataFrame:
@@ -159,13 +179,33 @@ def carry_out(
     renderer: LetterRenderer | None = None,
     progress: Callable[[int, int], None] | None = None,
     rates: ReferenceRates | None = None,
+    resend_uncertain: bool = False,
 ) -> RunOutcome:
     """Plan the run of ``as_of`` from the journal's state, write its files, and (unless dry) record and send it.
 
     ``rates`` are the reference-rate tables of the interest (default: the
     packaged ones, :func:`workbench.reference_rates.packaged_rates`).
     ``progress(done, total)`` is called as communications are written (letters take a fraction of a second each).
+
+    Unless dry, the run is recorded with every communication pending and then
+    delivered one by one (:mod:`workbench.letters.outbox`); when the journal
+    already holds the run of ``as_of``, nothing is planned again and what it
+    still has pending or failed is delivered from the files in ``out_dir``
+    (summary in ``summary_resumed.json``).
     """
+    if smtp is not None and smtp.username:
+        smtp.password()  # a missing password stops the run before anything is recorded
+    if not dry_run and journal is not None:
+        earlier = journal.dunning_runs().filter(pl.col("as_of") == as_of)
+        if earlier.height:  # the run of this date is recorded: deliver what it still has pending
+            run_id = int(earlier["id"][0])
+            out_dir.mkdir(parents=True, exist_ok=True)
+            delivery = deliver(
+                journal, run_id, out_dir, on=as_of, smtp=smtp, author=author, resend_uncertain=resend_uncertain
+            )
+            outcome = RunOutcome(None, out_dir, (), False, run_id, delivery, as_of)
+            _write_summary(outcome, "summary_resumed.json")
+            return outcome
     state = state_from_journal(journal, ledger, as_of, policy) if journal is not None else DunningState()
     run = plan_run(ledger, as_of, policy, state, rates=rates)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -179,6 +219,7 @@ def carry_out(
     files = {
         (w.customer_id, w.currency): str(w.path.relative_to(out_dir)) for w in written if w.kind in ("email", "letter")
     }
+    channels = {(w.customer_id, w.currency): w.channel for w in written if w.kind in ("email", "letter")}
     comms = communications_frame(run, files)
     paths = [
         write_csv(comms, out_dir / "communications.csv"),
@@ -192,15 +233,26 @@ def carry_out(
         write_csv(comms.filter(pl.col("channel") == "phone"), out_dir / "phone_tasks.csv"),
     ]
     (out_dir / "index.html").write_text(_preview(run, comms, dry_run, company), encoding="utf-8")
-    sent: tuple[str, ...]
-    run_id, sent = None, ()
-    if not dry_run and journal is not None:
-        run_id = record(journal, run, policy, files, author)
-        if smtp is not None:
-            messages = [renderer.email_message(c) for c in run.communications if c.channel == "email" and c.email]
-            sent = tuple(send_messages(messages, smtp))
-    outcome = RunOutcome(run, out_dir, tuple([*paths, *(w.path for w in written)]), dry_run, run_id, sent)
-    (out_dir / "summary.json").write_text(
-        json.dumps(outcome.summary(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-    )
+    all_files = tuple([*paths, *(w.path for w in written)])
+    if dry_run or journal is None:
+        outcome = RunOutcome(run, out_dir, all_files, dry_run, None)
+        _write_summary(outcome)
+        return outcome
+    recorded = record_outbox(journal, run, policy, files, channels, author)
+    outcome = RunOutcome(run, out_dir, all_files, False, recorded.run_id)
+    try:
+        delivery = deliver(
+            journal, recorded.run_id, out_dir, on=as_of, smtp=smtp, author=author, resend_uncertain=resend_uncertain
+        )
+        outcome = RunOutcome(run, out_dir, all_files, False, recorded.run_id, delivery)
+    finally:
+        _write_summary(outcome)
     return outcome
+
+
+def _write_summary(outcome: RunOutcome, name: str = "summary.json") -> None:
+    """``summary.json`` (or ``name``) in the run folder, written atomically."""
+    from .files import atomic_write
+
+    text = json.dumps(outcome.summary(), indent=2, ensure_ascii=False) + "\n"
+    atomic_write(outcome.out_dir / name, text.encode("utf-8"))

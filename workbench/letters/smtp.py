@@ -11,6 +11,7 @@ SmtpSettings(host='smtp.example.com', port=587, starttls=True, username='dunning
 from __future__ import annotations
 
 import os
+import re
 import smtplib
 import ssl
 from collections.abc import Iterable
@@ -20,7 +21,7 @@ from email.utils import getaddresses, make_msgid
 
 from ..errors import WorkbenchError
 
-__all__ = ["MailError", "RecipientRefusedError", "SmtpSettings", "send_messages"]
+__all__ = ["MailError", "RecipientRefusedError", "SmtpSession", "SmtpSettings", "send_messages"]
 
 
 class MailError(WorkbenchError):
@@ -67,10 +68,111 @@ class SmtpSettings:
                 f"SMTP user {self.username!r} needs a password: set password_env to the name of "
                 "the environment variable that holds it"
             )
+        if not _ENV_NAME.fullmatch(self.password_env):
+            raise MailError(
+                "SMTP password: password_env (--smtp-password-env) must be the name of an environment variable "
+                "(letters, digits and _), not the password itself"
+            )
         value = os.environ.get(self.password_env)
         if value is None:
-            raise MailError(f"SMTP password: environment variable {self.password_env} is not set")
+            raise MailError(
+                "SMTP password: the environment variable named by password_env (--smtp-password-env) is not set"
+            )
         return value
+
+
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
+
+
+class SmtpSession:
+    """One message at a time over a connection opened on first use and reopened after a failure.
+
+    :meth:`send` returns the Message-ID the server accepted, raises
+    :class:`RecipientRefusedError` when the server refused this message (the
+    connection stays usable), or :class:`MailError` when the connection,
+    TLS or login failed (the next call tries a new connection). Use it as a
+    context manager to close the connection at the end.
+    """
+
+    def __init__(self, settings: SmtpSettings) -> None:
+        self.settings = settings
+        self.server = f"{settings.host}:{settings.port}"
+        self._smtp: smtplib.SMTP | None = None
+
+    def __enter__(self) -> SmtpSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Say QUIT if the connection is open (errors ignored) and forget it."""
+        smtp, self._smtp = self._smtp, None
+        if smtp is not None:
+            try:
+                smtp.quit()
+            except (smtplib.SMTPException, OSError):
+                smtp.close()
+
+    def reconnect(self) -> None:
+        """Open a new connection now (raises :class:`MailError` when the server cannot be reached or refuses login)."""
+        self.close()
+        self._smtp = self._connect()
+
+    def _connect(self) -> smtplib.SMTP:
+        settings = self.settings
+        password = settings.password() if settings.username else ""
+        try:
+            smtp = smtplib.SMTP(
+                settings.host, settings.port, timeout=settings.timeout, local_hostname=settings.local_hostname or None
+            )
+        except (smtplib.SMTPException, OSError) as exc:
+            raise MailError(f"cannot connect to {self.server}: {type(exc).__name__}: {exc}") from exc
+        try:
+            if settings.starttls:
+                smtp.starttls(context=ssl.create_default_context())
+            if settings.username:
+                smtp.login(settings.username, password)
+        except smtplib.SMTPAuthenticationError as exc:
+            smtp.close()
+            raise MailError(
+                f"{self.server}: login as {settings.username!r} refused: {exc.smtp_code} {_text(exc.smtp_error)}"
+            ) from exc
+        except (smtplib.SMTPException, ssl.SSLError, OSError) as exc:
+            smtp.close()
+            raise MailError(f"{self.server}: {type(exc).__name__}: {exc}") from exc
+        return smtp
+
+    def send(self, msg: EmailMessage) -> str:
+        """Send one message (a Message-ID is added when missing); return its Message-ID."""
+        if not msg["Message-ID"]:
+            domain = str(msg.get("From", "")).rpartition("@")[2].strip("> ") or None
+            msg["Message-ID"] = make_msgid(domain=domain)
+        message_id = str(msg["Message-ID"])
+        if self._smtp is None:
+            self._smtp = self._connect()
+        try:
+            refused = self._smtp.send_message(msg)
+        except smtplib.SMTPRecipientsRefused as exc:
+            address, (code, reason) = next(iter(exc.recipients.items()))
+            raise RecipientRefusedError(
+                f"{self.server} refused recipient {address}: {code} {_text(reason)}", address
+            ) from exc
+        except (smtplib.SMTPDataError, smtplib.SMTPSenderRefused) as exc:
+            address = ", ".join(_recipients(msg)) or "(no recipient)"
+            raise RecipientRefusedError(
+                f"{self.server} refused the message for {address}: {exc.smtp_code} {_text(exc.smtp_error)}", address
+            ) from exc
+        except (smtplib.SMTPException, ssl.SSLError, OSError) as exc:
+            self.close()
+            raise MailError(f"connection to {self.server} lost: {type(exc).__name__}: {exc}") from exc
+        if refused:
+            address, (code, reason) = next(iter(refused.items()))
+            raise RecipientRefusedError(
+                f"{self.server} refused recipient {address} (the other recipients got it): {code} {_text(reason)}",
+                address,
+            )
+        return message_id
 
 
 def _recipients(msg: EmailMessage) -> list[str]:
