@@ -55,7 +55,7 @@ def ensure_demo_journal(ledger_dir: Path, target: Path) -> Path:
     os.unlink(name)
     tmp = Path(name)
     try:
-        with Journal.open(tmp) as book:
+        with Journal.open(tmp, create=True) as book:
             seed_journal(load_ledger(ledger_dir), book, DEFAULT_AS_OF)
         if not target.is_file():
             os.replace(tmp, target)

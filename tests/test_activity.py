@@ -40,7 +40,7 @@ def _ledger(tmp_path):
 
 def test_week_activity_counts_actions_promises_disputes_and_files(tmp_path) -> None:
     led = _ledger(tmp_path)
-    with Journal.open(tmp_path / "j.sqlite") as book:
+    with Journal.open(tmp_path / "j.sqlite", create=True) as book:
         book.log_contact("C1", "call", "promised", on=date(2026, 11, 16), author="Ann")
         book.log_contact("C1", "email", "sent copies", on=date(2026, 11, 18), author="Ann")
         book.log_contact("C2", "call", "no answer", on=date(2026, 11, 12), author="Bob")  # last week
@@ -101,7 +101,7 @@ def test_week_activity_counts_actions_promises_disputes_and_files(tmp_path) -> N
 def test_weekly_report_shows_the_weeks_actions(small_demo, tmp_path) -> None:
     led = load_ledger(small_demo)
     journal = tmp_path / "journal.sqlite"
-    with Journal.open(journal) as book:
+    with Journal.open(journal, create=True) as book:
         seed_journal(led, book, SMALL_AS_OF, weeks=3)
         expected = week_activity(read_activity(book), led, SMALL_AS_OF).summary()
     assert expected["actions"] > 0

@@ -38,6 +38,7 @@ def workspace(small_demo, tmp_path_factory) -> Path:
 
     root = tmp_path_factory.mktemp("workspace")
     shutil.copytree(small_demo, root / "ledger")
+    assert run("journal", "init", "--ledger", str(root / "ledger")).returncode == 0
     return root
 
 
@@ -65,8 +66,8 @@ def test_dry_run_previews_everything_and_records_nothing(workspace, tmp_path) ->
     summary = json.loads(done.stdout)
     assert summary["dry_run"] is True and summary["run_id"] is None
     assert summary["communications"] > 0
-    with Journal.open(journal) as book:
-        assert book.history().height == 0
+    assert not journal.exists()  # a dry run creates no file
+    assert "no journal at" in done.stderr and "empty history" in done.stderr
     comms = list(csv.DictReader((out / "communications.csv").open(encoding="utf-8")))
     assert len(comms) == summary["communications"]
     lines = list(csv.DictReader((out / "lines.csv").open(encoding="utf-8")))
@@ -131,7 +132,7 @@ def test_runs_are_recorded_move_forward_and_follow_the_journal(workspace) -> Non
     status = summary["delivery"]["status"]
     assert sum(status.values()) == summary["communications"] and "pending" not in status and "failed" not in status
     assert status.get("sent", 0) == summary["sent"] == len(handler.envelopes) == summary["by_channel"].get("email", 0)
-    with Journal.open(workspace / "journal.sqlite") as book:
+    with Journal.open(workspace / "journal.sqlite", create=True) as book:
         letters = book.dunning_letters()
         assert letters.height == summary["communications"]
         assert book.last_run_date() == date(2026, 11, 13)
@@ -230,6 +231,17 @@ def test_runs_are_recorded_move_forward_and_follow_the_journal(workspace) -> Non
 
 def test_worklist_xlsx_is_formatted_and_neutralised(workspace) -> None:
     target = workspace / "worklist.xlsx"
+    missing = run(
+        "worklist",
+        "--ledger",
+        str(workspace / "ledger"),
+        "--as-of",
+        AS_OF,
+        "--journal",
+        str(workspace / "empty.sqlite"),
+    )
+    assert missing.returncode == 2 and "no journal at" in missing.stderr and not (workspace / "empty.sqlite").exists()
+    assert run("journal", "init", "--journal", str(workspace / "empty.sqlite")).returncode == 0
     done = run(
         "worklist",
         "--ledger",
@@ -269,6 +281,7 @@ def test_sales_digest_pages_escape_customer_text(workspace) -> None:
 
 def test_journal_export_and_verify(tmp_path) -> None:
     journal = str(tmp_path / "journal.sqlite")
+    assert "journal created" in run("journal", "init", "--journal", journal).stdout
     added = run(
         "journal",
         "add",
@@ -298,6 +311,7 @@ def test_journal_export_and_verify(tmp_path) -> None:
 
 def test_a_retried_journal_add_with_the_same_uid_records_once(tmp_path: Path) -> None:
     target = str(tmp_path / "journal.sqlite")
+    assert "journal created" in run("journal", "init", "--journal", target).stdout
     args = (
         "journal",
         "add",
@@ -321,12 +335,12 @@ def test_a_retried_journal_add_with_the_same_uid_records_once(tmp_path: Path) ->
     assert first.returncode == again.returncode == other.returncode == 0, (first.stderr, again.stderr)
     assert first.stdout == again.stdout and first.stdout != other.stdout
     assert "already recorded: nothing added" in again.stderr and not first.stderr
-    with Journal.open(target) as book:
+    with Journal.open(target, create=True) as book:
         assert book.history().height == 2
         assert book.promises()["amount_text"].to_list() == ["5000.00", "5000.00"]
     bad = run(*args, "--uid", "a b/../c")
     assert bad.returncode == 2 and "--uid 'a b/../c'" in bad.stderr and "Traceback" not in bad.stderr
-    with Journal.open(target) as book:
+    with Journal.open(target, create=True) as book:
         assert book.history().height == 2
     missing = run(
         "journal",
@@ -344,3 +358,47 @@ def test_a_retried_journal_add_with_the_same_uid_records_once(tmp_path: Path) ->
         target,
     )
     assert missing.returncode == 2 and "journal add promise needs --amount" in missing.stderr
+
+
+def test_journals_are_opened_not_conjured(tmp_path: Path) -> None:
+    """A typo in a journal path is refused, never an empty journal; a foreign database is left untouched."""
+    import sqlite3
+
+    typo = tmp_path / "nj" / "journl.sqlite"
+    for args in (
+        ("journal", "list"),
+        ("journal", "verify"),
+        ("journal", "export", "--out", str(tmp_path / "x.csv")),
+        ("journal", "add", "note", "--author", "A", "--on", "2026-11-20", "--customer", "C1", "--text", "t"),
+    ):
+        res = run(*args, "--journal", str(typo))
+        assert res.returncode == 2 and f"no journal at {typo}" in res.stderr and "Traceback" not in res.stderr, args
+    assert not typo.exists() and not typo.parent.exists()
+    foreign = tmp_path / "crm.sqlite"
+    with sqlite3.connect(foreign) as db:
+        db.execute("CREATE TABLE accounts (id INTEGER)")
+    before = foreign.read_bytes()
+    for args in (("journal", "list"), ("journal", "init")):
+        res = run(*args, "--journal", str(foreign))
+        assert res.returncode == 2 and "is not a workbench journal" in res.stderr and "accounts" in res.stderr
+    assert foreign.read_bytes() == before
+    created = run("journal", "init", "--journal", str(tmp_path / "j.sqlite"))
+    again = run("journal", "init", "--journal", str(tmp_path / "j.sqlite"))
+    assert "journal created" in created.stdout and "already exists (0 entries): kept" in again.stdout
+
+
+def test_dates_and_amounts_out_of_range_are_refused_with_a_message(workspace, tmp_path: Path) -> None:
+    target = str(tmp_path / "journal.sqlite")
+    run("journal", "init", "--journal", target)
+    base = ("journal", "add", "promise", "--author", "A", "--customer", "C1", "--currency", "EUR", "--journal", target)
+    huge = run(*base, "--on", "2026-11-27", "--amount", "1e308")
+    assert huge.returncode == 2 and "above the largest amount accepted (1,000,000,000,000)" in huge.stderr
+    far = run(*base, "--on", "9999-01-01", "--amount", "10")
+    assert (
+        far.returncode == 2 and "--on 9999-01-01 is outside the supported range 1970-01-01 to 2100-12-31" in far.stderr
+    )
+    with Journal.open(target) as book:
+        assert book.history().height == 0
+    early = run("kpis", "--ledger", str(workspace / "ledger"), "--as-of", "0001-01-01")
+    assert early.returncode == 2 and "--as-of 0001-01-01 is outside the supported range" in early.stderr
+    assert "Traceback" not in early.stderr + far.stderr + huge.stderr

@@ -25,7 +25,7 @@ POLICY = load_policy()
 @pytest.fixture(scope="module")
 def demo_run(small_demo, tmp_path_factory):
     led = load_ledger(small_demo)
-    with Journal.open(tmp_path_factory.mktemp("journal") / "journal.sqlite") as book:
+    with Journal.open(tmp_path_factory.mktemp("journal") / "journal.sqlite", create=True) as book:
         counts = seed_journal(led, book, SMALL_AS_OF, seed=7)
         state = state_from_journal(book, led, SMALL_AS_OF, POLICY)
         letters = book.dunning_letters()

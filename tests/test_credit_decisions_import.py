@@ -28,7 +28,7 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
 
 def test_every_legacy_entry_arrives_with_its_author_time_and_fields(tmp_path: Path) -> None:
     original = [json.loads(line) for line in LEGACY.read_text(encoding="utf-8").splitlines()]
-    with Journal.open(tmp_path / "journal.sqlite") as book:
+    with Journal.open(tmp_path / "journal.sqlite", create=True) as book:
         book.add_note("C1", "already here", on=date(2026, 6, 1), author="zoe")
         result = import_decisions(LEGACY, book)
         assert (result.read, result.added, result.already_present) == (5, 5, 0)
@@ -87,7 +87,7 @@ def test_an_edited_legacy_log_is_refused_and_nothing_is_imported(tmp_path: Path)
         read_legacy_log(bad)
     dropped = tmp_path / "dropped.jsonl"
     dropped.write_text("\n".join([lines[0], *lines[2:]]) + "\n", encoding="utf-8")
-    with Journal.open(tmp_path / "journal.sqlite") as book:
+    with Journal.open(tmp_path / "journal.sqlite", create=True) as book:
         with pytest.raises(DecisionLogError, match=r"dropped.jsonl:2: the log was edited"):
             import_decisions(dropped, book)
         assert book.history().height == 0
@@ -110,7 +110,7 @@ def test_an_entry_the_journal_refuses_rolls_back_the_whole_import(tmp_path: Path
         prev = hashlib.sha256(line.encode("utf-8")).hexdigest()
     source = tmp_path / "decisions.jsonl"
     source.write_text("\n".join(out) + "\n", encoding="utf-8")
-    with Journal.open(tmp_path / "journal.sqlite") as book:
+    with Journal.open(tmp_path / "journal.sqlite", create=True) as book:
         with pytest.raises(
             DecisionLogError, match=r"decisions.jsonl:4: limit_change: details.reason must not be empty"
         ):
@@ -121,6 +121,7 @@ def test_an_entry_the_journal_refuses_rolls_back_the_whole_import(tmp_path: Path
 def test_cli_imports_and_reports(tmp_path: Path) -> None:
     shutil.copy(LEGACY, tmp_path / "decisions.jsonl")
     target = str(tmp_path / "journal.sqlite")
+    assert run_cli("journal", "init", "--journal", target).returncode == 0
     first = run_cli("journal", "import-decisions", "--from", str(tmp_path / "decisions.jsonl"), "--journal", target)
     assert first.returncode == 0, first.stderr
     assert "5 entries read, 5 added, 0 already in the journal" in first.stdout

@@ -153,7 +153,7 @@ def test_refer_for_missing_data(led) -> None:
 
 
 def _log(tmp_path: Path) -> tuple[Journal, DecisionLog]:
-    book = Journal.open(tmp_path / "journal.sqlite")
+    book = Journal.open(tmp_path / "journal.sqlite", create=True)
     return book, DecisionLog(book)
 
 

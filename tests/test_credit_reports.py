@@ -78,7 +78,7 @@ def test_customer_report_shows_the_journal_credit_decisions(small_demo, tmp_path
 
     led = load_ledger(small_demo)
     moment = datetime(2026, 11, 19, 16, 5, tzinfo=timezone(timedelta(hours=1)))
-    with Journal.open(tmp_path / "journal.sqlite") as book:
+    with Journal.open(tmp_path / "journal.sqlite", create=True) as book:
         log = DecisionLog(book)
         decision = check_order(led, CUSTOMER, Decimal("2500"), SMALL_AS_OF)
         log.record_decision(decision, author="ana", timestamp=moment, order_ref="SO-77")

@@ -11,7 +11,7 @@ import pytest
 
 from tests.builders import alloc, inv, ledger, pay
 from workbench.desk.app import ALL, CollectorDesk, DeskError, open_desk, promise_amount
-from workbench.journal import Journal, JournalError
+from workbench.journal import Journal, JournalError, JournalNotFoundError
 
 AS_OF = date(2026, 11, 20)
 NAME = "<script>alert(1)</script>"
@@ -70,7 +70,7 @@ def small(tmp_path):
         allocations=[alloc("P0", "A0", "1000.00", "2026-09-05")],
         fx=[{"date": "2026-01-01", "currency": "USD", "rate": "0.9"}],
     )
-    book = Journal.open(tmp_path / "j.sqlite", author="Ann")
+    book = Journal.open(tmp_path / "j.sqlite", author="Ann", create=True)
     yield led, book
     book.close()
 
@@ -239,7 +239,7 @@ def test_notebook_runs_headless_and_never_writes_the_journal(small_demo, tmp_pat
     mine = work.filter(pl.col("collector") == collector)
     customer = mine["customer_id"][1]
     journal = tmp_path / "journal.sqlite"
-    with Journal.open(journal, author="Ann") as book:
+    with Journal.open(journal, author="Ann", create=True) as book:
         book.add_note(customer, "Call back after the audit", on=date(2026, 11, 2))
     out = tmp_path / "out"
     papermill.execute_notebook(
@@ -263,7 +263,7 @@ def test_notebook_runs_headless_and_never_writes_the_journal(small_demo, tmp_pat
     assert summary["worklist_rows"] == mine.height and summary["worklist_total"] == work.height
     assert summary["top_customers"] == mine["customer_id"].head(10).to_list()
     assert summary["journal_entries"] == 1 and summary["as_of"] == "2026-11-20"
-    with Journal.open(journal) as book:
+    with Journal.open(journal, create=True) as book:
         assert book.history().height == 1 and book.verify() == []
 
 
@@ -276,7 +276,11 @@ def test_open_desk_preselects_and_opens_the_journal_beside_the_ledger(small, tmp
     assert (desk.collector, desk.customer_id, desk.journal_entries) == ("Ann", "C3", 1)
     assert desk.author == "Ann" and "Visit planned" in desk.journal_panel.value
     desk.journal.close()
-    beside = open_desk(str(tmp_path / "ledger"), as_of="2026-11-20", author="Ann")  # no journal yet
+    with pytest.raises(JournalNotFoundError, match="no journal at .*journal.sqlite: create one"):
+        open_desk(str(tmp_path / "ledger"), as_of="2026-11-20", author="Ann")  # no journal yet: none conjured
+    assert not (tmp_path / "journal.sqlite").exists()
+    Journal.open(tmp_path / "journal.sqlite", create=True).close()
+    beside = open_desk(str(tmp_path / "ledger"), as_of="2026-11-20", author="Ann")
     assert Path(beside.journal.url) == tmp_path / "journal.sqlite" and beside.journal.history().height == 0
     assert beside.collector == ALL and beside.customer_id == "C2" and beside.journal_entries == 0
     beside.journal.close()

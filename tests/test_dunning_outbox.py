@@ -72,7 +72,7 @@ def _run(led, tmp_path: Path, book: Journal, settings: SmtpSettings | None, **kw
 def test_a_refused_address_fails_that_customer_alone_and_a_rerun_retries_only_it(led, tmp_path) -> None:
     controller, handler = _server()
     try:
-        with Journal.open(tmp_path / "journal.sqlite") as book:
+        with Journal.open(tmp_path / "journal.sqlite", create=True) as book:
             first = _run(led, tmp_path, book, _settings(controller.port))
             assert first.delivery is not None
             assert first.delivery.status == {"sent": 5, "failed": 1, "printed": 1}
@@ -114,7 +114,7 @@ def test_server_dying_mid_run_then_a_rerun_completes_without_duplicates(led, tmp
         dying, hostname="127.0.0.1", port=_free_port(), server_hostname="localhost", ready_timeout=10
     )
     controller.start()
-    with Journal.open(tmp_path / "journal.sqlite") as book:
+    with Journal.open(tmp_path / "journal.sqlite", create=True) as book:
         try:
             first = _run(led, tmp_path, book, _settings(controller.port))
         finally:
@@ -133,7 +133,7 @@ def test_server_dying_mid_run_then_a_rerun_completes_without_duplicates(led, tmp
 
 def test_wrong_port_fails_every_email_with_the_reason_and_records_the_run(led, tmp_path) -> None:
     port = _free_port()  # nothing listens there
-    with Journal.open(tmp_path / "journal.sqlite") as book:
+    with Journal.open(tmp_path / "journal.sqlite", create=True) as book:
         first = _run(led, tmp_path, book, _settings(port))
         assert first.delivery is not None and first.delivery.status == {"failed": 6, "printed": 1}
         reasons = {f["reason"] for f in first.delivery.failures}
@@ -168,7 +168,7 @@ def test_failed_login_fails_the_emails_and_names_the_user_not_the_password(led, 
     controller.start()
     monkeypatch.setenv("WB_OUTBOX_PW", "hunter2-secret")
     try:
-        with Journal.open(tmp_path / "journal.sqlite") as book:
+        with Journal.open(tmp_path / "journal.sqlite", create=True) as book:
             first = _run(
                 led, tmp_path, book, _settings(controller.port, username="dunning", password_env="WB_OUTBOX_PW")
             )
@@ -188,7 +188,7 @@ def test_a_server_that_never_answers_times_out_per_run_not_forever(led, tmp_path
     silent.listen(8)  # accepts connections and never says a word
     port = silent.getsockname()[1]
     try:
-        with Journal.open(tmp_path / "journal.sqlite") as book:
+        with Journal.open(tmp_path / "journal.sqlite", create=True) as book:
             first = carry_out(
                 led,
                 AS_OF,
@@ -217,7 +217,7 @@ def test_dying_between_sending_and_recording_never_sends_twice(led, tmp_path, mo
         return original(self, letter_id, outcome, **kwargs)
 
     try:
-        with Journal.open(tmp_path / "journal.sqlite") as book:
+        with Journal.open(tmp_path / "journal.sqlite", create=True) as book:
             monkeypatch.setattr(Journal, "record_delivery", record_then_die)
             with pytest.raises(KeyboardInterrupt):
                 _run(led, tmp_path, book, _settings(controller.port))
@@ -243,7 +243,7 @@ def test_two_processes_running_the_same_date_give_one_run(led, tmp_path) -> None
     import sys
 
     journal = str(tmp_path / "journal.sqlite")
-    Journal.open(journal).close()
+    Journal.open(journal, create=True).close()
     ledger_dir = str(tmp_path / "ledger")
     procs = [
         subprocess.Popen(
@@ -269,7 +269,7 @@ def test_two_processes_running_the_same_date_give_one_run(led, tmp_path) -> None
         for n in (1, 2)
     ]
     results = [proc.communicate(timeout=300) + (proc.returncode,) for proc in procs]
-    with Journal.open(journal) as book:
+    with Journal.open(journal, create=True) as book:
         assert book.dunning_runs().height == 1 and book.dunning_letters().height == 7
         assert book.deliveries().filter(book.deliveries()["outcome"] == "printed").height == 1
         assert book.verify() == []

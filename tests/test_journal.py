@@ -31,14 +31,14 @@ def target(request, tmp_path) -> str:
 
 @pytest.fixture
 def journal(target):
-    with Journal.open(target, author="ann") as opened:
+    with Journal.open(target, author="ann", create=True) as opened:
         yield opened
 
 
 @pytest.fixture
 def lite(tmp_path):
     """A SQLite journal (for tests where the backend makes no difference)."""
-    with Journal.open(tmp_path / "journal.db", author="ann") as opened:
+    with Journal.open(tmp_path / "journal.db", author="ann", create=True) as opened:
         yield opened
 
 
@@ -66,7 +66,7 @@ def count(journal: Journal) -> int:
 
 def test_open_creates_the_latest_schema_and_parent_folders(tmp_path) -> None:
     path = tmp_path / "deep" / "er" / "journal.db"
-    with Journal.open(path, author="ann") as journal:
+    with Journal.open(path, author="ann", create=True) as journal:
         assert path.exists()
         assert (journal.dialect, journal.url) == ("sqlite", str(path))
         assert journal.schema_version() == LATEST_VERSION == 2
@@ -78,7 +78,7 @@ def test_open_creates_the_latest_schema_and_parent_folders(tmp_path) -> None:
 def test_open_applies_every_step_once(journal, target) -> None:
     assert journal.schema_version() == LATEST_VERSION
     assert migrate(journal.backend) == []
-    with Journal.open(target) as again:
+    with Journal.open(target, create=True) as again:
         assert again.schema_version() == LATEST_VERSION
     assert raw(target, "SELECT COUNT(*) FROM journal_schema") == [(2,)]
     assert journal.dialect == ("postgresql" if is_postgres_url(target) else "sqlite")
@@ -104,7 +104,7 @@ def test_a_version_1_journal_gets_only_the_missing_step(target) -> None:
     v1.close()
     assert _index_names(target) == set()
 
-    with Journal.open(target) as journal:
+    with Journal.open(target, create=True) as journal:
         assert journal.schema_version() == 2
         assert journal.entries()["id"].to_list() == [first]
         assert journal.verify() == []
@@ -115,7 +115,7 @@ def test_a_version_1_journal_gets_only_the_missing_step(target) -> None:
 def test_a_newer_schema_is_refused(journal, target) -> None:
     raw(target, "INSERT INTO journal_schema (version, applied_at) VALUES (7, '2030-01-01T00:00:00.000000Z')")
     with pytest.raises(JournalError) as caught:
-        Journal.open(target)
+        Journal.open(target, create=True)
     assert str(caught.value) == "journal schema version 7 is newer than this workbench (2); upgrade the workbench"
     assert isinstance(caught.value, WorkbenchError)
 
@@ -123,8 +123,10 @@ def test_a_newer_schema_is_refused(journal, target) -> None:
 def test_a_file_that_is_not_a_database_is_refused(tmp_path) -> None:
     bad = tmp_path / "notes.db"
     bad.write_text("this is not sqlite, just a text file with enough bytes to have a header" * 10)
-    with pytest.raises(JournalError, match="cannot open journal"):
-        Journal.open(bad)
+    before = bad.read_bytes()
+    with pytest.raises(JournalError, match="notes.db is not a workbench journal: file is not a database"):
+        Journal.open(bad, create=True)
+    assert bad.read_bytes() == before
 
 
 # -- writing: every kind, values as stored --------------------------------------------------------
@@ -254,7 +256,7 @@ def test_a_promise_made_today_by_default(lite) -> None:
 
 
 def test_author_comes_from_the_call_or_the_journal(tmp_path) -> None:
-    with Journal.open(tmp_path / "j.db") as journal:
+    with Journal.open(tmp_path / "j.db", create=True) as journal:
         with pytest.raises(JournalError, match="author is required"):
             journal.add_note("C1", "x", on=NOV[1])
         with pytest.raises(JournalError, match="author is required"):
@@ -743,7 +745,7 @@ def test_export_csv_neutralises_formulas_and_jsonl_round_trips(journal, tmp_path
 
 def test_an_unreachable_server_is_reported_without_its_password() -> None:
     with pytest.raises(JournalError) as caught:
-        Journal.open("postgresql://ann:s3cret@127.0.0.1:1/journal")
+        Journal.open("postgresql://ann:s3cret@127.0.0.1:1/journal", create=True)
     assert str(caught.value).startswith("cannot open journal postgresql://ann:***@127.0.0.1:1/journal: ")
     assert "s3cret" not in str(caught.value)
 
@@ -757,7 +759,7 @@ def test_the_general_add_normalises_what_it_stores(lite) -> None:
 
 
 def test_a_closed_journal_cannot_be_used(tmp_path) -> None:
-    journal = Journal.open(Path(tmp_path / "j.db"), author="ann")
+    journal = Journal.open(Path(tmp_path / "j.db"), author="ann", create=True)
     journal.close()
     journal.close()
     with pytest.raises(Exception, match="closed"):

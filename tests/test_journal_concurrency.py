@@ -24,7 +24,7 @@ ON = date(2026, 11, 20)
 def _write_contacts(target: str, worker: int, count: int, barrier) -> None:
     """Child process: wait for the others, open the (maybe brand-new) journal, append ``count`` contacts."""
     barrier.wait(timeout=60)
-    with Journal.open(target, author=f"worker-{worker}") as journal:
+    with Journal.open(target, author=f"worker-{worker}", create=True) as journal:
         for number in range(count):
             journal.log_contact(f"C{worker}", "call", f"contact {number}", on=ON)
 
@@ -32,7 +32,7 @@ def _write_contacts(target: str, worker: int, count: int, barrier) -> None:
 def _append_until_killed(target: str, report: str) -> None:
     """Child process: append notes forever, reporting each id once its transaction has committed."""
     handle = os.open(report, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
-    with Journal.open(target, author="crash") as journal:
+    with Journal.open(target, author="crash", create=True) as journal:
         number = 0
         while True:
             entry = journal.add_note("C1", f"note {number}", on=ON)
@@ -64,7 +64,7 @@ def test_concurrent_writers_lose_nothing_and_keep_one_chain(target) -> None:
         process.join(timeout=60)
     assert [process.exitcode for process in processes] == [0] * workers
 
-    with Journal.open(target) as journal:
+    with Journal.open(target, create=True) as journal:
         history = journal.history()
         assert history.height == workers * each
         assert history["uid"].n_unique() == workers * each
@@ -96,7 +96,7 @@ def test_a_writer_killed_mid_way_leaves_a_consistent_journal(target, tmp_path) -
         conn = sqlite3.connect(target)
         assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
         conn.close()
-    with Journal.open(target, author="after") as journal:
+    with Journal.open(target, author="after", create=True) as journal:
         ids = journal.history()["id"].to_list()
         # every reported id is there; at most the one in flight committed without being reported
         assert set(committed) <= set(ids)

@@ -42,6 +42,11 @@ def test_clean_ledger_loads_with_ties(tmp_path) -> None:
         (inv("A", "2025-02-30", "2025-03-01", "1.00"), "doc_date '2025-02-30' is not a valid date"),
         (inv("A", "01/02/2025", "2025-03-01", "1.00"), "doc_date '01/02/2025' is not a valid date"),
         (inv("A", "2025-02-01", "2025-01-01", "1.00"), "due_date is before doc_date"),
+        (
+            inv("A", "0202-02-01", "2025-03-01", "1.00"),
+            "doc_date '0202-02-01' is outside the supported range 1970-01-01 to 2100-12-31",
+        ),
+        (inv("A", "2025-02-01", "9999-03-01", "1.00"), "due_date '9999-03-01' is outside the supported range"),
         (inv("A", "2025-02-01", "", "1.00"), "due_date is missing"),
         (inv("A", "2025-02-01", "2025-03-01", "-1.00"), "amount '-1.00' is negative"),
         (inv("A", "2025-02-01", "2025-03-01", "0.00"), "amount '0.00' is zero"),

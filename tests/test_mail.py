@@ -215,7 +215,7 @@ def test_a_recorded_run_sends_its_emails_and_a_dry_run_sends_none(smtp, tmp_path
         ],
     )
     policy = load_policy()
-    with Journal.open(tmp_path / "journal.sqlite") as book:
+    with Journal.open(tmp_path / "journal.sqlite", create=True) as book:
         dry = carry_out(led, date(2026, 11, 20), policy, tmp_path / "dry", journal=book, dry_run=True, smtp=settings)
         assert dry.sent == 0 and server.envelopes == [] and book.history().height == 0
         done = carry_out(

@@ -39,7 +39,7 @@ def test_digests_per_rep_with_their_asks(tmp_path) -> None:
         documents=docs,
         fx=[{"date": "2026-01-01", "currency": "GBP", "rate": "1.15"}],
     )
-    with Journal.open(tmp_path / "j.sqlite", author="Ann") as book:
+    with Journal.open(tmp_path / "j.sqlite", author="Ann", create=True) as book:
         book.open_dispute("C2", ["B1"], "pricing", owner="Rita", on=date(2026, 11, 3))  # owned by Rita, Sam's customer
         book.add_promise("C1", "100.00", "EUR", date(2026, 11, 5), promised_on=date(2026, 11, 1))
         book.add_promise("C1", "100.00", "EUR", date(2026, 11, 12), promised_on=date(2026, 11, 6))

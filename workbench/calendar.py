@@ -21,7 +21,21 @@ from typing import cast
 import numpy as np
 import polars as pl
 
+FIRST_DAY = date(1970, 1, 1)
+"""The earliest date the workbench accepts (ledger dates, journal dates, as-of dates)."""
+LAST_DAY = date(2100, 12, 31)
+"""The latest date the workbench accepts."""
+
+
+def date_in_range(day: date) -> bool:
+    """Whether ``day`` lies in the supported range :data:`FIRST_DAY` .. :data:`LAST_DAY`."""
+    return FIRST_DAY <= day <= LAST_DAY
+
+
 __all__ = [
+    "FIRST_DAY",
+    "LAST_DAY",
+    "date_in_range",
     "DEFAULT_WEEKEND",
     "BusinessDayCounter",
     "business_day_table",

@@ -68,10 +68,15 @@ def fail(message: str, code: int = 2) -> NoReturn:
 
 def parse_date(text: str, flag: str = "--as-of") -> date:
     """An ISO date from an option, or a clear error naming the option."""
+    from ..calendar import FIRST_DAY, LAST_DAY, date_in_range
+
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         fail(f"{flag} {text!r} is not a date in the form YYYY-MM-DD")
+    if not date_in_range(day):
+        fail(f"{flag} {text} is outside the supported range {FIRST_DAY} to {LAST_DAY}")
+    return day
 
 
 def opt_date(text: str | None, flag: str) -> date | None:
@@ -127,8 +132,10 @@ def journal_target(explicit: str | None, ledger: Path | None = None) -> str:
     return "journal.sqlite"
 
 
-def open_journal(explicit: str | None, ledger: Path | None = None, author: str | None = None) -> Journal:
-    """Open the journal chosen by :func:`journal_target`."""
+def open_journal(
+    explicit: str | None, ledger: Path | None = None, author: str | None = None, *, create: bool = False
+) -> Journal:
+    """Open the journal chosen by :func:`journal_target`; only ``create`` (``journal init``) makes a new one."""
     from ..journal import Journal
 
-    return Journal.open(journal_target(explicit, ledger), author=author)
+    return Journal.open(journal_target(explicit, ledger), author=author, create=create)

@@ -55,7 +55,7 @@ def demo(
         target = Path(out).resolve().parent / "journal.sqlite"
         for old in target.parent.glob("journal.sqlite*"):
             old.unlink()
-        with Journal.open(target, author="demo") as book:
+        with Journal.open(target, author="demo", create=True) as book:
             counts = seed_journal(load(out), book, day, seed=seed)
         typer.echo(f"demo journal written to {target}: {sum(counts.values())} entries {counts}")
 

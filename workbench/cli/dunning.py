@@ -69,10 +69,22 @@ def dunning_run(
         smtp = SmtpSettings(
             host=smtp_host, port=smtp_port, starttls=starttls, username=smtp_user, password_env=smtp_password_env
         )
+    from contextlib import ExitStack
+
     from rich.console import Console
     from rich.progress import Progress
 
-    with open_journal(journal, ledger, author) as book, Progress(console=Console(stderr=True), transient=True) as bar:
+    from ..journal import JournalNotFoundError
+
+    with ExitStack() as stack:
+        try:
+            book = stack.enter_context(open_journal(journal, ledger, author))
+        except JournalNotFoundError as exc:
+            if not dry_run:
+                raise
+            book = None
+            typer.echo(f"note: {exc}; this dry run plans from an empty history (every item at level 0)", err=True)
+        bar = stack.enter_context(Progress(console=Console(stderr=True), transient=True))
         task = bar.add_task("writing letters and e-mails", total=None)
         outcome = carry_out(
             led,

@@ -15,6 +15,7 @@ from .common import (
     JournalOpt,
     fail,
     format_option,
+    journal_target,
     open_journal,
     opt_date,
     parse_amount_option,
@@ -35,6 +36,25 @@ EntryKind = Literal[
     "contact", "promise", "dispute", "dispute_update", "escalation", "note", "flag", "correction", "void"
 ]
 """The kinds a person records by hand (letters, runs and credit decisions are written by their own commands)."""
+
+
+@journal_app.command("init")
+def journal_init(
+    journal: JournalOpt = None,
+    ledger: JournalLedgerOpt = None,
+) -> None:
+    """Create the journal (a SQLite file, or the tables in a PostgreSQL database); an existing journal is kept."""
+    from ..journal.store import _safe_url
+
+    target = journal_target(journal, ledger)
+    shown = _safe_url(target)
+    existed = Path(target).exists() if not target.startswith(("postgresql://", "postgres://")) else None
+    with open_journal(journal, ledger, create=True) as book:
+        count = book.history().height
+    if existed or count:
+        typer.echo(f"journal {shown} already exists ({count} entries): kept as it is")
+    else:
+        typer.echo(f"journal created: {shown}")
 
 
 @journal_app.command("add")

@@ -441,7 +441,8 @@ def open_desk(
 
     An empty ``ledger_path`` means the notebook default (see :func:`workbench.reports.sources.resolve_ledger`).
     The journal is ``journal`` if given, else ``$WORKBENCH_JOURNAL``, else ``journal.sqlite`` beside the
-    ledger (created empty when missing).
+    ledger; it must exist (``workbench journal init``), or :class:`~workbench.journal.JournalNotFoundError`
+    says where it was looked for.
     """
     led = open_ledger(ledger_path or None)
     target = journal_target(ledger_path, journal) or str(

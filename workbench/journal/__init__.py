@@ -20,7 +20,7 @@ from workbench.journal.entries import (
 )
 from workbench.journal.reader import CreditJournal, JournalReader, JournalWriter
 from workbench.journal.schema import ENTRY_SCHEMA, HISTORY_SCHEMA, LATEST_VERSION, MIGRATIONS, VIEW_SCHEMAS
-from workbench.journal.store import Journal
+from workbench.journal.store import Journal, JournalNotFoundError
 
 __all__ = [
     "CONTACT_CHANNELS",
@@ -36,6 +36,7 @@ __all__ = [
     "CreditJournal",
     "Journal",
     "JournalError",
+    "JournalNotFoundError",
     "JournalReader",
     "JournalWriter",
 ]

@@ -20,8 +20,9 @@ from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from workbench.calendar import FIRST_DAY, LAST_DAY, date_in_range
 from workbench.errors import WorkbenchError
-from workbench.money import AMOUNT_DECIMALS
+from workbench.money import AMOUNT_DECIMALS, MAX_AMOUNT
 
 __all__ = [
     "AMENDMENTS",
@@ -137,13 +138,15 @@ def date_text(value: Any, label: str) -> str | None:
         return None
     if isinstance(value, datetime):
         value = value.date()
-    if isinstance(value, date):
-        return value.isoformat()
     if isinstance(value, str):
         try:
-            return date.fromisoformat(value.strip()).isoformat()
+            value = date.fromisoformat(value.strip())
         except ValueError:
             pass
+    if isinstance(value, date):
+        if not date_in_range(value):
+            raise JournalError(f"{label} {value.isoformat()} is outside the supported range {FIRST_DAY} to {LAST_DAY}")
+        return value.isoformat()
     raise JournalError(f"{label} must be a date or ISO date text YYYY-MM-DD (got {value!r})")
 
 
@@ -158,6 +161,8 @@ def _decimal(value: Any, label: str) -> Decimal:
         raise JournalError(f"{label} must be a finite number (got {value!r})")
     if number < 0:
         raise JournalError(f"{label} must not be negative (got {value})")
+    if number > MAX_AMOUNT:
+        raise JournalError(f"{label} is above the largest amount accepted ({MAX_AMOUNT:,}): {value}")
     if int(number.as_tuple().exponent) < -AMOUNT_DECIMALS:
         raise JournalError(f"{label} has more than {AMOUNT_DECIMALS} decimals: {value}")
     return number.copy_abs() if number == 0 else number

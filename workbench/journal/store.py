@@ -70,6 +70,51 @@ def _safe_url(target: str) -> str:
     return urlunsplit(parts._replace(netloc=netloc))
 
 
+class JournalNotFoundError(JournalError):
+    """No journal exists at the path or in the database given (and creating one was not asked for)."""
+
+
+def _masked(exc: BaseException, target: str | Path) -> str:
+    """The text of a driver error with any password of ``target`` masked."""
+    text = str(exc)
+    if isinstance(target, str):
+        password = urlsplit(target).password if is_postgres_url(target) else None
+        if password:
+            text = text.replace(password, "***")
+    return text
+
+
+def _refuse_foreign_sqlite(path: Path, shown: str) -> None:
+    """Read-only look at an existing SQLite file: refuse it, unchanged, when it holds tables but no journal."""
+    import sqlite3
+
+    try:
+        probe = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            names = {
+                str(r[0])
+                for r in probe.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+                )
+            }
+        finally:
+            probe.close()
+    except sqlite3.DatabaseError as exc:
+        raise JournalError(f"{shown} is not a workbench journal: {exc}") from None
+    if names and "journal_schema" not in names:
+        listed = ", ".join(sorted(names)[:5]) + (", ..." if len(names) > 5 else "")
+        raise JournalError(f"{shown} is not a workbench journal: it holds other tables ({listed}); nothing was changed")
+
+
+def _tables(backend: Backend) -> set[str]:
+    """The names of the tables in the database (SQLite: its file; PostgreSQL: the current schema)."""
+    if backend.dialect == "sqlite":
+        rows = backend.query("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+    else:
+        rows = backend.query("SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()")
+    return {str(row[0]) for row in rows}
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -133,24 +178,53 @@ class Journal:
     # -- opening --------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, target: str | Path, *, author: str | None = None) -> Journal:
-        """Open (creating and migrating as needed) the journal at a file path or PostgreSQL URL.
+    def open(cls, target: str | Path, *, author: str | None = None, create: bool = False) -> Journal:
+        """Open the journal at a file path or PostgreSQL URL (migrating its schema to this release).
 
-        ``author`` is the default author of entries added through this object.
+        A journal is created only when ``create`` is true (``workbench journal
+        init``): otherwise a path that does not exist, or a database that holds
+        no journal yet, raises :class:`JournalNotFoundError`, so a typo never
+        starts an empty journal. A database holding other tables and no
+        journal is refused even with ``create`` (:class:`JournalError`), and
+        left untouched. ``author`` is the default author of entries added
+        through this object.
         """
-        shown = _safe_url(target) if isinstance(target, str) and is_postgres_url(target) else str(target)
+        postgres = isinstance(target, str) and is_postgres_url(target)
+        shown = _safe_url(target) if isinstance(target, str) and postgres else str(target)
+        if not postgres:
+            path = Path(target).expanduser()
+            if path.is_dir():
+                raise JournalError(f"{shown} is a folder, not a journal file")
+            if not path.exists() and not create:
+                raise JournalNotFoundError(
+                    f"no journal at {shown}: create one with `workbench journal init --journal {shown}` "
+                    "(or check the path)"
+                )
+            if path.exists():
+                _refuse_foreign_sqlite(path, shown)
         try:
             backend = connect(target)
         except Exception as exc:
-            raise JournalError(f"cannot open journal {shown}: {exc}") from exc
+            raise JournalError(f"cannot open journal {shown}: {_masked(exc, target)}") from exc
         try:
+            tables = _tables(backend)
+            if "journal_schema" not in tables:
+                if tables:
+                    listed = ", ".join(sorted(tables)[:5]) + (", ..." if len(tables) > 5 else "")
+                    raise JournalError(
+                        f"{shown} is not a workbench journal: it holds other tables ({listed}); nothing was changed"
+                    )
+                if not create:
+                    raise JournalNotFoundError(
+                        f"{shown} holds no journal: create one with `workbench journal init --journal {shown}`"
+                    )
             migrate(backend)
         except JournalError:
             backend.close()
             raise
         except Exception as exc:
             backend.close()
-            raise JournalError(f"cannot open journal {shown}: {exc}") from exc
+            raise JournalError(f"cannot open journal {shown}: {_masked(exc, target)}") from exc
         return cls(backend, author=author)
 
     @property

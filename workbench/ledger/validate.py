@@ -14,6 +14,8 @@ from importlib.resources import files
 
 import polars as pl
 
+from ..calendar import FIRST_DAY, LAST_DAY
+
 from ..money import AMOUNT_DECIMALS, RATE_DECIMALS, _MINOR_UNITS, parse_scaled
 from .schema import Column
 
@@ -63,6 +65,12 @@ def _date(col: str) -> pl.Expr:
     return pl.when(text.str.contains(r"^\d{4}-\d{2}-\d{2}$")).then(text.str.to_date("%Y-%m-%d", strict=False))
 
 
+def _date_range_check(name: str, typed: pl.Expr) -> Check:
+    """A date outside FIRST_DAY..LAST_DAY (a typo such as 0202 or 9999 would age an item by centuries)."""
+    outside = typed.is_not_null() & ((typed < pl.lit(FIRST_DAY)) | (typed > pl.lit(LAST_DAY)))
+    return Check(outside, _msg(name, f"is outside the supported range {FIRST_DAY} to {LAST_DAY}"))
+
+
 def _amount_message(name: str, decimals: int) -> pl.Expr:
     """Why a decimal text is refused (evaluated on flagged rows only)."""
     _, why = parse_scaled(pl.col(name), decimals)
@@ -93,9 +101,11 @@ def _checks(column: Column, dtype: pl.DataType | None = None) -> tuple[list[Chec
         typed = col
     elif kind == "date" and dtype == pl.Date:
         typed = col
+        reasons.append(_date_range_check(name, typed))
     elif kind == "date":
         typed = _date(name)
         reasons.append(Check(present & typed.is_null(), _msg(name, "is not a valid date (YYYY-MM-DD)")))
+        reasons.append(_date_range_check(name, typed))
     elif kind == "amount" and isinstance(dtype, pl.Decimal) and dtype.scale <= AMOUNT_DECIMALS:
         # typed input (Parquet Decimal): exact, only the sign needs checking
         typed = (col.cast(pl.Decimal(38, AMOUNT_DECIMALS)) * 10**AMOUNT_DECIMALS).cast(pl.Int64)
