@@ -33,7 +33,7 @@ from decimal import Decimal
 from pathlib import Path
 from types import TracebackType
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 import polars as pl
 
@@ -68,6 +68,23 @@ def _safe_url(target: str) -> str:
         return target
     netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
     return urlunsplit(parts._replace(netloc=netloc))
+
+
+def split_password(target: str) -> tuple[str, str | None]:
+    """A PostgreSQL URL without its password, and the password (``None`` when the URL has none).
+
+    The password can then travel as ``PGPASSWORD`` (which libpq reads, like
+    ``~/.pgpass`` and service files) instead of inside a URL that might be
+    written to a notebook, a report or a log.
+    """
+    if not is_postgres_url(target):
+        return target, None
+    parts = urlsplit(target)
+    if parts.password is None:
+        return target, None
+    user = parts.username or ""
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{user}@{host}" if user else host)), unquote(parts.password)
 
 
 class JournalNotFoundError(JournalError):

@@ -32,7 +32,8 @@ import os
 import re
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -365,6 +366,44 @@ def _failure(exc: BaseException, executed: Path, name: str) -> ReportError:
 # ------------------------------------------------------------------------- main
 
 
+def _without_credentials(values: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
+    """The parameters with any password removed from PostgreSQL URLs, and that password.
+
+    Notebook parameters are written into the executed ``.ipynb`` (its
+    parameters cell and papermill's metadata), so a secret must never be one.
+    """
+    from ..journal.store import split_password
+
+    found: set[str] = set()
+    clean: dict[str, Any] = {}
+    for key, value in values.items():
+        if isinstance(value, str):
+            value, password = split_password(value)
+            if password is not None:
+                found.add(password)
+        clean[key] = value
+    if len(found) > 1:
+        raise ReportError("two different database passwords in one report's parameters: use PGPASSWORD or ~/.pgpass")
+    return clean, next(iter(found), None)
+
+
+@contextmanager
+def _pgpassword(password: str | None) -> Iterator[None]:
+    """``PGPASSWORD`` set for the notebook's kernel while it runs (libpq reads it), then restored."""
+    if password is None:
+        yield
+        return
+    before = os.environ.get("PGPASSWORD")
+    os.environ["PGPASSWORD"] = password
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("PGPASSWORD", None)
+        else:
+            os.environ["PGPASSWORD"] = before
+
+
 def run_report(
     notebook: Path,
     parameters: Mapping[str, Any],
@@ -403,22 +442,23 @@ def run_report(
         raise ReportError(f"report name must be a plain file name, got {name!r}")
     out_dir.mkdir(parents=True, exist_ok=True)
     executed = out_dir / f"{name}.ipynb"
-    values = {str(key): _parameter_value(value) for key, value in parameters.items()}
+    values, password = _without_credentials({str(key): _parameter_value(value) for key, value in parameters.items()})
 
     engine: dict[str, Any] = {}
     if kernel_name == NATIVE_KERNEL_NAME:
         engine["kernel_manager_class"] = _CurrentPythonKernelManager
     try:
-        papermill.execute_notebook(
-            str(notebook),
-            str(executed),
-            parameters=values,
-            kernel_name=kernel_name,
-            execution_timeout=timeout,
-            progress_bar=False,
-            cwd=str(cwd or out_dir),
-            **engine,
-        )
+        with _pgpassword(password):
+            papermill.execute_notebook(
+                str(notebook),
+                str(executed),
+                parameters=values,
+                kernel_name=kernel_name,
+                execution_timeout=timeout,
+                progress_bar=False,
+                cwd=str(cwd or out_dir),
+                **engine,
+            )
     except (PapermillException, CellControlSignal, DeadKernelError, NoSuchKernel, TimeoutError, RuntimeError) as exc:
         raise _failure(exc, executed, name) from exc
 
