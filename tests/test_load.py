@@ -260,3 +260,44 @@ def test_parquet_typed_columns_are_still_validated(tmp_path) -> None:
         2,
         "amount '0.30000000000000004' has more than 3 decimals",
     )
+
+
+def test_amounts_above_the_row_bound_are_quarantined_in_csv_and_parquet(tmp_path) -> None:
+    good = inv("G", "2025-01-01", "2025-01-31", "999999999999.99")  # just under one trillion: kept
+    big = inv("B", "2025-01-01", "2025-01-31", "999999999999999.99")
+    led = load_ledger(write_ledger(tmp_path / "csv", documents=[good, big]))
+    assert issues_of(led, "documents.csv") == [
+        (3, "amount '999999999999999.99' is above the largest amount accepted per row (1,000,000,000,000)")
+    ]
+    assert led.documents["amount"].to_list() == [999_999_999_999_990]
+    folder = write_ledger(tmp_path / "pq")
+    (folder / "documents.csv").unlink()
+    pl.DataFrame(
+        {
+            "document_id": ["G", "B"],
+            "customer_id": ["C1"] * 2,
+            "doc_type": ["invoice"] * 2,
+            "doc_date": [date(2025, 1, 1)] * 2,
+            "due_date": [date(2025, 1, 31)] * 2,
+            "currency": ["EUR"] * 2,
+            "amount": [Decimal("5.00"), Decimal("100000000000000000000.00")],  # 1e20: once an Int64 overflow
+        },
+        schema_overrides={"amount": pl.Decimal(38, 2)},
+    ).write_parquet(folder / "documents.parquet")
+    led = load_ledger(folder)
+    assert [(i.line, i.reason) for i in led.report.issues] == [
+        (2, "amount '100000000000000000000.00' is above the largest amount accepted per row (1,000,000,000,000)")
+    ]
+    assert led.documents["amount"].to_list() == [5_000]
+
+
+def test_sums_past_the_int64_range_stay_exact(tmp_path) -> None:
+    """10,000 invoices of one trillion: 10^19 mills, past Int64 (9.2 * 10^18); the sums must not wrap."""
+    from workbench.aging import aging
+    from workbench.kpis import kpis
+
+    docs = [inv(f"I{n}", "2026-10-01", "2026-11-01", "1000000000000.00") for n in range(10_000)]
+    led = load_ledger(write_ledger(tmp_path, documents=docs))
+    assert led.report.rows_quarantined == 0
+    assert kpis(led, date(2026, 11, 20)).total_ar == Decimal("10000000000000000.00")
+    assert aging(led, date(2026, 11, 20), by="customer")["gross_open"].to_list() == [Decimal("10000000000000000.00")]

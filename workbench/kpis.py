@@ -83,7 +83,7 @@ def daily_billings(ledger: Ledger) -> pl.DataFrame:
         .otherwise(pl.col("amount"))
         .alias("amount"),
     )
-    per_day = signed.group_by("doc_date", "currency").agg(pl.col("amount").sum())
+    per_day = signed.group_by("doc_date", "currency").agg(pl.col("amount").cast(pl.Int128).sum())
     rated = ledger.fx.rates_for(per_day.select("currency", "doc_date"), "doc_date")
     return (
         per_day.join(rated, on=["currency", "doc_date"], how="left")

@@ -35,7 +35,7 @@ RATE_DECIMALS = 12
 CONVERTED_SCALE = AMOUNT_SCALE * RATE_SCALE
 CONVERTED_DECIMALS = AMOUNT_DECIMALS + RATE_DECIMALS
 MAX_AMOUNT = Decimal(10**12)
-"""The largest amount one journal entry may carry (one trillion units; larger is a typo, not a receivable)."""
+"""The largest amount one ledger row or journal entry may carry (one trillion units: larger is a typo, not a receivable)."""
 
 #: ISO 4217 minor units that differ from the usual two.
 _MINOR_UNITS: dict[str, int] = {

@@ -16,7 +16,7 @@ import polars as pl
 
 from ..calendar import FIRST_DAY, LAST_DAY
 
-from ..money import AMOUNT_DECIMALS, RATE_DECIMALS, _MINOR_UNITS, parse_scaled
+from ..money import _MINOR_UNITS, AMOUNT_DECIMALS, MAX_AMOUNT, RATE_DECIMALS, parse_scaled
 from .schema import Column
 
 REASON = "_reason"
@@ -65,6 +65,9 @@ def _date(col: str) -> pl.Expr:
     return pl.when(text.str.contains(r"^\d{4}-\d{2}-\d{2}$")).then(text.str.to_date("%Y-%m-%d", strict=False))
 
 
+_ABOVE_MAX = f"is above the largest amount accepted per row ({MAX_AMOUNT:,})"
+
+
 def _date_range_check(name: str, typed: pl.Expr) -> Check:
     """A date outside FIRST_DAY..LAST_DAY (a typo such as 0202 or 9999 would age an item by centuries)."""
     outside = typed.is_not_null() & ((typed < pl.lit(FIRST_DAY)) | (typed > pl.lit(LAST_DAY)))
@@ -107,8 +110,11 @@ def _checks(column: Column, dtype: pl.DataType | None = None) -> tuple[list[Chec
         reasons.append(Check(present & typed.is_null(), _msg(name, "is not a valid date (YYYY-MM-DD)")))
         reasons.append(_date_range_check(name, typed))
     elif kind == "amount" and isinstance(dtype, pl.Decimal) and dtype.scale <= AMOUNT_DECIMALS:
-        # typed input (Parquet Decimal): exact, only the sign needs checking
-        typed = (col.cast(pl.Decimal(38, AMOUNT_DECIMALS)) * 10**AMOUNT_DECIMALS).cast(pl.Int64)
+        # typed input (Parquet Decimal): exact; the sign and the bound need checking
+        exact = col.cast(pl.Decimal(38, AMOUNT_DECIMALS))
+        too_big = present & (exact.abs() > pl.lit(MAX_AMOUNT, pl.Decimal(38, AMOUNT_DECIMALS)))
+        typed = pl.when(~too_big).then((exact * 10**AMOUNT_DECIMALS).cast(pl.Int64))
+        reasons.append(Check(too_big, _msg(name, _ABOVE_MAX)))
         reasons.append(
             Check(
                 present & (typed <= 0),
@@ -127,6 +133,7 @@ def _checks(column: Column, dtype: pl.DataType | None = None) -> tuple[list[Chec
             ).cast(pl.Int64)
         )
         reasons.append(Check(present & (~ok | (typed == 0)), _amount_message(name, AMOUNT_DECIMALS)))
+        reasons.append(Check(present & ok & (typed > MAX_AMOUNT * 10**AMOUNT_DECIMALS), _msg(name, _ABOVE_MAX)))
     elif kind == "rate":
         typed, why = parse_scaled(col, RATE_DECIMALS)
         reasons.append(Check(present & (why.is_not_null() | (typed == 0)), _amount_message(name, RATE_DECIMALS)))
