@@ -808,3 +808,11 @@ def test_delivery_entries_refer_to_a_letter_and_name_a_failure(journal) -> None:
     rows = journal.deliveries().select("letter_id", "customer_id", "outcome", "reason", "message_id").rows()
     assert rows == [(letter, "C1", "sending", "", "<m1@x>"), (letter, "C1", "failed", "550 mailbox unavailable", "")]
     assert journal.dunning_letters()["outbox"].to_list() == [True]
+
+
+def test_a_nul_byte_never_enters_the_journal(journal) -> None:
+    with pytest.raises(JournalError, match=r"note: customer_id contains a NUL byte"):
+        journal.add_note("C\x001", "text", on=NOV[1])
+    with pytest.raises(JournalError, match=r"note: details contains a NUL byte"):
+        journal.add_note("C1", "bad\x00text", on=NOV[1])
+    assert journal.history().height == 0

@@ -301,3 +301,15 @@ def test_sums_past_the_int64_range_stay_exact(tmp_path) -> None:
     assert led.report.rows_quarantined == 0
     assert kpis(led, date(2026, 11, 20)).total_ar == Decimal("10000000000000000.00")
     assert aging(led, date(2026, 11, 20), by="customer")["gross_open"].to_list() == [Decimal("10000000000000000.00")]
+
+
+def test_a_nul_byte_in_a_text_field_is_quarantined(tmp_path) -> None:
+    customers = [
+        {"customer_id": "C1", "name": "Good", "country": "FR", "currency": "EUR"},
+        {"customer_id": "C\x002", "name": "Bad id", "country": "FR", "currency": "EUR"},
+        {"customer_id": "C3", "name": "Bad\x00name", "country": "FR", "currency": "EUR"},
+    ]
+    led = load_ledger(write_ledger(tmp_path, customers=customers, documents=[]))
+    reasons = [text for _, text in issues_of(led, "customers.csv")]
+    assert reasons == ["customer_id contains a NUL byte (\\x00)", "name contains a NUL byte (\\x00)"]
+    assert led.customers["customer_id"].to_list() == ["C1"]

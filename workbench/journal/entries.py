@@ -186,6 +186,8 @@ def _customer(value: Any, label: str) -> str | None:
         return None
     if not isinstance(value, str) or not value.strip():
         raise JournalError(f"{label} must be non-empty text (got {value!r})")
+    if "\x00" in value:
+        raise JournalError(f"{label} contains a NUL byte (\\x00)")
     return value
 
 
@@ -198,6 +200,8 @@ def _document_ids(value: Any, label: str) -> list[str]:
     for item in ids:
         if not isinstance(item, str) or not item.strip():
             raise JournalError(f"{label} must hold non-empty text ids (got {item!r})")
+        if "\x00" in item:
+            raise JournalError(f"{label} contains a NUL byte (\\x00)")
     return ids
 
 
@@ -207,9 +211,23 @@ def _details(value: Any, label: str) -> dict[str, Any]:
     if not isinstance(value, Mapping) or not all(isinstance(key, str) for key in value):
         raise JournalError(f"{label} must be a mapping with text keys (got {type(value).__name__})")
     try:
-        return json.loads(json.dumps(dict(value), default=_json_default))
+        text = json.dumps(dict(value), default=_json_default)
     except (TypeError, ValueError) as exc:
         raise JournalError(f"{label} cannot be stored as JSON: {exc}") from None
+    stored = json.loads(text)
+    if _has_nul(stored):
+        raise JournalError(f"{label} contains a NUL byte (\\x00)")
+    return stored
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
 
 
 FIELD_NORMALISERS: dict[str, Callable[[Any, str], Any]] = {

@@ -102,6 +102,13 @@ def _checks(column: Column, dtype: pl.DataType | None = None) -> tuple[list[Chec
     typed: pl.Expr | None = None
     if kind in ("id", "text", "country"):
         typed = col
+        # a NUL byte passes most tools unseen and breaks PostgreSQL and C libraries later
+        reasons.append(
+            Check(
+                present & col.cast(pl.String).str.contains("\x00", literal=True),
+                pl.lit(f"{name} contains a NUL byte (\\x00)"),
+            )
+        )
     elif kind == "date" and dtype == pl.Date:
         typed = col
         reasons.append(_date_range_check(name, typed))
