@@ -712,13 +712,26 @@ def test_verify_finds_a_tampered_row(journal, target) -> None:
     else:
         raw(target, "DROP TRIGGER journal_entries_no_update")
         raw(target, "DROP TRIGGER journal_entries_no_delete")
+    dropped = [
+        "trigger journal_entries_no_delete is missing: the append-only guard was removed",
+        "trigger journal_entries_no_update is missing: the append-only guard was removed",
+    ]
+    assert journal.verify() == dropped  # the chain is intact, but the guards are gone
     raw(target, f"UPDATE journal_entries SET amount = '10.00' WHERE id = {first}")
-    assert journal.verify() == [f"entry {first}: content does not match its hash (changed after writing)"]
+    assert journal.verify() == [*dropped, f"entry {first}: content does not match its hash (changed after writing)"]
     raw(target, f"DELETE FROM journal_entries WHERE id = {second}")
     assert journal.verify() == [
+        *dropped,
         f"entry {first}: content does not match its hash (changed after writing)",
-        f"entry {third}: prev_hash does not match the hash of the entry before it",
+        f"entry {second} missing: the chain breaks at entry {third} (removed from the journal?)",
     ]
+
+
+def test_verify_reports_a_disabled_trigger_on_postgresql(pg_journal_url) -> None:
+    with Journal.open(pg_journal_url, create=True) as book:
+        book.add_note("C1", "x", on=NOV[1], author="ann")
+        raw(pg_journal_url, "ALTER TABLE journal_entries DISABLE TRIGGER journal_entries_no_delete")
+        assert book.verify() == ["trigger journal_entries_no_delete is disabled: the append-only guard is off"]
 
 
 # -- export -------------------------------------------------------------------------------------------

@@ -52,10 +52,16 @@ def chain_problems(rows: Iterable[Mapping[str, Any]]) -> list[str]:
     """The breaks in a chain of stored rows given in id order (empty when intact)."""
     problems: list[str] = []
     previous: str | None = None
+    previous_id = 0
     for row in rows:
         if row["prev_hash"] != previous:
-            problems.append(f"entry {row['id']}: prev_hash does not match the hash of the entry before it")
+            gap = row["id"] - previous_id - 1
+            if gap > 0:
+                missing = f"entry {previous_id + 1}" if gap == 1 else f"entries {previous_id + 1} to {row['id'] - 1}"
+                problems.append(f"{missing} missing: the chain breaks at entry {row['id']} (removed from the journal?)")
+            else:
+                problems.append(f"entry {row['id']}: prev_hash does not match the hash of the entry before it")
         if entry_hash(row) != row["hash"]:
             problems.append(f"entry {row['id']}: content does not match its hash (changed after writing)")
-        previous = row["hash"]
+        previous, previous_id = row["hash"], row["id"]
     return problems

@@ -792,8 +792,42 @@ class Journal:
     # -- integrity and export ---------------------------------------------------------------
 
     def verify(self) -> list[str]:
-        """Check the hash chain; return the problems found (empty when intact)."""
-        return chain_problems(dict(zip(ENTRY_COLUMNS, raw, strict=True)) for raw in self._rows())
+        """Check the hash chain and the append-only triggers; return the problems found (empty when intact).
+
+        A missing run of entries is named by its ids when the chain breaks
+        right after a gap. Without a checkpoint kept outside the database, a
+        removed tail or a chain recomputed from scratch is not detectable
+        (docs/journal.md says what is and is not).
+        """
+        problems = chain_problems(dict(zip(ENTRY_COLUMNS, raw, strict=True)) for raw in self._rows())
+        return self._trigger_problems() + problems
+
+    def _trigger_problems(self) -> list[str]:
+        """The append-only triggers that were dropped or disabled."""
+        expected = {"journal_entries_no_update", "journal_entries_no_delete"}
+        if self.dialect == "sqlite":
+            found = {
+                str(r[0]): True
+                for r in self._db.query(
+                    "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'journal_entries'"
+                )
+            }
+        else:
+            expected.add("journal_entries_no_truncate")
+            found = {
+                str(name): enabled != "D"
+                for name, enabled in self._db.query(
+                    "SELECT tgname, tgenabled FROM pg_trigger "
+                    "WHERE tgrelid = 'journal_entries'::regclass AND NOT tgisinternal"
+                )
+            }
+        problems = []
+        for name in sorted(expected):
+            if name not in found:
+                problems.append(f"trigger {name} is missing: the append-only guard was removed")
+            elif not found[name]:
+                problems.append(f"trigger {name} is disabled: the append-only guard is off")
+        return problems
 
     def export(self, path: str | Path, fmt: str = "csv") -> Path:
         """Write :meth:`history` as CSV (formula-safe) or JSON lines; return the path."""
