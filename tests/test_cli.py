@@ -257,3 +257,19 @@ def test_aging_by_doc_date_and_custom_edges(tmp_path) -> None:
     assert custom[0][1:4] == ["current", "1-7", "7+"] and custom[1][1:4] == ["7.00", "0.00", "5.00"]
     bad = run("aging", "--ledger", str(led), "--as-of", "2025-03-10", "--edges", "30,10")
     assert bad.returncode == 2 and "increasing" in bad.stderr
+
+
+def test_validate_prints_a_bounded_report_and_writes_the_full_quarantine(tmp_path) -> None:
+    docs = [inv("OK", "2025-01-01", "2025-01-31", "5.00")]
+    docs += [inv(f"B{n}", "2025-13-01", "2025-01-31", "1.00") for n in range(150)]
+    bad = write_ledger(tmp_path / "bad", documents=docs)
+    target = tmp_path / "quarantine.csv"
+    res = run("validate", "--ledger", str(bad), "--json", "--quarantine", str(target))
+    assert res.returncode == 1
+    doc = json.loads(res.stdout)
+    assert len(doc["issues"]) == 100 and doc["issues_total"] == 150 and doc["quarantine_file"] == str(target)
+    rows = list(csv.DictReader(target.open(encoding="utf-8")))
+    assert len(rows) == 150 and {r["file"] for r in rows} == {"documents.csv"}
+    assert [int(r["line"]) for r in rows] == list(range(3, 153))
+    text = run("validate", "--ledger", str(bad))
+    assert "... 50 more issue(s) not shown (--quarantine FILE writes them all)" in text.stdout

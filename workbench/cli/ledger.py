@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 
@@ -33,17 +33,44 @@ def import_generic_cmd(
         raise typer.Exit(1)
 
 
+SHOWN_ISSUES = 100
+"""How many issues ``validate`` prints; ``--quarantine FILE`` writes them all."""
+
+
 def validate(
     ledger: LedgerOpt,
     as_json: Annotated[bool, typer.Option("--json", help="Print the load report as JSON.")] = False,
+    quarantine: Annotated[
+        Optional[Path],
+        typer.Option("--quarantine", help="Write every issue (file, line, reason) to this CSV file.", dir_okay=False),
+    ] = None,
 ) -> None:
-    """Check a ledger: per-file counts and amount totals, and every issue. Exit 1 if rows were quarantined."""
+    """Check a ledger: per-file counts and amount totals, and the issues. Exit 1 if rows were quarantined.
+
+    At most the first 100 issues are printed (``issues_total`` says how many
+    there are); ``--quarantine FILE`` writes all of them, formula-safe.
+    """
+    from ..exports import write_csv
     from ..ledger import load_ledger
 
     led = load_ledger(ledger)
     report = led.report
+    issues = report.issues
+    if quarantine is not None:
+        import polars as pl
+
+        rows = [i.as_dict() for i in issues]
+        frame = pl.DataFrame(
+            rows, schema={"file": pl.String, "line": pl.Int64, "reason": pl.String, "quarantined": pl.Boolean}
+        )
+        write_csv(frame, quarantine)
     if as_json:
-        typer.echo(json.dumps(report.as_dict(), indent=2))
+        data = report.as_dict()
+        data["issues"] = [i.as_dict() for i in issues[:SHOWN_ISSUES]]
+        data["issues_total"] = len(issues)
+        if quarantine is not None:
+            data["quarantine_file"] = str(quarantine)
+        typer.echo(json.dumps(data, indent=2))
     else:
         for name, f in report.files.items():
             totals = (
@@ -54,8 +81,11 @@ def validate(
             typer.echo(
                 f"{name:18} read {f.rows_read:>9}  loaded {f.rows_loaded:>9}  quarantined {f.rows_quarantined:>6}{totals}"
             )
-        for issue in report.issues:
+        for issue in issues[:SHOWN_ISSUES]:
             typer.echo(("" if issue.quarantined else "note: ") + str(issue))
+        if len(issues) > SHOWN_ISSUES:
+            where = f"all of them are in {quarantine}" if quarantine else "--quarantine FILE writes them all"
+            typer.echo(f"... {len(issues) - SHOWN_ISSUES} more issue(s) not shown ({where})")
     raise typer.Exit(1 if report.rows_quarantined else 0)
 
 
