@@ -313,3 +313,24 @@ def test_a_nul_byte_in_a_text_field_is_quarantined(tmp_path) -> None:
     reasons = [text for _, text in issues_of(led, "customers.csv")]
     assert reasons == ["customer_id contains a NUL byte (\\x00)", "name contains a NUL byte (\\x00)"]
     assert led.customers["customer_id"].to_list() == ["C1"]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("reporting_currency = 5", 'ledger.toml: reporting_currency: must be an ISO 4217 code such as "EUR" (is 5)'),
+        ('company = ["a", "b"]', "ledger.toml: company: must be text"),
+        (
+            'reportng_currency = "USD"',
+            "ledger.toml: reportng_currency: unknown key (did you mean 'reporting_currency'?)",
+        ),
+    ],
+)
+def test_ledger_toml_is_checked_against_its_shape(tmp_path, content, message) -> None:
+    from workbench.errors import LedgerReadError
+
+    folder = write_ledger(tmp_path)
+    (folder / "ledger.toml").write_text(content + "\n", encoding="utf-8")
+    with pytest.raises(LedgerReadError) as caught:
+        load_ledger(folder)
+    assert str(caught.value).startswith(message), str(caught.value)

@@ -18,6 +18,7 @@ from typing import cast
 import numpy as np
 import polars as pl
 
+from ..policy import Table, currency_code, text, validate
 from ..errors import Issue, LedgerReadError
 from ..fx import FxTable
 from ..money import mills_to_decimal
@@ -45,8 +46,20 @@ _LANG_BY_COUNTRY = {
 }
 
 
+LEDGER_SETTINGS = Table(
+    {"company": text(), "reporting_currency": currency_code, "encoding": text()},
+    optional=frozenset({"company", "reporting_currency", "encoding"}),
+)
+"""The declared shape of ``ledger.toml``: every key optional, unknown keys refused with a did-you-mean."""
+
+
 def read_settings(folder: Path) -> dict[str, str]:
-    """``ledger.toml`` settings with defaults (company, reporting_currency, encoding)."""
+    """``ledger.toml`` settings with defaults (company, reporting_currency, encoding), checked against their shape.
+
+    A wrong type (``reporting_currency = 5``, ``company = ["a", "b"]``) or an
+    unknown key raises :class:`LedgerReadError` naming every problem, instead
+    of a misleading error later or a silently ignored value.
+    """
     settings = {"company": folder.resolve().name, "reporting_currency": "EUR"}
     path = folder / "ledger.toml"
     if path.is_file():
@@ -54,7 +67,10 @@ def read_settings(folder: Path) -> dict[str, str]:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise LedgerReadError(f"ledger.toml: cannot be read: {exc}") from exc
-        settings.update({k: str(v) for k, v in data.items() if isinstance(v, (str, int, float))})
+        checked, problems = validate(data, LEDGER_SETTINGS)
+        if problems:
+            raise LedgerReadError("ledger.toml: " + "; ".join(problems))
+        settings.update({k: str(v) for k, v in checked.items()})
     return settings
 
 
