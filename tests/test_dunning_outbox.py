@@ -277,3 +277,31 @@ def test_two_processes_running_the_same_date_give_one_run(led, tmp_path) -> None
     assert codes in ([0, 0], [0, 2]), results
     if codes == [0, 2]:
         assert any("already recorded" in err for _, err, _ in results)
+
+
+def test_a_partly_refused_email_counts_as_sent_and_is_never_sent_again(tmp_path) -> None:
+    customers = [
+        {
+            "customer_id": "C1",
+            "name": "Two inboxes",
+            "country": "FR",
+            "currency": "EUR",
+            "language": "fr",
+            "email": f"ap@good.example, {REFUSED}",
+            "collector": "Ann",
+        }
+    ]
+    led = ledger(tmp_path / "ledger", customers=customers, documents=[inv("I1", "2026-10-01", "2026-11-01", "50.00")])
+    controller, handler = _server()
+    try:
+        with Journal.open(tmp_path / "journal.sqlite", create=True) as book:
+            first = _run(led, tmp_path, book, _settings(controller.port))
+            again = _run(led, tmp_path, book, _settings(controller.port))
+            deliveries = book.deliveries()
+    finally:
+        controller.stop()
+    assert first.delivery is not None and first.delivery.status == {"sent": 1}
+    assert again.delivery is not None and again.delivery.attempted == {}
+    assert _received(handler) == Counter({"ap@good.example": 1})
+    sent = deliveries.filter(deliveries["outcome"] == "sent").row(0, named=True)
+    assert "refused recipient nobody@refused.example (the other recipients got it)" in sent["reason"]

@@ -44,11 +44,12 @@ def journal_init(
     ledger: JournalLedgerOpt = None,
 ) -> None:
     """Create the journal (a SQLite file, or the tables in a PostgreSQL database); an existing journal is kept."""
+    from ..journal.backends import is_postgres_url
     from ..journal.store import _safe_url
 
     target = journal_target(journal, ledger)
     shown = _safe_url(target)
-    existed = Path(target).exists() if not target.startswith(("postgresql://", "postgres://")) else None
+    existed = not is_postgres_url(target) and Path(target).exists()
     with open_journal(journal, ledger, create=True) as book:
         count = book.history().height
     if existed or count:

@@ -119,8 +119,13 @@ def _refuse_foreign_sqlite(path: Path, shown: str) -> None:
     except sqlite3.DatabaseError as exc:
         raise JournalError(f"{shown} is not a workbench journal: {exc}") from None
     if names and "journal_schema" not in names:
-        listed = ", ".join(sorted(names)[:5]) + (", ..." if len(names) > 5 else "")
-        raise JournalError(f"{shown} is not a workbench journal: it holds other tables ({listed}); nothing was changed")
+        raise _not_a_journal(shown, names)
+
+
+def _not_a_journal(shown: str, tables: set[str]) -> JournalError:
+    """The error for a database that holds other tables and no journal (left untouched)."""
+    listed = ", ".join(sorted(tables)[:5]) + (", ..." if len(tables) > 5 else "")
+    return JournalError(f"{shown} is not a workbench journal: it holds other tables ({listed}); nothing was changed")
 
 
 def _tables(backend: Backend) -> set[str]:
@@ -227,10 +232,7 @@ class Journal:
             tables = _tables(backend)
             if "journal_schema" not in tables:
                 if tables:
-                    listed = ", ".join(sorted(tables)[:5]) + (", ..." if len(tables) > 5 else "")
-                    raise JournalError(
-                        f"{shown} is not a workbench journal: it holds other tables ({listed}); nothing was changed"
-                    )
+                    raise _not_a_journal(shown, tables)
                 if not create:
                     raise JournalNotFoundError(
                         f"{shown} holds no journal: create one with `workbench journal init --journal {shown}`"

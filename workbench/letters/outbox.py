@@ -74,6 +74,45 @@ def run_status(journal: JournalWriter, run_id: int) -> pl.DataFrame:
     return letters.with_columns(pl.col("status").replace("sending", "uncertain"))
 
 
+def _send(
+    emails: list[dict[str, Any]],
+    out_dir: Path,
+    smtp: SmtpSettings,
+    outcome: Callable[..., None],
+    progress: Callable[[int, int], None] | None,
+) -> None:
+    """Send the e-mails one by one, recording ``sending`` before and the answer after each."""
+    broken = ""
+    with SmtpSession(smtp) as session:
+        for done, row in enumerate(emails, start=1):
+            path = out_dir / row["file"] if row["file"] else None
+            if path is None or not path.is_file():
+                outcome(row, "failed", reason=f"e-mail file {row['file'] or '(none)'} is not in {out_dir}")
+                continue
+            if broken:
+                outcome(row, "failed", reason=f"not tried: {broken}")
+                continue
+            message = _message(path)
+            outcome(row, "sending", message_id=str(message["Message-ID"] or ""))
+            try:
+                sent_id = session.send(message)
+            except RecipientRefusedError as exc:
+                if exc.accepted_id:  # the other recipients got it: it went out, never send it again
+                    outcome(row, "sent", message_id=exc.accepted_id, reason=str(exc))
+                else:
+                    outcome(row, "failed", reason=str(exc))
+            except MailError as exc:
+                outcome(row, "failed", reason=str(exc))
+                try:  # the connection is gone: one new attempt decides whether the rest can go
+                    session.reconnect()
+                except MailError as again:
+                    broken = str(again)
+            else:
+                outcome(row, "sent", message_id=sent_id)
+            if progress is not None:
+                progress(done, len(emails))
+
+
 def _message(path: Path) -> EmailMessage:
     message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
     assert isinstance(message, EmailMessage)
@@ -125,32 +164,8 @@ def deliver(
                 outcome(row, "failed", reason=f"letter file {row['file'] or '(none)'} is not in {out_dir}")
         elif smtp is not None:
             emails.append(row)
-    broken = ""
-    with SmtpSession(smtp) if smtp is not None else _NoSession() as session:
-        for done, row in enumerate(emails, start=1):
-            path = out_dir / row["file"] if row["file"] else None
-            if path is None or not path.is_file():
-                outcome(row, "failed", reason=f"e-mail file {row['file'] or '(none)'} is not in {out_dir}")
-                continue
-            if broken:
-                outcome(row, "failed", reason=f"not tried: {broken}")
-                continue
-            message = _message(path)
-            outcome(row, "sending", message_id=str(message["Message-ID"] or ""))
-            try:
-                sent_id = session.send(message)
-            except RecipientRefusedError as exc:
-                outcome(row, "failed", reason=str(exc))
-            except MailError as exc:
-                outcome(row, "failed", reason=str(exc))
-                try:  # the connection is gone: one new attempt decides whether the rest can go
-                    session.reconnect()
-                except MailError as again:
-                    broken = str(again)
-            else:
-                outcome(row, "sent", message_id=sent_id)
-            if progress is not None:
-                progress(done, len(emails))
+    if emails and smtp is not None:
+        _send(emails, out_dir, smtp, outcome, progress)
     final = run_status(journal, run_id)
     result.status = dict(Counter(final["status"].to_list()))
     result.uncertain = [
@@ -163,17 +178,3 @@ def deliver(
         for c, cur in final.filter(pl.col("status") == "uncertain").select("customer_id", "currency").iter_rows()
     ]
     return result
-
-
-class _NoSession:
-    def __enter__(self) -> _NoSession:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-    def send(self, msg: EmailMessage) -> str:  # pragma: no cover - no e-mail is queued without SMTP settings
-        raise MailError("no SMTP settings")
-
-    def reconnect(self) -> None:  # pragma: no cover
-        raise MailError("no SMTP settings")

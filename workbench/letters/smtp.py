@@ -36,11 +36,18 @@ class MailError(WorkbenchError):
 
 
 class RecipientRefusedError(MailError):
-    """The server refused a recipient (or the whole message for that recipient); the message names it."""
+    """The server refused a recipient (or the whole message for that recipient); the message names it.
 
-    def __init__(self, message: str, recipient: str, sent: list[str] | None = None) -> None:
+    ``accepted_id`` is the Message-ID when the server took the message for
+    the other recipients (a partial refusal): it went out and must not be sent again.
+    """
+
+    def __init__(
+        self, message: str, recipient: str, sent: list[str] | None = None, accepted_id: str | None = None
+    ) -> None:
         super().__init__(message, sent)
         self.recipient = recipient
+        self.accepted_id = accepted_id
 
 
 @dataclass(frozen=True)
@@ -171,6 +178,7 @@ class SmtpSession:
             raise RecipientRefusedError(
                 f"{self.server} refused recipient {address} (the other recipients got it): {code} {_text(reason)}",
                 address,
+                accepted_id=message_id,
             )
         return message_id
 
@@ -182,62 +190,26 @@ def _recipients(msg: EmailMessage) -> list[str]:
 
 
 def send_messages(messages: Iterable[EmailMessage], settings: SmtpSettings) -> list[str]:
-    """Send ``messages`` over one SMTP connection and return their Message-IDs, in order.
+    """Send ``messages`` over one SMTP connection (an :class:`SmtpSession`) and return their Message-IDs, in order.
 
     A message without a Message-ID gets one (``make_msgid`` on the sender's
     domain) before sending. The first refusal stops the run with
     :class:`RecipientRefusedError` naming the recipient; its ``sent``
-    attribute lists what was accepted before. Connection, TLS and login
-    problems raise :class:`MailError` naming the server.
+    attribute lists what was accepted before (and the refused message itself
+    when the other recipients got it). Connection, TLS and login problems
+    raise :class:`MailError` naming the server.
     """
-    password = settings.password() if settings.username else ""
-    server = f"{settings.host}:{settings.port}"
     sent: list[str] = []
-    try:
-        with smtplib.SMTP(
-            settings.host, settings.port, timeout=settings.timeout, local_hostname=settings.local_hostname or None
-        ) as smtp:
-            if settings.starttls:
-                smtp.starttls(context=ssl.create_default_context())
-            if settings.username:
-                smtp.login(settings.username, password)
-            for msg in messages:
-                if not msg["Message-ID"]:
-                    domain = str(msg.get("From", "")).rpartition("@")[2].strip("> ") or None
-                    msg["Message-ID"] = make_msgid(domain=domain)
-                message_id = str(msg["Message-ID"])
-                recipients = _recipients(msg)
-                try:
-                    refused = smtp.send_message(msg)
-                except smtplib.SMTPRecipientsRefused as exc:
-                    address, (code, reason) = next(iter(exc.recipients.items()))
-                    raise RecipientRefusedError(
-                        f"{server} refused recipient {address} of {message_id}: {code} {_text(reason)}", address, sent
-                    ) from exc
-                except (smtplib.SMTPDataError, smtplib.SMTPSenderRefused) as exc:
-                    address = ", ".join(recipients) or "(no recipient)"
-                    raise RecipientRefusedError(
-                        f"{server} refused {message_id} for {address}: {exc.smtp_code} {_text(exc.smtp_error)}",
-                        address,
-                        sent,
-                    ) from exc
-                if refused:
-                    address, (code, reason) = next(iter(refused.items()))
-                    raise RecipientRefusedError(
-                        f"{server} refused recipient {address} of {message_id} (the other recipients got it): "
-                        f"{code} {_text(reason)}",
-                        address,
-                        sent + [message_id],
-                    )
-                sent.append(message_id)
-    except MailError:
-        raise
-    except smtplib.SMTPAuthenticationError as exc:
-        raise MailError(
-            f"{server}: login as {settings.username!r} refused: {exc.smtp_code} {_text(exc.smtp_error)}", sent
-        ) from exc
-    except (smtplib.SMTPException, ssl.SSLError, OSError) as exc:
-        raise MailError(f"cannot send through {server}: {type(exc).__name__}: {exc}", sent) from exc
+    with SmtpSession(settings) as session:
+        session.reconnect()  # connect (and log in) now, even for no message: a bad server is named at once
+        for msg in messages:
+            try:
+                sent.append(session.send(msg))
+            except RecipientRefusedError as exc:
+                accepted = [exc.accepted_id] if exc.accepted_id else []
+                raise RecipientRefusedError(str(exc), exc.recipient, sent + accepted, exc.accepted_id) from exc
+            except MailError as exc:
+                raise MailError(str(exc), sent) from exc
     return sent
 
 
