@@ -31,6 +31,7 @@ company: str = ""  # company name for the header; empty means the name in ledger
 journal: str = ""  # journal file or postgresql URL; empty means journal.sqlite beside the ledger
 
 # %%
+from datetime import UTC, datetime
 from pathlib import Path
 
 from workbench.render import charts, display, tables
@@ -131,9 +132,20 @@ else:
     display.note("No row was quarantined: every row of every file is in the figures above.")
 
 # %%
+checkpoint = sources.journal_checkpoint(ledger, journal, datetime.now(UTC), output_dir)
+if checkpoint is not None:
+    display.section("Journal checkpoint", "The head of the collections journal when this report was made")
+    display.note("Keep this record. The journal verify command compares the journal with it (the file "
+                 "journal_checkpoint_*.json beside this report), so entries removed or rewritten later are detected."
+                 if checkpoint["mac"] else "The journal key was not found, so this checkpoint is not signed.",
+                 kind="info" if checkpoint["mac"] else "warning")
+    display.show_table(tables.html_table(weekly.checkpoint_table(checkpoint)))
+
+# %%
 summary = weekly.write_summary(Path(output_dir) / "weekly_summary.json", data.head, {
     "quarantined_rows": data.quarantine.height,
     "customers_on_hold": data.on_hold.height,
     "over_90_items": data.over_90.height,
     "activity": activity.summary() if activity is not None else None,
+    "journal_checkpoint": checkpoint,
 })

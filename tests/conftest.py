@@ -58,8 +58,13 @@ def postgres_url():
 
 
 @pytest.fixture
-def pg_journal_url(postgres_url):
-    """URL of a new, empty PostgreSQL database (dropped after the test)."""
+def pg_journal_url(postgres_url, tmp_path, monkeypatch):
+    """URL of a new, empty PostgreSQL database (dropped after the test).
+
+    Its journal key lives in a file of the test's own (a PostgreSQL journal
+    has no default key location): ``WORKBENCH_JOURNAL_KEY_FILE`` names it.
+    """
+    monkeypatch.setenv("WORKBENCH_JOURNAL_KEY_FILE", str(tmp_path / "pg-journal.key"))
     url = fresh_database(postgres_url)
     yield url
     drop_database(postgres_url, url)

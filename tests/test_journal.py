@@ -69,10 +69,10 @@ def test_open_creates_the_latest_schema_and_parent_folders(tmp_path) -> None:
     with Journal.open(path, author="ann", create=True) as journal:
         assert path.exists()
         assert (journal.dialect, journal.url) == ("sqlite", str(path))
-        assert journal.schema_version() == LATEST_VERSION == 2
+        assert journal.schema_version() == LATEST_VERSION == 3
         assert raw(str(path), "PRAGMA journal_mode") == [("wal",)]
         versions = raw(str(path), "SELECT version FROM journal_schema ORDER BY version")
-        assert versions == [(1,), (2,)]
+        assert versions == [(1,), (2,), (3,)]
 
 
 def test_open_applies_every_step_once(journal, target) -> None:
@@ -80,7 +80,7 @@ def test_open_applies_every_step_once(journal, target) -> None:
     assert migrate(journal.backend) == []
     with Journal.open(target, create=True) as again:
         assert again.schema_version() == LATEST_VERSION
-    assert raw(target, "SELECT COUNT(*) FROM journal_schema") == [(2,)]
+    assert raw(target, "SELECT COUNT(*) FROM journal_schema") == [(3,)]
     assert journal.dialect == ("postgresql" if is_postgres_url(target) else "sqlite")
 
 
@@ -105,9 +105,10 @@ def test_a_version_1_journal_gets_only_the_missing_step(target) -> None:
     assert _index_names(target) == set()
 
     with Journal.open(target, create=True) as journal:
-        assert journal.schema_version() == 2
+        assert journal.schema_version() == 3
         assert journal.entries()["id"].to_list() == [first]
-        assert journal.verify() == []
+        assert journal.protection() is None  # an existing journal is keyed only when asked (journal protect)
+        assert len(journal.verify()) == 1 and "is not keyed (written by an earlier release)" in journal.verify()[0]
     assert raw(target, "SELECT applied_at FROM journal_schema WHERE version = 1") == applied_at_v1
     assert _index_names(target) == STEP_2_INDEXES
 
@@ -116,7 +117,7 @@ def test_a_newer_schema_is_refused(journal, target) -> None:
     raw(target, "INSERT INTO journal_schema (version, applied_at) VALUES (7, '2030-01-01T00:00:00.000000Z')")
     with pytest.raises(JournalError) as caught:
         Journal.open(target, create=True)
-    assert str(caught.value) == "journal schema version 7 is newer than this workbench (2); upgrade the workbench"
+    assert str(caught.value) == "journal schema version 7 is newer than this workbench (3); upgrade the workbench"
     assert isinstance(caught.value, WorkbenchError)
 
 
@@ -715,7 +716,7 @@ def test_verify_finds_a_tampered_row(journal, target) -> None:
     dropped = [
         "trigger journal_entries_no_delete is missing: the append-only guard was removed",
         "trigger journal_entries_no_update is missing: the append-only guard was removed",
-    ]
+    ]  # the key record's triggers are still there
     assert journal.verify() == dropped  # the chain is intact, but the guards are gone
     raw(target, f"UPDATE journal_entries SET amount = '10.00' WHERE id = {first}")
     assert journal.verify() == [*dropped, f"entry {first}: content does not match its hash (changed after writing)"]

@@ -74,7 +74,7 @@ def test_concurrent_writers_lose_nothing_and_keep_one_chain(target) -> None:
             outcomes = history.filter(history["author"] == f"worker-{worker}")["details"].to_list()
             assert [f'"contact {n}"' in text for n, text in enumerate(outcomes)] == [True] * each
         assert journal.verify() == []
-        assert journal.schema_version() == 2
+        assert journal.schema_version() == 3
 
 
 def test_a_writer_killed_mid_way_leaves_a_consistent_journal(target, tmp_path) -> None:

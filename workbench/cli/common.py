@@ -133,9 +133,14 @@ def journal_target(explicit: str | None, ledger: Path | None = None) -> str:
 
 
 def open_journal(
-    explicit: str | None, ledger: Path | None = None, author: str | None = None, *, create: bool = False
+    explicit: str | None,
+    ledger: Path | None = None,
+    author: str | None = None,
+    *,
+    create: bool = False,
+    key_file: Path | None = None,
 ) -> Journal:
     """Open the journal chosen by :func:`journal_target`; only ``create`` (``journal init``) makes a new one."""
     from ..journal import Journal
 
-    return Journal.open(journal_target(explicit, ledger), author=author, create=create)
+    return Journal.open(journal_target(explicit, ledger), author=author, create=create, key_file=key_file)

@@ -38,24 +38,107 @@ EntryKind = Literal[
 """The kinds a person records by hand (letters, runs and credit decisions are written by their own commands)."""
 
 
+KeyFileOpt = Annotated[
+    Optional[Path],
+    typer.Option(
+        "--key-file",
+        help="The journal key file (default: WORKBENCH_JOURNAL_KEY_FILE, else <journal>.key beside a SQLite file).",
+        dir_okay=False,
+    ),
+]
+
+
 @journal_app.command("init")
 def journal_init(
     journal: JournalOpt = None,
     ledger: JournalLedgerOpt = None,
+    key_file: KeyFileOpt = None,
+    app_role: Annotated[
+        Optional[str],
+        typer.Option(
+            "--app-role",
+            help="PostgreSQL: the role the application connects as; it may read and append, nothing else.",
+        ),
+    ] = None,
 ) -> None:
-    """Create the journal (a SQLite file, or the tables in a PostgreSQL database); an existing journal is kept."""
+    """Create the journal (a SQLite file, or the tables in a PostgreSQL database), keyed; an existing one is kept."""
     from ..journal.backends import is_postgres_url
+    from ..journal.keys import key_path
     from ..journal.store import _safe_url
 
     target = journal_target(journal, ledger)
     shown = _safe_url(target)
     existed = not is_postgres_url(target) and Path(target).exists()
-    with open_journal(journal, ledger, create=True) as book:
+    with open_journal(journal, ledger, create=True, key_file=key_file) as book:
         count = book.history().height
+        protection = book.protection()
+        if app_role is not None:
+            book.grant_application_role(app_role)
     if existed or count:
         typer.echo(f"journal {shown} already exists ({count} entries): kept as it is")
     else:
         typer.echo(f"journal created: {shown}")
+    if protection is None:
+        typer.echo("it is not keyed yet: run `workbench journal protect` to seal its next entries with a key")
+    else:
+        where = key_path(target, key_file)
+        typer.echo(f"keyed from entry {protection.keyed_from} (key id {protection.key_id}, key file {where})")
+    if app_role is not None:
+        typer.echo(f"role {app_role} may read and append; it cannot alter, update, delete or disable triggers")
+
+
+@journal_app.command("protect")
+def journal_protect(
+    journal: JournalOpt = None,
+    ledger: JournalLedgerOpt = None,
+    key_file: KeyFileOpt = None,
+) -> None:
+    """Key a journal of an earlier release: its next entries are sealed with a key kept outside the database."""
+    from ..journal.keys import key_path
+
+    target = journal_target(journal, ledger)
+    with open_journal(
+        journal, ledger, key_file=key_file if key_file is not None and key_file.exists() else None
+    ) as book:
+        before = book.protection()
+        protection = book.protect(key_file=key_file)
+    if before is not None:
+        typer.echo(f"already keyed from entry {protection.keyed_from} (key id {protection.key_id}): nothing changed")
+        return
+    typer.echo(
+        f"keyed from entry {protection.keyed_from} (key id {protection.key_id}); "
+        f"keep the key file {key_path(target, key_file)} safe and apart from the database"
+    )
+
+
+@journal_app.command("checkpoint")
+def journal_checkpoint(
+    out: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--out", help="Checkpoint log to append to (default: <journal>.checkpoints.jsonl).", dir_okay=False
+        ),
+    ] = None,
+    journal: JournalOpt = None,
+    ledger: JournalLedgerOpt = None,
+    key_file: KeyFileOpt = None,
+) -> None:
+    """Append a signed record of the journal's head to a file kept outside the database."""
+    from datetime import UTC, datetime
+
+    from ..journal.checkpoints import append_checkpoint, default_checkpoint_log
+
+    target = journal_target(journal, ledger)
+    log = out if out is not None else default_checkpoint_log(target)
+    if log is None:
+        fail("a PostgreSQL journal has no default checkpoint file: give --out FILE")
+    with open_journal(journal, ledger, key_file=key_file) as book:
+        record = book.checkpoint(datetime.now(UTC))
+    append_checkpoint(log, record)
+    signed = "signed" if record["mac"] else "UNSIGNED (no journal key found)"
+    typer.echo(f"checkpoint at entry {record['entry_id']} ({record['entries']} entries), {signed}, appended to {log}")
+    if not record["mac"]:
+        raise typer.Exit(1)
 
 
 @journal_app.command("add")
@@ -215,14 +298,40 @@ def journal_import_decisions(
 def journal_verify(
     journal: JournalOpt = None,
     ledger: JournalLedgerOpt = None,
+    key_file: KeyFileOpt = None,
+    checkpoint: Annotated[
+        Optional[list[Path]],
+        typer.Option(
+            "--checkpoint",
+            help="A checkpoint log or a report's journal_checkpoint_*.json (repeatable; "
+            "default: <journal>.checkpoints.jsonl when it exists).",
+            dir_okay=False,
+        ),
+    ] = None,
 ) -> None:
-    """Check the journal's hash chain; exit 1 when an entry was altered."""
-    with open_journal(journal, ledger) as book:
-        problems = book.verify()
+    """Check seals, links, the key record, the guards and the checkpoints; exit 1 on any problem."""
+    from ..journal.checkpoints import default_checkpoint_log, read_checkpoints
+
+    target = journal_target(journal, ledger)
+    files = list(checkpoint or [])
+    default_log = default_checkpoint_log(target)
+    if not files and default_log is not None and default_log.is_file():
+        files = [default_log]
+    records = []
+    for path in files:
+        if not path.is_file():
+            fail(f"{path}: no such checkpoint file")
+        records += read_checkpoints(path)
+    with open_journal(journal, ledger, key_file=key_file) as book:
+        problems = book.verify(records)
+        notes = book.ownership_notes()
         count = book.history().height
     for problem in problems:
         typer.echo(problem, err=True)
-    typer.echo(f"{count} entries, {'chain intact' if not problems else f'{len(problems)} problem(s)'}")
+    for note in notes:
+        typer.echo(f"note: {note}", err=True)
+    against = f", {len(records)} checkpoint(s) checked" if records else ", no checkpoint to check against"
+    typer.echo(f"{count} entries, {'chain intact' if not problems else f'{len(problems)} problem(s)'}{against}")
     if problems:
         raise typer.Exit(1)
 

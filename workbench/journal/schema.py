@@ -107,6 +107,34 @@ _INDEXES = (
 )
 
 
+_KEY_TABLE = (
+    "CREATE TABLE journal_key ("
+    "journal_id TEXT NOT NULL, "
+    "key_id TEXT NOT NULL, "
+    "keyed_from INTEGER NOT NULL, "
+    "created_at TEXT NOT NULL, "
+    "mac TEXT NOT NULL)"
+)
+
+_SQLITE_V3 = (
+    _KEY_TABLE,
+    "CREATE TRIGGER journal_key_no_update BEFORE UPDATE ON journal_key "
+    f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}'); END",
+    "CREATE TRIGGER journal_key_no_delete BEFORE DELETE ON journal_key "
+    f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}'); END",
+)
+
+_POSTGRES_V3 = (
+    _KEY_TABLE,
+    "CREATE TRIGGER journal_key_no_update BEFORE UPDATE ON journal_key "
+    "FOR EACH ROW EXECUTE FUNCTION journal_append_only()",
+    "CREATE TRIGGER journal_key_no_delete BEFORE DELETE ON journal_key "
+    "FOR EACH ROW EXECUTE FUNCTION journal_append_only()",
+    "CREATE TRIGGER journal_key_no_truncate BEFORE TRUNCATE ON journal_key "
+    "FOR EACH STATEMENT EXECUTE FUNCTION journal_append_only()",
+)
+
+
 @dataclass(frozen=True)
 class Migration:
     """One numbered schema step with its statements for each dialect."""
@@ -128,6 +156,9 @@ class Migration:
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "journal_entries table and append-only triggers", _SQLITE_V1, _POSTGRES_V1),
     Migration(2, "indexes on customer_id, kind and refers_to", _INDEXES, _INDEXES),
+    Migration(
+        3, "journal_key: the journal's identity and the first entry sealed with its key", _SQLITE_V3, _POSTGRES_V3
+    ),
 )
 """Every step, in order; versions are 1, 2, ... without gaps."""
 

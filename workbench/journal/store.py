@@ -26,6 +26,7 @@ to the original text.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -39,7 +40,14 @@ import polars as pl
 
 from workbench.journal import views
 from workbench.journal.backends import Backend, connect, is_postgres_url
-from workbench.journal.chain import chain_problems, linked_row
+from workbench.journal.chain import (
+    Protection,
+    chain_problems,
+    checkpoint_problems,
+    linked_row,
+    protection_text,
+    sign_checkpoint,
+)
 from workbench.journal.entries import (
     AMENDMENTS,
     CREDIT_KINDS,
@@ -54,11 +62,17 @@ from workbench.journal.entries import (
     normalise_changes,
     timestamp_text,
 )
+from workbench.journal.keys import JournalKey, generate_key, key_path, read_key_file, resolve_key
 from workbench.journal.schema import ENTRY_COLUMNS, LATEST_VERSION, SCHEMA_TABLE_DDL, steps_after
 
 __all__ = ["Journal", "migrate"]
 
 _INSERTED = tuple(name for name in ENTRY_COLUMNS if name != "id")
+
+_ROLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
+
+_GUARDED = ("journal_entries", "journal_key")
+"""The append-only tables: the entries and the key record."""
 
 
 def _safe_url(target: str) -> str:
@@ -141,6 +155,13 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _new_journal_id() -> str:
+    """A random identity for a new journal (what its checkpoints and key record name)."""
+    import uuid
+
+    return uuid.uuid4().hex
+
+
 def migrate(backend: Backend, *, target: int | None = None) -> list[int]:
     """Apply the missing schema steps (up to ``target``, default latest) in one locked transaction.
 
@@ -149,7 +170,8 @@ def migrate(backend: Backend, *, target: int | None = None) -> list[int]:
     """
 
     def work(db: Backend) -> list[int]:
-        db.execute(SCHEMA_TABLE_DDL)
+        if "journal_schema" not in _tables(db):
+            db.execute(SCHEMA_TABLE_DDL)  # only when missing: an application role may not create tables
         current = db.query("SELECT MAX(version) FROM journal_schema")[0][0] or 0
         if current > LATEST_VERSION:
             raise JournalError(
@@ -176,9 +198,11 @@ def migrate(backend: Backend, *, target: int | None = None) -> list[int]:
 class Journal:
     """An open journal (SQLite file or PostgreSQL database); see the module docstring."""
 
-    def __init__(self, backend: Backend, *, author: str | None = None) -> None:
+    def __init__(self, backend: Backend, *, author: str | None = None, key: JournalKey | None = None) -> None:
         self._db = backend
         self.author = author
+        self._key = key
+        self._key_table = False
         self._in_batch = False
 
     @contextmanager
@@ -200,7 +224,14 @@ class Journal:
     # -- opening --------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, target: str | Path, *, author: str | None = None, create: bool = False) -> Journal:
+    def open(
+        cls,
+        target: str | Path,
+        *,
+        author: str | None = None,
+        create: bool = False,
+        key_file: str | Path | None = None,
+    ) -> Journal:
         """Open the journal at a file path or PostgreSQL URL (migrating its schema to this release).
 
         A journal is created only when ``create`` is true (``workbench journal
@@ -210,6 +241,12 @@ class Journal:
         journal is refused even with ``create`` (:class:`JournalError`), and
         left untouched. ``author`` is the default author of entries added
         through this object.
+
+        The journal key is looked up as :mod:`workbench.journal.keys` says
+        (``key_file`` first). A new journal is keyed from its first entry: when
+        no key exists yet, one is written to ``key_file``, ``WORKBENCH_JOURNAL_KEY_FILE``
+        or ``<journal>.key`` beside a SQLite file. Reading needs no key;
+        writing to a keyed journal does.
         """
         postgres = isinstance(target, str) and is_postgres_url(target)
         shown = _safe_url(target) if isinstance(target, str) and postgres else str(target)
@@ -238,13 +275,107 @@ class Journal:
                         f"{shown} holds no journal: create one with `workbench journal init --journal {shown}`"
                     )
             migrate(backend)
+            explicit_missing = key_file is not None and not Path(key_file).expanduser().is_file()
+            key = None if create and explicit_missing else resolve_key(target, key_file)
+            journal = cls(backend, author=author, key=key)
+            if create and journal.protection() is None and not journal._db.query("SELECT 1 FROM journal_entries"):
+                journal.protect(key_file=key_file)
         except JournalError:
             backend.close()
             raise
         except Exception as exc:
             backend.close()
             raise JournalError(f"cannot open journal {shown}: {_masked(exc, target)}") from exc
-        return cls(backend, author=author)
+        return journal
+
+    # -- the key ----------------------------------------------------------------------------
+
+    @property
+    def key_id(self) -> str | None:
+        """The fingerprint of the key this object holds (None without a key)."""
+        return self._key.key_id if self._key is not None else None
+
+    def protection(self) -> Protection | None:
+        """The journal's key record (identity, key fingerprint, first keyed id), or None for an unkeyed journal."""
+        if not self._key_table:
+            self._key_table = "journal_key" in _tables(self._db)
+            if not self._key_table:
+                return None  # a database below schema step 3 (opened without migrating)
+        rows = self._db.query(
+            "SELECT journal_id, key_id, keyed_from, created_at, mac FROM journal_key ORDER BY keyed_from"
+        )
+        if not rows:
+            return None
+        journal_id, key_id, keyed_from, created_at, mac = rows[0]
+        return Protection(str(journal_id), str(key_id), int(keyed_from), str(created_at), str(mac))
+
+    def protect(self, *, key_file: str | Path | None = None, created_at: datetime | None = None) -> Protection:
+        """Key the journal from its next entry on (a new journal: from entry 1); return its key record.
+
+        The key is the one this journal was opened with, else the one found at
+        ``key_file`` (or ``WORKBENCH_JOURNAL_KEY_FILE``, or ``<journal>.key``
+        beside a SQLite file), else a new key written there. The entries
+        already stored keep their plain SHA-256 seals, anchored by the first
+        keyed entry's link. A journal that is keyed already is left as it is.
+        """
+        existing = self.protection()
+        if existing is not None:
+            return existing
+        if self._key is None:
+            self._key = self._find_or_make_key(key_file)
+        key = self._key
+
+        def work(db: Backend) -> Protection:
+            found = self.protection()
+            if found is not None:
+                return found
+            last = db.query("SELECT MAX(id) FROM journal_entries")[0][0]
+            journal_id = _new_journal_id()
+            keyed_from = int(last or 0) + 1
+            stamp = timestamp_text(created_at or _now())
+            mac = key.mac(protection_text(journal_id, key.key_id, keyed_from, stamp))
+            db.execute(
+                "INSERT INTO journal_key (journal_id, key_id, keyed_from, created_at, mac) VALUES (?, ?, ?, ?, ?)",
+                (journal_id, key.key_id, keyed_from, stamp, mac),
+            )
+            return Protection(journal_id, key.key_id, keyed_from, stamp, mac)
+
+        return self._db.locked(work)
+
+    def _find_or_make_key(self, key_file: str | Path | None) -> JournalKey:
+        """The key at ``key_file`` or the usual places; a new one written to the key file when there is none."""
+        path = key_path(self.url, key_file)
+        if path is not None and path.is_file():
+            return read_key_file(path)
+        found = resolve_key(self.url) if key_file is None else None
+        if found is not None:
+            return found
+        if path is None:
+            raise JournalError(
+                f"{_safe_url(self.url)}: a PostgreSQL journal needs a key kept outside the database; "
+                "give --key-file FILE (written if missing) or set WORKBENCH_JOURNAL_KEY_FILE"
+            )
+        try:
+            return generate_key(path)
+        except JournalError:
+            return read_key_file(path)  # another process wrote it first
+
+    def _sealing_key(self, protection: Protection | None) -> JournalKey | None:
+        """The key new entries are sealed with (None for an unkeyed journal); refuse a missing or wrong key."""
+        if protection is None:
+            return None
+        if self._key is None:
+            raise JournalError(
+                f"journal {_safe_url(self.url)} is keyed (key id {protection.key_id}) and no key was found: "
+                "set WORKBENCH_JOURNAL_KEY_FILE, give --key-file, or keep the key file beside the journal; "
+                "nothing was written"
+            )
+        if self._key.key_id != protection.key_id:
+            raise JournalError(
+                f"the key from {self._key.source} (key id {self._key.key_id}) is not the key of journal "
+                f"{_safe_url(self.url)} (key id {protection.key_id}); nothing was written"
+            )
+        return self._key
 
     @property
     def url(self) -> str:
@@ -332,9 +463,10 @@ class Journal:
         found = db.query("SELECT id FROM journal_entries WHERE uid = ?", (entry["uid"],))
         if found:
             return int(found[0][0])
+        key = self._sealing_key(self.protection())
         self._check_references(db, entry)
         last = db.query("SELECT hash FROM journal_entries ORDER BY id DESC LIMIT 1")
-        row = linked_row(entry, last[0][0] if last else None)
+        row = linked_row(entry, last[0][0] if last else None, key)
         placeholders = ", ".join("?" for _ in _INSERTED)
         inserted = db.query(
             f"INSERT INTO journal_entries ({', '.join(_INSERTED)}) VALUES ({placeholders}) RETURNING id",
@@ -793,34 +925,142 @@ class Journal:
 
     # -- integrity and export ---------------------------------------------------------------
 
-    def verify(self) -> list[str]:
-        """Check the hash chain and the append-only triggers; return the problems found (empty when intact).
+    def verify(self, checkpoints: Iterable[tuple[str, Mapping[str, Any]]] = ()) -> list[str]:
+        """Check the chain, the key record, the append-only triggers and checkpoints; return the problems.
 
-        A missing run of entries is named by its ids when the chain breaks
-        right after a gap. Without a checkpoint kept outside the database, a
-        removed tail or a chain recomputed from scratch is not detectable
-        (docs/journal.md says what is and is not).
+        Empty when intact. Every altered entry, every run of removed ids and
+        every entry out of order is named. Entries sealed with the key are
+        checked against it; without the key their links are still checked,
+        and the missing key is itself reported. ``checkpoints`` are
+        ``(label, record)`` pairs taken earlier (:meth:`checkpoint`) and kept
+        outside the database: a removed tail or a chain rebuilt from scratch
+        no longer matches them. docs/journal.md says what is and is not detected.
         """
-        problems = chain_problems(dict(zip(ENTRY_COLUMNS, raw, strict=True)) for raw in self._rows())
-        return self._trigger_problems() + problems
+        rows = [dict(zip(ENTRY_COLUMNS, raw, strict=True)) for raw in self._rows()]
+        problems = self._trigger_problems() + self._key_problems(rows)
+        protection = self.protection()
+        usable = self._key if protection is not None and self.key_id == protection.key_id else None
+        problems += chain_problems(rows, key=usable, keyed_from=protection.keyed_from if protection else None)
+        seals = {int(row["id"]): str(row["hash"]) for row in rows}
+        journal_id = protection.journal_id if protection else None
+        for label, record in checkpoints:
+            problems += checkpoint_problems(record, seals, journal_id=journal_id, key=usable, label=label)
+        return problems
+
+    def _key_problems(self, rows: Sequence[Mapping[str, Any]]) -> list[str]:
+        """What is wrong with the key record: missing, altered, or not checkable for want of the key."""
+        shown = _safe_url(self.url)
+        protection = self.protection()
+        records = self._db.query("SELECT COUNT(*) FROM journal_key")[0][0] if self._key_table else 0
+        if protection is None:
+            if self._key is not None:
+                return [
+                    f"the journal has no key record, but a key is kept for it ({self._key.source}): "
+                    "its protection was removed, or the chain was rebuilt without the key"
+                ]
+            return [
+                f"journal {shown} is not keyed (written by an earlier release): a chain rebuilt from scratch would "
+                "pass; run `workbench journal protect` to seal its next entries with a key"
+            ]
+        problems = []
+        if records > 1:
+            problems.append(f"the journal holds {records} key records; only one is ever written")
+        if self._key is None:
+            problems.append(
+                f"no key found for journal {shown} (key id {protection.key_id}): the seals of entries "
+                f"{protection.keyed_from} on cannot be checked; set WORKBENCH_JOURNAL_KEY_FILE or give --key-file"
+            )
+        elif self._key.key_id != protection.key_id:
+            problems.append(
+                f"the key from {self._key.source} (key id {self._key.key_id}) is not this journal's key "
+                f"(key id {protection.key_id}): the seals cannot be checked"
+            )
+        elif not self._key.verify(
+            protection_text(protection.journal_id, protection.key_id, protection.keyed_from, protection.created_at),
+            protection.mac,
+        ):
+            problems.append("the journal's key record was altered (its signature does not match the key)")
+        if rows and protection.keyed_from > max(int(row["id"]) for row in rows) + 1:
+            problems.append(f"the key record starts at entry {protection.keyed_from}, after the last entry")
+        return problems
+
+    def checkpoint(self, taken_at: datetime) -> dict[str, Any]:
+        """A record of the chain's head now (signed with the key when this object holds the journal's key).
+
+        Keep it outside the database (``workbench journal checkpoint``, the
+        weekly report) and give it to :meth:`verify` later.
+        """
+        last = self._db.query("SELECT id, hash FROM journal_entries ORDER BY id DESC LIMIT 1")
+        count = int(self._db.query("SELECT COUNT(*) FROM journal_entries")[0][0])
+        protection = self.protection()
+        key = self._key if protection is not None and self.key_id == protection.key_id else None
+        fields = {
+            "journal_id": protection.journal_id if protection else None,
+            "key_id": protection.key_id if protection else None,
+            "entry_id": int(last[0][0]) if last else 0,
+            "entries": count,
+            "head": str(last[0][1]) if last else None,
+            "taken_at": timestamp_text(taken_at),
+        }
+        return sign_checkpoint(fields, key)
+
+    def grant_application_role(self, role: str) -> None:
+        """PostgreSQL: let ``role`` read and append, and nothing else (run by the role that owns the tables).
+
+        The application role can then select and insert entries but cannot
+        alter the tables, disable their triggers, update, delete or truncate:
+        only the owner can, and the application does not connect as the owner.
+        """
+        if self.dialect != "postgresql":
+            raise JournalError("--app-role is for a PostgreSQL journal: a SQLite file has no roles")
+        if not _ROLE_NAME.fullmatch(role):
+            raise JournalError(
+                f"role name {role!r}: use letters, digits and '_' (at most 63, not starting with a digit)"
+            )
+        if not self._db.query("SELECT 1 FROM pg_roles WHERE rolname = ?", (role,)):
+            raise JournalError(f"no PostgreSQL role {role!r}: create it first (CREATE ROLE {role} LOGIN)")
+        tables = "journal_entries, journal_key, journal_schema"
+
+        def work(db: Backend) -> None:
+            db.execute(f"REVOKE ALL ON {tables} FROM PUBLIC")
+            db.execute(f'REVOKE ALL ON {tables} FROM "{role}"')
+            db.execute(f'GRANT SELECT, INSERT ON journal_entries TO "{role}"')
+            db.execute(f'GRANT SELECT ON journal_key, journal_schema TO "{role}"')
+
+        self._db.locked(work)
+
+    def ownership_notes(self) -> list[str]:
+        """PostgreSQL: a warning when the connected role owns the journal's tables (it could disable the guards)."""
+        if self.dialect != "postgresql":
+            return []
+        rows = self._db.query(
+            "SELECT tableowner = current_user, (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) "
+            "FROM pg_tables WHERE tablename = 'journal_entries' AND schemaname = current_schema()"
+        )
+        if rows and (rows[0][0] or rows[0][1]):
+            return [
+                "the connected role owns journal_entries (or is a superuser): it can disable the append-only "
+                "triggers; give the application a role of its own (`workbench journal init --app-role`)"
+            ]
+        return []
 
     def _trigger_problems(self) -> list[str]:
-        """The append-only triggers that were dropped or disabled."""
-        expected = {"journal_entries_no_update", "journal_entries_no_delete"}
+        """The append-only triggers (of the entries and of the key record) that were dropped or disabled."""
+        expected = {f"{table}_no_{verb}" for table in _GUARDED for verb in ("update", "delete")}
         if self.dialect == "sqlite":
             found = {
                 str(r[0]): True
                 for r in self._db.query(
-                    "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'journal_entries'"
+                    "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN ('journal_entries', 'journal_key')"
                 )
             }
         else:
-            expected.add("journal_entries_no_truncate")
+            expected |= {f"{table}_no_truncate" for table in _GUARDED}
             found = {
                 str(name): enabled != "D"
                 for name, enabled in self._db.query(
-                    "SELECT tgname, tgenabled FROM pg_trigger "
-                    "WHERE tgrelid = 'journal_entries'::regclass AND NOT tgisinternal"
+                    "SELECT tgname, tgenabled FROM pg_trigger WHERE NOT tgisinternal "
+                    "AND tgrelid IN ('journal_entries'::regclass, 'journal_key'::regclass)"
                 )
             }
         problems = []

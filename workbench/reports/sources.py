@@ -14,7 +14,9 @@ here: when none exists the error says how to make one.
 from __future__ import annotations
 
 import os
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -30,6 +32,7 @@ __all__ = [
     "LEDGER_ENV",
     "NoLedgerError",
     "credit_decisions",
+    "journal_checkpoint",
     "journal_frames",
     "journal_target",
     "ledger_company",
@@ -113,3 +116,23 @@ def journal_frames(ledger_path: str | Path | None, journal: str | None) -> Journ
         return None
     with Journal.open(target) as book:
         return read_activity(book)
+
+
+def journal_checkpoint(
+    ledger_path: str | Path | None, journal: str | None, taken_at: datetime, out_dir: str | Path
+) -> dict[str, Any] | None:
+    """Take a checkpoint of the report's journal and write it into the report folder; None without a journal.
+
+    The report prints it, and its file travels with the report: a journal
+    later truncated or rebuilt no longer matches it (``workbench journal
+    verify --checkpoint FILE``). It is signed when the journal key is found.
+    """
+    from ..journal.checkpoints import write_checkpoint
+
+    target = journal_target(ledger_path, journal)
+    if target is None:
+        return None
+    with Journal.open(target) as book:
+        record = book.checkpoint(taken_at)
+    write_checkpoint(Path(out_dir) / f"journal_checkpoint_{taken_at:%Y-%m-%dT%H%M%SZ}.json", record)
+    return record

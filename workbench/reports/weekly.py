@@ -276,6 +276,20 @@ def data_quality(ledger: Ledger) -> tuple[pl.DataFrame, pl.DataFrame]:
     return files, ledger.report.quarantine_frame()
 
 
+def checkpoint_table(record: dict[str, object]) -> pl.DataFrame:
+    """A journal checkpoint as a two-column table a reader can copy (seal and signature in full)."""
+    rows = [
+        ("Journal", str(record.get("journal_id") or "not keyed")),
+        ("Last entry", str(record["entry_id"])),
+        ("Entries", str(record["entries"])),
+        ("Seal of the last entry", str(record.get("head") or "")),
+        ("Key id", str(record.get("key_id") or "")),
+        ("Taken at (UTC)", str(record["taken_at"])),
+        ("Signature", str(record.get("mac") or "not signed")),
+    ]
+    return pl.DataFrame(rows, schema={"Checkpoint": pl.Utf8, "Value": pl.Utf8}, orient="row")
+
+
 def write_summary(path: Path, head: Headline, extra: dict[str, object]) -> Path:
     """Write the report's machine-readable summary (JSON)."""
     path.parent.mkdir(parents=True, exist_ok=True)
