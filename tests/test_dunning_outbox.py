@@ -305,3 +305,65 @@ def test_a_partly_refused_email_counts_as_sent_and_is_never_sent_again(tmp_path)
     assert _received(handler) == Counter({"ap@good.example": 1})
     sent = deliveries.filter(deliveries["outcome"] == "sent").row(0, named=True)
     assert "refused recipient nobody@refused.example (the other recipients got it)" in sent["reason"]
+
+
+class _KillingCollector(Collector):
+    """Accepts every message; on the ``nth`` it SIGKILLs the sending process before answering 250."""
+
+    def __init__(self, nth: int) -> None:
+        super().__init__()
+        self.nth = nth
+        self.victim: int | None = None
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, ANN201
+        answer = await super().handle_DATA(server, session, envelope)
+        if len(self.envelopes) == self.nth and self.victim is not None:
+            import os
+            import signal
+            import time
+
+            os.kill(self.victim, signal.SIGKILL)
+            time.sleep(0.2)  # the answer is never read: the process is gone
+        return answer
+
+
+def test_a_real_kill_9_between_sending_and_recording_never_sends_twice(led, tmp_path) -> None:
+    """A true SIGKILL of `workbench dunning run --send` after the server took an e-mail and before 'sent'."""
+    import subprocess
+    import sys
+
+    from aiosmtpd.controller import Controller
+
+    killer = _KillingCollector(nth=3)
+    controller = Controller(
+        killer, hostname="127.0.0.1", port=_free_port(), server_hostname="localhost", ready_timeout=10
+    )
+    controller.start()
+    journal = str(tmp_path / "journal.sqlite")
+    Journal.open(journal, create=True).close()
+    command = [
+        sys.executable, "-m", "workbench.cli", "dunning", "run", "--ledger", str(tmp_path / "ledger"),
+        "--as-of", AS_OF.isoformat(), "--out", str(tmp_path / "run"), "--journal", journal,
+        "--send", "--smtp-host", "127.0.0.1", "--smtp-port", str(controller.port),
+    ]  # fmt: skip
+    try:
+        proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        killer.victim = proc.pid
+        proc.communicate(timeout=300)
+        assert proc.returncode == -9  # killed, not finished
+        assert len(killer.envelopes) == 3
+        with Journal.open(journal) as book:
+            outcomes = Counter(book.deliveries()["outcome"].to_list())
+            # four sendings begun (one refused at RCPT), two answered 250, the third taken by the server unanswered
+            assert (outcomes["sending"], outcomes["sent"], outcomes["failed"]) == (4, 2, 1), outcomes
+            assert book.verify() == []
+        resumed = subprocess.run(command, capture_output=True, text=True, timeout=300)
+        assert resumed.returncode == 1, resumed.stderr  # one uncertain, one refused: not complete
+        assert "uncertain" in resumed.stdout + resumed.stderr
+    finally:
+        controller.stop()
+    # every good address got exactly one e-mail: the one whose fate was unknown was not sent again
+    assert _received(killer) == Counter({a: 1 for a in EMAILS if a != REFUSED})
+    with Journal.open(journal) as book:
+        assert book.dunning_runs().height == 1 and book.dunning_letters().height == 7
+        assert book.verify() == []

@@ -253,6 +253,14 @@ def test_parse_amount_reads_good_inputs_exactly(value, options, expected) -> Non
         ("0", {"sign": "positive"}, "not greater than zero: '0'", "range"),
         ("-5", {"sign": "positive"}, "not greater than zero: '-5'", "range"),
         ("-0.01", {"sign": "non_negative"}, "negative: '-0.01'", "range"),
+        ("1e400", {}, "above the largest amount accepted (1,000,000,000,000): '1e400'", "range"),
+        (
+            "-1000000000000.01",
+            {},
+            "above the largest amount accepted (1,000,000,000,000): '-1000000000000.01'",
+            "range",
+        ),
+        (10**13, {}, "above the largest amount accepted (1,000,000,000,000): 10000000000000", "range"),
     ],
 )
 def test_parse_amount_refuses_bad_inputs_with_a_clear_message(value, options, message, kind) -> None:
@@ -270,11 +278,13 @@ def test_optional_and_legacy_parsers_are_parse_amount() -> None:
     assert parse_optional_amount("n/a", plain=True) == (None, "not a plain decimal number: 'n/a'")
     assert parse_optional_amount(0.25, plain=True) == (Decimal("0.25"), None)  # a numeric cell, read as shown
     assert parse_decimal(" 8.15 ") == Decimal("8.15")
+    assert parse_amount("1000000000000") == Decimal(10**12)  # the bound itself is accepted
+    assert parse_amount("1e20", bounded=False) == Decimal("1e20")  # control sums of whole files are not bounded
     with pytest.raises(ValueError, match="not a decimal number"):
         parse_decimal("8,15")
 
 
-@given(MILLS)
+@given(st.integers(-(10**15), 10**15))  # every amount up to the bound (10**12 units)
 def test_parse_amount_round_trips_every_amount_in_mills(mills) -> None:
     text = f"{Decimal(mills).scaleb(-3):f}"
     assert parse_amount(text, plain=True) * 1000 == mills

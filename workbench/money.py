@@ -181,7 +181,12 @@ _TYPED_SPACES_RE = re.compile(r"[\s\u00a0]")
 
 
 def parse_amount(
-    value: Decimal | int | str, *, plain: bool = False, grouping: bool = False, sign: Sign = "any"
+    value: Decimal | int | str,
+    *,
+    plain: bool = False,
+    grouping: bool = False,
+    sign: Sign = "any",
+    bounded: bool = True,
 ) -> Decimal:
     """The one parser of a single amount: text, ``Decimal`` or ``int`` in, exact ``Decimal`` out.
 
@@ -192,7 +197,10 @@ def parse_amount(
     person types: spaces (also no-break) anywhere and comma thousands groups
     (``1,234.56``). Floats and bools are refused (a float cannot carry an exact
     amount). The result must be finite and, per ``sign``, may be required to be
-    ``non_negative`` or ``positive``. Every refusal is an :class:`AmountError`.
+    ``non_negative`` or ``positive``, and (unless ``bounded=False``, for
+    control sums of whole files) at most :data:`MAX_AMOUNT` in size, the bound
+    every ledger row and journal entry obeys. Every refusal is an
+    :class:`AmountError`.
 
     >>> parse_amount(" 1234.50 "), parse_amount("1,234.5", grouping=True), parse_amount(7)
     (Decimal('1234.50'), Decimal('1234.5'), Decimal('7'))
@@ -217,6 +225,8 @@ def parse_amount(
         number = Decimal(value)
     if not number.is_finite():
         raise AmountError(value, "not a finite number", "range")
+    if bounded and abs(number) > MAX_AMOUNT:
+        raise AmountError(value, f"above the largest amount accepted ({MAX_AMOUNT:,})", "range")
     if sign == "positive" and number <= 0:
         raise AmountError(value, "not greater than zero", "range")
     if sign == "non_negative" and number < 0:
@@ -250,7 +260,7 @@ def parse_decimal(text: str) -> Decimal:
     """Parse one decimal string exactly (:func:`parse_amount` of text; raises ValueError if invalid)."""
     if not isinstance(text, str):
         raise AmountError(text, "not a decimal number", "syntax")
-    return parse_amount(text)
+    return parse_amount(text, bounded=False)
 
 
 _DECIMAL_RE = r"^[0-9]+(\.[0-9]+)?$"

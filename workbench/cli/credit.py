@@ -78,14 +78,14 @@ def credit_check(
 ) -> None:
     """Order release check: release, hold or refer, with the reasons (exit 0 whatever the outcome)."""
     from ..credit import check_order, load_policy
-    from ..money import AmountError, parse_amount
+    from ..money import MAX_AMOUNT, AmountError, parse_amount
 
     day = parse_date(as_of)
     try:
         value = parse_amount(amount, sign="positive")
     except AmountError as exc:
         if exc.kind == "range":
-            fail(f"--amount {amount!r} must be a positive amount")
+            fail(f"--amount {amount!r} must be a positive amount of at most {MAX_AMOUNT:,}")
         fail(f"--amount {amount!r} is not a decimal number such as 12500.00")
         raise
     decision = check_order(load(ledger), customer, value, day, load_policy(policy), currency=currency)

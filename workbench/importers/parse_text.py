@@ -99,7 +99,7 @@ def exact_total(parsed: pl.DataFrame) -> Decimal:
     total = Decimal(total) if total is not None else Decimal("0.00")
     odd = parsed.filter(pl.col("normalized").is_not_null() & pl.col("amount").is_null())
     for text in odd["normalized"].to_list():
-        total += parse_amount(text, plain=True)
+        total += parse_amount(text, plain=True, bounded=False)
     return total
 
 
