@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from workbench.ledger import Ledger, load_ledger
+from workbench.workspace import Letterhead
 
 HEADERS = {
     "customers": ["customer_id", "name", "country", "currency", "entity", "collector", "status"],
@@ -106,3 +107,27 @@ def pay(
 def alloc(source: str, doc: str, amount: str, on: str) -> dict[str, Any]:
     """An allocation row."""
     return {"source_id": source, "document_id": doc, "amount": amount, "allocation_date": on}
+
+
+def letterheads() -> dict[str, Letterhead]:
+    """The demo entities' letterheads, plus ``MAIN`` (the default entity of the builders' ledgers)."""
+    from dataclasses import replace
+
+    from workbench.demo.letterheads import demo_letterheads
+
+    heads = demo_letterheads()
+    heads["MAIN"] = replace(heads["FR01"], entity="MAIN", legal_name="Demo Industries Group")
+    return heads
+
+
+def write_workspace(root: Path, ledger: str = "ledger", journal: str = "journal.sqlite") -> Path:
+    """A workbench.toml in ``root`` whose letterheads are :func:`letterheads` (for dunning runs from the CLI)."""
+    from workbench.workspace import render_workspace_toml
+
+    root.mkdir(parents=True, exist_ok=True)
+    path = root / "workbench.toml"
+    text = render_workspace_toml(
+        "Demo Industries Group", ledger=ledger, journal=journal, journal_key=f"{journal}.key", entities=letterheads()
+    )
+    path.write_text(text, encoding="utf-8")
+    return path

@@ -58,6 +58,7 @@ def ensure_demo_journal(ledger_dir: Path, target: Path) -> Path:
         with Journal.open(tmp, create=True) as book:
             seed_journal(load_ledger(ledger_dir), book, DEFAULT_AS_OF)
         if not target.is_file():
+            os.replace(Path(f"{tmp}.key"), Path(f"{target}.key"))  # the key goes with its journal
             os.replace(tmp, target)
     finally:
         for leftover in tmp.parent.glob(tmp.name + "*"):

@@ -20,6 +20,7 @@ import pytest
 
 from workbench.journal import Journal
 
+from .builders import write_workspace
 from .test_mail import _server
 
 from .conftest import SMALL_AS_OF
@@ -38,6 +39,7 @@ def workspace(small_demo, tmp_path_factory) -> Path:
 
     root = tmp_path_factory.mktemp("workspace")
     shutil.copytree(small_demo, root / "ledger")
+    write_workspace(root)
     assert run("journal", "init", "--ledger", str(root / "ledger")).returncode == 0
     return root
 

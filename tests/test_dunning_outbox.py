@@ -21,7 +21,7 @@ from workbench.journal import Journal
 from workbench.letters.run import carry_out
 from workbench.letters.smtp import SmtpSettings
 
-from .builders import inv, ledger
+from .builders import inv, ledger, letterheads, write_workspace
 from .test_mail import REFUSED, Collector, _free_port, _server
 
 AS_OF = date(2026, 11, 20)
@@ -54,6 +54,7 @@ def led(tmp_path: Path):
         }
     )
     docs = [inv(f"I{n}", "2026-10-01", "2026-11-01", f"{100 * n}.00", customer=f"C{n}") for n in range(1, 8)]
+    write_workspace(tmp_path)  # the letterheads the command-line runs sign with
     return ledger(tmp_path / "ledger", customers=customers, documents=docs)
 
 
@@ -66,7 +67,9 @@ def _received(*handlers: Collector) -> Counter[str]:
 
 
 def _run(led, tmp_path: Path, book: Journal, settings: SmtpSettings | None, **kwargs):
-    return carry_out(led, AS_OF, load_policy(), tmp_path / "run", journal=book, smtp=settings, **kwargs)
+    return carry_out(
+        led, AS_OF, load_policy(), tmp_path / "run", journal=book, smtp=settings, letterheads=letterheads(), **kwargs
+    )
 
 
 def test_a_refused_address_fails_that_customer_alone_and_a_rerun_retries_only_it(led, tmp_path) -> None:
@@ -196,6 +199,7 @@ def test_a_server_that_never_answers_times_out_per_run_not_forever(led, tmp_path
                 tmp_path / "run",
                 journal=book,
                 smtp=SmtpSettings(host="127.0.0.1", port=port, timeout=1, local_hostname="localhost"),
+                letterheads=letterheads(),
             )
     finally:
         silent.close()

@@ -180,7 +180,7 @@ def test_message_without_id_gets_one(smtp: tuple[SmtpSettings, Collector], rende
 def test_a_recorded_run_sends_its_emails_and_a_dry_run_sends_none(smtp, tmp_path) -> None:
     from datetime import date
 
-    from tests.builders import inv, ledger
+    from tests.builders import inv, ledger, letterheads
     from workbench.collections.policy import load_policy
     from workbench.journal import Journal
     from workbench.letters.run import carry_out
@@ -216,7 +216,17 @@ def test_a_recorded_run_sends_its_emails_and_a_dry_run_sends_none(smtp, tmp_path
     )
     policy = load_policy()
     with Journal.open(tmp_path / "journal.sqlite", create=True) as book:
-        dry = carry_out(led, date(2026, 11, 20), policy, tmp_path / "dry", journal=book, dry_run=True, smtp=settings)
+        heads = letterheads()
+        dry = carry_out(
+            led,
+            date(2026, 11, 20),
+            policy,
+            tmp_path / "dry",
+            journal=book,
+            dry_run=True,
+            smtp=settings,
+            letterheads=heads,
+        )
         assert dry.sent == 0 and server.envelopes == [] and book.history().height == 0
         done = carry_out(
             led,
@@ -226,6 +236,7 @@ def test_a_recorded_run_sends_its_emails_and_a_dry_run_sends_none(smtp, tmp_path
             journal=book,
             smtp=settings,
             company="Demo Industries Group",
+            letterheads=heads,
         )
         letters = book.dunning_letters()
         deliveries = book.deliveries()

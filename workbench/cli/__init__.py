@@ -1,6 +1,6 @@
 """The ``workbench`` command line: a thin layer over the package, one module per domain noun.
 
-``demo`` (the demo company), ``ledger`` (import, validate), ``aging`` (kpis,
+``workspace`` (``init``), ``demo`` (the demo company), ``ledger`` (import, validate), ``aging`` (kpis,
 aging), ``forecast``, ``credit``, ``dunning``, ``worklist``, ``journal`` and
 ``reports`` (``workbench report NAME``, built from the report registry) each
 add their commands through ``register(app)``; ``common`` holds what they
@@ -13,12 +13,15 @@ Exit codes: 0 success; 1 the work was done but rows were quarantined
 
 from __future__ import annotations
 
+import os
 import sys
+from pathlib import Path
+from typing import Annotated, Optional
 
 import typer
 
 from ..errors import WorkbenchError
-from . import aging, credit, demo, dunning, forecast, journal, ledger, reports, worklist
+from . import aging, credit, demo, dunning, forecast, journal, ledger, reports, workspace, worklist
 
 __all__ = ["app", "main"]
 
@@ -29,8 +32,24 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for _module in (demo, ledger, aging, reports, forecast, credit, dunning, journal, worklist):
+for _module in (workspace, demo, ledger, aging, reports, forecast, credit, dunning, journal, worklist):
     _module.register(app)
+
+
+@app.callback()
+def _root(
+    space: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--workspace",
+            help="The workspace folder (default: WORKBENCH_WORKSPACE, else workbench.toml here or in a parent).",
+            file_okay=False,
+        ),
+    ] = None,
+) -> None:
+    """Credit & collections workbench: load ledgers, compute exact KPIs, produce reports."""
+    if space is not None:
+        os.environ["WORKBENCH_WORKSPACE"] = str(space)
 
 
 def main() -> None:

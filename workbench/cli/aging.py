@@ -15,7 +15,8 @@ Basis = Literal["due_date", "doc_date"]
 
 
 def kpis(
-    ledger: LedgerOpt,
+    *,
+    ledger: LedgerOpt = None,
     as_of: AsOfOpt,
     entity: EntityOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON (the default output).")] = True,
@@ -28,7 +29,8 @@ def kpis(
 
 
 def aging(
-    ledger: LedgerOpt,
+    *,
+    ledger: LedgerOpt = None,
     as_of: AsOfOpt,
     by: Annotated[By, typer.Option("--by", help="Grouping of the rows.")] = "customer",
     fmt: Annotated[Literal["csv", "json", "xlsx"], format_option()] = "csv",

@@ -19,6 +19,7 @@ import typer
 if TYPE_CHECKING:
     from ..journal import Journal
     from ..ledger.model import Ledger
+    from ..workspace import Workspace
 
 __all__ = [
     "AsOfOpt",
@@ -29,15 +30,20 @@ __all__ = [
     "fail",
     "format_option",
     "journal_target",
+    "ledger_path",
     "load",
     "open_journal",
     "opt_date",
     "parse_date",
     "parse_amount_option",
     "stdout_csv",
+    "workspace_for",
 ]
 
-LedgerOpt = Annotated[Path, typer.Option("--ledger", help="Canonical ledger folder.", file_okay=False)]
+LedgerOpt = Annotated[
+    Optional[Path],
+    typer.Option("--ledger", help="Canonical ledger folder (default: the workspace's ledger).", file_okay=False),
+]
 AsOfOpt = Annotated[str, typer.Option("--as-of", help="As-of date, YYYY-MM-DD (end of that day).")]
 EntityOpt = Annotated[Optional[str], typer.Option("--entity", help="Only this selling entity.")]
 JournalOpt = Annotated[
@@ -96,10 +102,40 @@ def parse_amount_option(text: str | None, flag: str = "--amount") -> Decimal | N
         fail(f"{flag} {text!r} is not a number" if exc.kind != "range" else f"{flag} {text!r} is {exc.problem}")
 
 
-def load(path: Path) -> Ledger:
-    """Load a ledger, warning on stderr when rows were quarantined."""
+def workspace_for(ledger: Path | None = None) -> Workspace | None:
+    """The workspace a command works in, or None for a bare ledger folder.
+
+    Without ``--ledger``: ``--workspace``/``WORKBENCH_WORKSPACE``, else the
+    ``workbench.toml`` in the current folder or a parent. With ``--ledger``:
+    the workspace found the same way from the ledger's folder, only when its
+    ledger is that folder (another company's workspace never applies).
+    """
+    from ..workspace import find_workspace, load_workspace
+
+    file = find_workspace(None if ledger is None else Path(ledger))
+    if file is None:
+        return None
+    found = load_workspace(file)
+    if ledger is not None and found.ledger.resolve() != Path(ledger).resolve():
+        return None
+    return found
+
+
+def ledger_path(ledger: Path | None) -> Path:
+    """``--ledger``, else the workspace's ledger; a clear error when there is neither."""
+    if ledger is not None:
+        return Path(ledger)
+    found = workspace_for(None)
+    if found is None:
+        fail("no ledger: give --ledger DIR, or run inside a workspace (create one with `workbench init`)")
+    return found.ledger
+
+
+def load(path: Path | None) -> Ledger:
+    """Load a ledger (``--ledger`` or the workspace's), warning on stderr when rows were quarantined."""
     from ..ledger import load_ledger
 
+    path = ledger_path(path)
     led = load_ledger(path)
     count = led.report.rows_quarantined
     if count:
@@ -122,11 +158,14 @@ def stdout_csv(frame: Any, name: str = "output") -> None:
 
 
 def journal_target(explicit: str | None, ledger: Path | None = None) -> str:
-    """Where the journal lives: ``--journal``, else ``WORKBENCH_JOURNAL``, else beside the ledger, else here."""
+    """Where the journal lives: ``--journal``, ``WORKBENCH_JOURNAL``, the workspace's, beside the ledger, here."""
     if explicit:
         return explicit
     if os.environ.get("WORKBENCH_JOURNAL"):
         return os.environ["WORKBENCH_JOURNAL"]
+    found = workspace_for(ledger)
+    if found is not None:
+        return found.journal
     if ledger is not None:
         return str(Path(ledger).resolve().parent / "journal.sqlite")
     return "journal.sqlite"
@@ -142,5 +181,28 @@ def open_journal(
 ) -> Journal:
     """Open the journal chosen by :func:`journal_target`; only ``create`` (``journal init``) makes a new one."""
     from ..journal import Journal
+    from ..journal.keys import KEY_ENV, KEY_FILE_ENV
 
-    return Journal.open(journal_target(explicit, ledger), author=author, create=create, key_file=key_file)
+    target = journal_target(explicit, ledger)
+    space = workspace_for(ledger)
+    if key_file is None and not (os.environ.get(KEY_ENV) or os.environ.get(KEY_FILE_ENV)):
+        if space is not None and space.journal == target and space.journal_key is not None:
+            key_file = space.journal_key
+    book = Journal.open(target, author=author, create=create, key_file=key_file)
+    problem = binding_problem(book.workspace_binding(), space, ledger)
+    if problem is not None:
+        book.close()
+        fail(f"journal {target}: {problem}")
+    return book
+
+
+def binding_problem(binding: dict[str, str] | None, space: Workspace | None, ledger: Path | None) -> str | None:
+    """Why a journal bound to one workspace must not be used here (another workspace, another ledger), or None."""
+    if binding is None:
+        return None
+    owner = f"workspace {binding['company'] or binding['workspace_id']} (id {binding['workspace_id']})"
+    if space is not None and space.id != binding["workspace_id"]:
+        return f"it belongs to {owner}, not to this workspace {space.company} (id {space.id}); nothing was done"
+    if space is None and ledger is not None and Path(ledger).resolve() != Path(binding["ledger"]).resolve():
+        return f"it belongs to {owner}, whose ledger is {binding['ledger']}, not {ledger}; nothing was done"
+    return None

@@ -29,7 +29,7 @@ def _credit_out(frame: Any, fmt: str, day: date, key: str) -> None:
 
 
 @credit_app.command("score")
-def credit_score(ledger: LedgerOpt, as_of: AsOfOpt, fmt: CsvJson = "csv", policy: PolicyOpt = None) -> None:
+def credit_score(*, ledger: LedgerOpt = None, as_of: AsOfOpt, fmt: CsvJson = "csv", policy: PolicyOpt = None) -> None:
     """Score every customer: 0-100 score, risk class A-E, points per factor and an explanation."""
     from ..credit import load_policy, score_customers
 
@@ -38,7 +38,7 @@ def credit_score(ledger: LedgerOpt, as_of: AsOfOpt, fmt: CsvJson = "csv", policy
 
 
 @credit_app.command("limits")
-def credit_limits(ledger: LedgerOpt, as_of: AsOfOpt, fmt: CsvJson = "csv", policy: PolicyOpt = None) -> None:
+def credit_limits(*, ledger: LedgerOpt = None, as_of: AsOfOpt, fmt: CsvJson = "csv", policy: PolicyOpt = None) -> None:
     """Three-method credit limits, recommended limit and terms per customer (limit currency)."""
     from ..credit import load_policy, recommend_limits
 
@@ -48,7 +48,8 @@ def credit_limits(ledger: LedgerOpt, as_of: AsOfOpt, fmt: CsvJson = "csv", polic
 
 @credit_app.command("exposure")
 def credit_exposure(
-    ledger: LedgerOpt,
+    *,
+    ledger: LedgerOpt = None,
     as_of: AsOfOpt,
     fmt: CsvJson = "csv",
     policy: PolicyOpt = None,
@@ -66,7 +67,8 @@ def credit_exposure(
 
 @credit_app.command("check")
 def credit_check(
-    ledger: LedgerOpt,
+    *,
+    ledger: LedgerOpt = None,
     as_of: AsOfOpt,
     customer: Annotated[str, typer.Option("--customer", help="Customer id of the order.")],
     amount: Annotated[str, typer.Option("--amount", help="Order amount, e.g. 12500.00.")],

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from .common import AsOfOpt, JournalOpt, LedgerOpt, fail, load, open_journal, parse_date
+from .common import AsOfOpt, JournalOpt, LedgerOpt, fail, ledger_path, load, open_journal, parse_date, workspace_for
 
 if TYPE_CHECKING:
     from ..collections.policy import CollectionsPolicy
@@ -29,7 +29,8 @@ def _policy(path: Path | None) -> CollectionsPolicy:
 
 @dunning_app.command("run")
 def dunning_run(
-    ledger: LedgerOpt,
+    *,
+    ledger: LedgerOpt = None,
     as_of: AsOfOpt,
     out: Annotated[Path, typer.Option("--out", help="Folder for the letters, e-mails and run files.", file_okay=False)],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Preview everything; record and send nothing.")] = False,
@@ -60,7 +61,8 @@ def dunning_run(
     if send and dry_run:
         fail("--send cannot be used with --dry-run")
     day = parse_date(as_of)
-    rules = _policy(policy)
+    space = workspace_for(ledger)
+    rules = _policy(policy if policy is not None or space is None else space.collections_policy)
     led = load(ledger)
     smtp = None
     if send:
@@ -93,7 +95,8 @@ def dunning_run(
             out,
             journal=book,
             dry_run=dry_run,
-            company=ledger_company(ledger),
+            company=space.company if space is not None else ledger_company(ledger_path(ledger)),
+            letterheads=space.entities if space is not None else None,
             author=author,
             smtp=smtp,
             rates=load_reference_rates(),

@@ -37,7 +37,8 @@ def _emit(frame: Any, fmt: str, meta: dict[str, object]) -> None:
 def forecast_cmd(
     ctx: typer.Context,
     ledger: Annotated[
-        Optional[Path], typer.Option("--ledger", help="Canonical ledger folder.", file_okay=False)
+        Optional[Path],
+        typer.Option("--ledger", help="Canonical ledger folder (default: the workspace's ledger).", file_okay=False),
     ] = None,
     as_of: Annotated[Optional[str], typer.Option("--as-of", help="As-of date, YYYY-MM-DD (end of that day).")] = None,
     weeks: Annotated[int, typer.Option("--weeks", min=1, max=104, help="ISO weeks forecast.")] = 13,
@@ -47,8 +48,8 @@ def forecast_cmd(
     """Expected cash-in per ISO week by entity and currency, with its 80 % band (P10-P90)."""
     if ctx.invoked_subcommand is not None:
         return
-    if ledger is None or as_of is None:
-        fail("workbench forecast needs --ledger and --as-of (or use: workbench forecast backtest ...)")
+    if as_of is None:
+        fail("workbench forecast needs --as-of (or use: workbench forecast backtest ...)")
     from ..forecast import forecast
 
     day = parse_date(as_of)
@@ -63,7 +64,8 @@ def forecast_cmd(
 
 @forecast_app.command("backtest")
 def forecast_backtest_cmd(
-    ledger: LedgerOpt,
+    *,
+    ledger: LedgerOpt = None,
     start: Annotated[str, typer.Option("--from", help="First as-of date, YYYY-MM-DD.")],
     end: Annotated[str, typer.Option("--to", help="Last as-of date (weekly steps from --from), YYYY-MM-DD.")],
     weeks: Annotated[int, typer.Option("--weeks", min=1, max=104, help="ISO weeks forecast.")] = 13,

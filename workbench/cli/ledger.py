@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .common import LedgerOpt
+from .common import LedgerOpt, ledger_path
 
 import_app = typer.Typer(help="Turn other layouts into a canonical ledger folder.", no_args_is_help=True)
 
@@ -38,7 +38,7 @@ SHOWN_ISSUES = 100
 
 
 def validate(
-    ledger: LedgerOpt,
+    ledger: LedgerOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the load report as JSON.")] = False,
     quarantine: Annotated[
         Optional[Path],
@@ -53,7 +53,7 @@ def validate(
     from ..exports import write_csv
     from ..ledger import load_ledger
 
-    led = load_ledger(ledger)
+    led = load_ledger(ledger_path(ledger))
     report = led.report
     issues = report.issues
     if quarantine is not None:

@@ -1,6 +1,6 @@
 """``workbench report NAME``: one command per report of the catalogue, built from its spec.
 
-Every report takes ``--ledger``, ``--as-of`` and ``--out`` (and ``--pdf/--no-pdf``
+Every report takes ``--ledger`` (default: the workspace's), ``--as-of`` and ``--out`` (and ``--pdf/--no-pdf``
 when it renders a notebook); its own options come from its
 :class:`~workbench.reports.registry.ReportSpec`. Adding a report to the
 catalogue adds its command here without code.
@@ -9,12 +9,13 @@ catalogue adds its command here without code.
 from __future__ import annotations
 
 import inspect
+import os
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
 
-from .common import parse_date
+from .common import LedgerOpt, ledger_path, parse_date, workspace_for
 from ..reports.registry import REPORTS, Option, ReportSpec
 
 __all__ = ["register"]
@@ -44,7 +45,16 @@ def _command(report: ReportSpec) -> Any:
     def command(**values: Any) -> None:
         from ..reports.registry import run
 
-        ledger: Path = values.pop("ledger")
+        given: Path | None = values.pop("ledger")
+        ledger = ledger_path(given)
+        space = workspace_for(given)
+        if (
+            space is not None
+            and "journal" in values
+            and not values["journal"]
+            and not os.environ.get("WORKBENCH_JOURNAL")
+        ):
+            values["journal"] = space.journal
         day = parse_date(values.pop("as_of"))
         out: Path = values.pop("out")
         pdf = bool(values.pop("pdf", False))
@@ -63,7 +73,8 @@ def _command(report: ReportSpec) -> Any:
         inspect.Parameter(
             "ledger",
             keyword,
-            annotation=Annotated[Path, typer.Option("--ledger", help="Canonical ledger folder.", file_okay=False)],
+            annotation=LedgerOpt,
+            default=None,
         ),
         inspect.Parameter(
             "as_of",

@@ -12,7 +12,8 @@ from .dunning import PolicyOpt, _policy
 
 
 def worklist(
-    ledger: LedgerOpt,
+    *,
+    ledger: LedgerOpt = None,
     as_of: AsOfOpt,
     collector: Annotated[Optional[str], typer.Option("--collector", help="Only this collector's list.")] = None,
     fmt: Annotated[Literal["csv", "xlsx"], format_option("csv (stdout or --out) or xlsx.")] = "csv",

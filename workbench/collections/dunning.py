@@ -139,9 +139,23 @@ def level_reached(level: Level, due_date: date, last_letter: date | None, as_of:
 
 
 def _customers(ledger: Ledger) -> dict[str, dict[str, Any]]:
-    cols = ["customer_id", "name", "country", "language", "email", "phone", "collector", "segment", "status"]
+    cols = [
+        "customer_id", "name", "country", "language", "email", "phone", "collector", "segment", "status", "entity",
+        *ADDRESS_COLUMNS,
+    ]  # fmt: skip
     frame = ledger.customers.select([c for c in cols if c in ledger.customers.columns])
     return {row["customer_id"]: row for row in frame.iter_rows(named=True)}
+
+
+ADDRESS_COLUMNS = ("address_line1", "address_line2", "postcode", "city", "region")
+"""The customer's postal address in the ledger (optional columns of ``customers``)."""
+
+
+def postal_address(customer: Mapping[str, Any]) -> tuple[str, ...]:
+    """The address lines of a letter's window: street lines, postcode and city, region (country printed apart)."""
+    text = {key: str(customer.get(key) or "").strip() for key in ADDRESS_COLUMNS}
+    town = " ".join(part for part in (text["postcode"], text["city"]) if part)
+    return tuple(line for line in (text["address_line1"], text["address_line2"], town, text["region"]) if line)
 
 
 def _language(customer: Mapping[str, Any]) -> str:
@@ -397,6 +411,8 @@ def _communication(
         interest_basis="; ".join(sorted(claims.bases.get((cust, currency), ()))),
         actions=level.actions,
         interest_rates=tuple(sorted(claims.rates.get((cust, currency), ()))),
+        entity=str(customer.get("entity") or "MAIN"),
+        address=postal_address(customer),
     )
 
 

@@ -18,7 +18,11 @@ CHANNELS = ("email", "letter", "phone")
 
 @dataclass(frozen=True)
 class Sender:
-    """Who signs the letters: the selling company's credit department."""
+    """Who signs the letters: the selling entity's credit department, and the account to pay into.
+
+    The bank fields are those of the account in the communication's currency:
+    ``iban`` and ``bic``, or ``account`` and ``routing`` where there is no IBAN.
+    """
 
     name: str
     department: str = "Credit Control"
@@ -27,6 +31,11 @@ class Sender:
     address: tuple[str, ...] = ()
     iban: str = ""
     bic: str = ""
+    account: str = ""
+    routing: str = ""
+    bank: str = ""
+    registration: str = ""
+    vat_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -95,6 +104,10 @@ class Communication:
     interest_rates: tuple[tuple[str, Decimal], ...] = ()
     actions: tuple[str, ...] = ()
     notes: tuple[str, ...] = field(default=())
+    #: the selling entity whose letterhead and bank account the communication carries (the customer's entity)
+    entity: str = ""
+    #: the customer's postal address lines, without the country (which letters print in their language)
+    address: tuple[str, ...] = ()
 
     @property
     def overdue_total(self) -> Decimal:

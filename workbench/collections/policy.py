@@ -142,7 +142,7 @@ class CollectionsPolicy:
         return (*self.variants, self.default)
 
     def make_sender(self, company: str) -> Sender:
-        """The letters' sender for the ledger's company."""
+        """A sender from an old policy file's ``[sender]`` (previews and tests; runs sign with the workspace)."""
         s = self.sender
         return Sender(
             name=company or "Credit Control",
@@ -233,7 +233,7 @@ SHAPE = Table(
     {
         "name": text(),
         "version": anything,
-        "sender": Table({}, open=True),
+        "sender": Table({}, open=True),  # kept readable for old files; a run refuses it (letterheads: workspace)
         "dunning": Table({**_RULES, "variants": ListOf(_VARIANT)}, defaults={"variants": []}, open=True),
         "worklist": Table(
             {
@@ -247,7 +247,8 @@ SHAPE = Table(
             open=True,
             rule=_positive_per,
         ),
-    }
+    },
+    defaults={"sender": {}},
 )
 #: The collections policy kind: its shape and its default, ``workbench/data/collections/policy.toml``.
 KIND = PolicyKind("collections", SHAPE, "data/collections/policy.toml", default_source="default")

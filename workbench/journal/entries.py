@@ -66,6 +66,7 @@ KINDS: tuple[str, ...] = (
     "credit_decision",
     "credit_override",
     "limit_change",
+    "workspace",
     "correction",
     "void",
 )
@@ -445,6 +446,13 @@ def _check_void(entry: Entry) -> None:
     _text(entry, "reason", non_empty=True)
 
 
+def _check_workspace(entry: Entry) -> None:
+    _need(entry, "event_date")
+    _text(entry, "workspace_id", non_empty=True)
+    _text(entry, "company")
+    _text(entry, "ledger", non_empty=True)
+
+
 _RULES: dict[str, Callable[[Entry], None]] = {
     "contact": _check_contact,
     "promise": _check_promise,
@@ -459,6 +467,7 @@ _RULES: dict[str, Callable[[Entry], None]] = {
     "credit_decision": _check_credit_decision,
     "credit_override": _check_credit_override,
     "limit_change": _check_limit_change,
+    "workspace": _check_workspace,
     "correction": _check_correction,
     "void": _check_void,
 }

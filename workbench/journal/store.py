@@ -799,6 +799,39 @@ class Journal:
             details={**(details or {}), "policy": policy, "communications": communications, "dry_run": False},
         )
 
+    def bind_workspace(
+        self,
+        workspace_id: str,
+        *,
+        company: str,
+        ledger: str,
+        on: date,
+        author: str | None = None,
+        recorded_at: datetime | None = None,
+    ) -> int:
+        """Record that this journal belongs to the workspace ``workspace_id`` and its ``ledger`` folder.
+
+        Binding the same workspace again adds nothing (the uid is derived from
+        its id). :meth:`workspace_binding` reads it back; the command line then
+        refuses the journal with another workspace or another ledger.
+        """
+        return self.add(
+            "workspace",
+            author=author,
+            event_date=on,
+            uid=f"workspace:{workspace_id}",
+            recorded_at=recorded_at,
+            details={"workspace_id": workspace_id, "company": company, "ledger": ledger},
+        )
+
+    def workspace_binding(self) -> dict[str, str] | None:
+        """The workspace this journal belongs to (its latest binding that is not voided), or None."""
+        bound = self._states("workspace")
+        if not bound:
+            return None
+        details = bound[-1]["details"]
+        return {key: str(details[key]) for key in ("workspace_id", "company", "ledger")}
+
     def correct(
         self,
         entry_id: int,

@@ -72,13 +72,13 @@ def message_id(sender: Sender, comm: Communication) -> str:
 def email_message(renderer: LetterRenderer, comm: Communication, *, attach_statement: bool = True) -> EmailMessage:
     """The complete e-mail: text and HTML alternatives, and the statement PDF attached.
 
-    ``renderer`` renders the texts and the statement, and its ``sender`` is
-    the ``From``. ``Date`` is ``comm.as_of`` at 08:00 UTC, ``Message-ID`` is
+    ``renderer`` renders the texts and the statement, and the communication's
+    sender (:meth:`LetterRenderer.sender_for`) is the ``From``. ``Date`` is ``comm.as_of`` at 08:00 UTC, ``Message-ID`` is
     deterministic (:func:`message_id`) and so are the MIME boundaries: the
     same communication always gives the same bytes. Customer text that goes
     into a header has its CR/LF replaced by spaces.
     """
-    sender = renderer.sender
+    sender = renderer.sender_for(comm)
     sender_address = sender.email.strip()
     if not _EMAIL_RE.fullmatch(sender_address):
         raise LetterError(f"the sender's e-mail address is missing or invalid: {sender.email!r}")

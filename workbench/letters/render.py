@@ -43,6 +43,7 @@ from ..render.templates import DEFAULT_TEMPLATES_DIR
 from . import email as _email
 from .files import WrittenFile, write_communications
 from .names import statement_filename
+from .senders import Senders
 from .text import (
     ISSUE_TIME,
     LetterError,
@@ -207,7 +208,10 @@ def _environment(loader: jinja2.BaseLoader, *, html: bool) -> jinja2.Environment
 
 
 class LetterRenderer:
-    """Renders the communications of a dunning run for one ``Sender`` from a templates folder.
+    """Renders the communications of a dunning run, each signed by its sender, from a templates folder.
+
+    ``sender`` is a :class:`~workbench.letters.senders.Senders` (each entity's
+    letterhead and account per currency) or one ``Sender`` for every communication.
 
     ``templates_dir`` defaults to the repository's ``templates/dunning``
     (:data:`DUNNING_TEMPLATES_DIR`). A language is any sub-folder (2–3
@@ -215,8 +219,8 @@ class LetterRenderer:
     it is the fallback.
     """
 
-    def __init__(self, sender: Sender, templates_dir: Path | None = None) -> None:
-        self.sender = sender
+    def __init__(self, sender: Sender | Senders, templates_dir: Path | None = None) -> None:
+        self.senders = sender if isinstance(sender, Senders) else Senders.single(sender)
         self.templates_dir = Path(templates_dir) if templates_dir is not None else DUNNING_TEMPLATES_DIR
         if not (self.templates_dir / DEFAULT_LANGUAGE / "labels.toml").is_file():
             raise LetterError(f"no dunning templates in {self.templates_dir} (expected {DEFAULT_LANGUAGE}/labels.toml)")
@@ -290,7 +294,9 @@ class LetterRenderer:
     ) -> dict[str, Any]:
         if claimed and not comm.lines:
             raise LetterError(f"customer {comm.customer_id}: the communication claims no item")
-        facts = letter_facts(comm, self.sender, self.labels(lang), lang, statement_attached=statement_attached)
+        facts = letter_facts(
+            comm, self.sender_for(comm), self.labels(lang), lang, statement_attached=statement_attached
+        )
         return {**facts, "layout": layout}
 
     def _render(self, env: jinja2.Environment, comm: Communication, template: str, context: dict[str, Any]) -> str:
@@ -379,7 +385,11 @@ class LetterRenderer:
 
     def message_id(self, comm: Communication) -> str:
         """The deterministic Message-ID of the communication's e-mail (:func:`workbench.letters.email.message_id`)."""
-        return _email.message_id(self.sender, comm)
+        return _email.message_id(self.sender_for(comm), comm)
+
+    def sender_for(self, comm: Communication) -> Sender:
+        """Who signs ``comm``: its entity's letterhead with the account in its currency (:mod:`.senders`)."""
+        return self.senders.for_communication(comm)
 
     def recipients(self, comm: Communication) -> list[str]:
         """The customer's e-mail addresses (:func:`workbench.letters.email.recipients`)."""

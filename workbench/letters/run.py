@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import html
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -27,6 +27,7 @@ from pathlib import Path
 import polars as pl
 
 from ..collections.dunning import DunningRun, DunningState, plan_run, state_from_journal
+from ..collections.model import Communication
 from ..collections.policy import CollectionsPolicy
 from ..collections.run import record_outbox
 from ..exports import write_csv
@@ -35,8 +36,11 @@ from ..ledger.model import Ledger
 from ..money import mills_to_decimal, to_money
 from ..reference_rates import ReferenceRates
 from .outbox import Delivery, deliver
+from ..workspace import Letterhead
 from .render import LetterRenderer
+from .senders import Senders
 from .smtp import SmtpSettings
+from .text import LetterError
 
 __all__ = ["RunOutcome", "carry_out", "communications_frame"]
 
@@ -180,12 +184,17 @@ def carry_out(
     progress: Callable[[int, int], None] | None = None,
     rates: ReferenceRates | None = None,
     resend_uncertain: bool = False,
+    letterheads: Mapping[str, Letterhead] | None = None,
 ) -> RunOutcome:
     """Plan the run of ``as_of`` from the journal's state, write its files, and (unless dry) record and send it.
 
     ``rates`` are the reference-rate tables of the interest (default: the
     packaged ones, :func:`workbench.reference_rates.packaged_rates`).
     ``progress(done, total)`` is called as communications are written (letters take a fraction of a second each).
+    ``letterheads`` are the workspace's, by entity: each communication is signed
+    by its entity and asks for payment to the entity's account in its currency;
+    when one is missing the run stops before writing anything, naming every
+    entity and currency concerned (a ``renderer`` given by the caller signs instead).
 
     Unless dry, the run is recorded with every communication pending and then
     delivered one by one (:mod:`workbench.letters.outbox`); when the journal
@@ -208,8 +217,9 @@ def carry_out(
             return outcome
     state = state_from_journal(journal, ledger, as_of, policy) if journal is not None else DunningState()
     run = plan_run(ledger, as_of, policy, state, rates=rates)
+    if renderer is None:
+        renderer = LetterRenderer(sender=_senders(policy, letterheads, run.communications))
     out_dir.mkdir(parents=True, exist_ok=True)
-    renderer = renderer or LetterRenderer(sender=policy.make_sender(company))
     written = []
     total = len(run.communications)
     for done, comm in enumerate(run.communications, start=1):
@@ -248,6 +258,27 @@ def carry_out(
     finally:
         _write_summary(outcome)
     return outcome
+
+
+def _senders(
+    policy: CollectionsPolicy, letterheads: Mapping[str, Letterhead] | None, comms: Sequence[Communication]
+) -> Senders:
+    """The run's senders from the workspace letterheads; refuse a run that some letter could not sign."""
+    if policy.sender:
+        raise LetterError(
+            f"the collections policy {policy.source} has a [sender] table: letterheads and bank accounts now live "
+            "in the workspace, per entity and currency (workbench.toml [entities.<code>], docs/workspace.md); "
+            "move it there and remove it from the policy"
+        )
+    senders = Senders(letterheads or {})
+    problems = senders.problems(comms)
+    if problems:
+        where = "" if letterheads else " (no workspace letterheads were found: run `workbench init`)"
+        raise LetterError(
+            f"no letter was written: {len(problems)} problem(s) with the senders{where}\n"
+            + "\n".join(f"  - {p}" for p in problems)
+        )
+    return senders
 
 
 def _write_summary(outcome: RunOutcome, name: str = "summary.json") -> None:
