@@ -299,7 +299,8 @@ def check_rows(
 
 
 def _label(encoding: str) -> str:
-    return encoding if encoding in ("parquet", "xlsx") else encoding_label(encoding)
+    """The encoding named in messages: Parquet and Excel text is UTF-8."""
+    return "UTF-8" if encoding in ("parquet", "xlsx") else encoding_label(encoding)
 
 
 def amount_total(mills: int | None) -> Decimal:

@@ -49,6 +49,7 @@ MARKER = 0x10FF00
 _HIGH = re.compile("[\U0010f000-\U0010ffff]")
 #: Bytes that may begin a NUL, a control character, U+FFFD/U+FFFE/U+FFFF or a marker in UTF-8 text.
 _SUSPECT = bytes([*range(0, 9), 11, 12, *range(14, 32), 0x7F, 0xC2, 0xEF, 0xF4])
+_HIGH_BYTES = bytes(range(128, 256))
 _NOT_SUSPECT = bytes(sorted(set(range(256)) - set(_SUSPECT)))
 _VALID_MULTIBYTE = re.compile(
     rb"[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}"
@@ -173,15 +174,16 @@ def _plan(blocks: Iterable[bytes], file: str, encoding: str | None) -> _Plan:
         quoted = quoted or b'"' in block
         if b"\xf4" in block:
             used |= _used_blocks(block.decode("utf-8", "replace"))
+        high = len(block) - len(block.translate(None, _HIGH_BYTES))
+        high_bytes += high
         if utf8_ok:
             try:
                 strict.decode(block)
+                valid_bytes += high  # every non-ASCII byte of valid UTF-8 belongs to a valid sequence
             except UnicodeDecodeError as exc:
                 utf8_ok = False
                 bad_line = newlines + block.count(b"\n", 0, exc.start) + 1
         if not utf8_ok:
-            high = len(block) - len(block.translate(None, bytes(range(128, 256))))
-            high_bytes += high
             if high:
                 valid_bytes += sum(len(m) for m in _VALID_MULTIBYTE.findall(block))
             if cp1252_ok:
@@ -458,23 +460,41 @@ def _text_columns(frame: pl.DataFrame, file: str) -> tuple[pl.DataFrame, int | N
     binary = [c for c, t in frame.schema.items() if t == pl.Binary]
     if not binary:
         return frame, None
-    strict = frame.select(pl.col(c).cast(pl.String, strict=False) for c in binary)
-    invalid = {c: frame[c].is_not_null() & strict[c].is_null() for c in binary}
-    if not any(bad.any() for bad in invalid.values()):
-        return frame.with_columns(strict), None
-    used: set[int] = set()
+    texts: dict[str, pl.Series] = {}
+    invalid: dict[str, list[int]] = {}
     for c in binary:
-        for value in strict[c].drop_nulls().filter(strict[c].drop_nulls().str.contains("[\U0010f000-\U0010ffff]")):
+        try:
+            texts[c] = frame[c].cast(pl.String)
+        except pl.exceptions.ComputeError:  # invalid UTF-8 somewhere in the column: find it value by value
+            values = frame[c].to_list()
+            invalid[c] = [n for n, v in enumerate(values) if v is not None and not _is_utf8(v)]
+            texts[c] = pl.Series(
+                c,
+                [None if n in set(invalid[c]) else v.decode() if v is not None else None for n, v in enumerate(values)],
+                dtype=pl.String,
+            )
+    if not invalid:
+        return frame.with_columns(texts.values()), None
+    used: set[int] = set()
+    for series in texts.values():
+        for value in series.drop_nulls().filter(series.drop_nulls().str.contains("[\U0010f000-\U0010ffff]")):
             used |= _used_blocks(value)
     marker = _marker_for(used, file)
     name = _marker_handler(marker)
-    columns = []
-    for c in binary:
-        values = strict[c].to_list()
-        for pos in invalid[c].arg_true().to_list():
+    for c, positions in invalid.items():
+        values = texts[c].to_list()
+        for pos in positions:
             values[pos] = frame[c][pos].decode("utf-8", name)
-        columns.append(pl.Series(c, values, dtype=pl.String))
-    return frame.with_columns(columns), marker
+        texts[c] = pl.Series(c, values, dtype=pl.String)
+    return frame.with_columns(texts.values()), marker
+
+
+def _is_utf8(value: bytes) -> bool:
+    try:
+        value.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _parquet_frame(frame: pl.DataFrame, file: str, first_line: int) -> RawTable:
