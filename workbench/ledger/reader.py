@@ -139,7 +139,7 @@ class _Plan:
     valid: bool = False  # the bytes are valid UTF-8 (after a byte order mark): no decoding needed
 
 
-def _plan(blocks: Iterable[bytes], file: str, encoding: str | None) -> _Plan:
+def _plan(blocks: Iterable[bytes], file: str, encoding: str | None, chunked: bool) -> _Plan:
     """Decide the encoding of a CSV file from its bytes (one pass over ``blocks``).
 
     Declared encodings are used as given. Otherwise: a byte order mark or valid
@@ -174,16 +174,18 @@ def _plan(blocks: Iterable[bytes], file: str, encoding: str | None) -> _Plan:
         quoted = quoted or b'"' in block
         if b"\xf4" in block:
             used |= _used_blocks(block.decode("utf-8", "replace"))
-        high = len(block) - len(block.translate(None, _HIGH_BYTES))
-        high_bytes += high
         if utf8_ok:
             try:
                 strict.decode(block)
-                valid_bytes += high  # every non-ASCII byte of valid UTF-8 belongs to a valid sequence
+                if chunked:  # every non-ASCII byte of valid UTF-8 belongs to a valid sequence
+                    valid_bytes += len(block) - len(block.translate(None, _HIGH_BYTES))
             except UnicodeDecodeError as exc:
                 utf8_ok = False
                 bad_line = newlines + block.count(b"\n", 0, exc.start) + 1
+                high_bytes += valid_bytes
         if not utf8_ok:
+            high = len(block) - len(block.translate(None, _HIGH_BYTES))
+            high_bytes += high
             if high:
                 valid_bytes += sum(len(m) for m in _VALID_MULTIBYTE.findall(block))
             if cp1252_ok:
@@ -191,7 +193,8 @@ def _plan(blocks: Iterable[bytes], file: str, encoding: str | None) -> _Plan:
                     block.decode("cp1252")
                 except UnicodeDecodeError:
                     cp1252_ok = False
-        newlines += block.count(b"\n")
+        if chunked or not utf8_ok:
+            newlines += block.count(b"\n")
     if utf8_ok:
         try:
             strict.decode(b"", final=True)
@@ -396,17 +399,19 @@ def _csv_chunks(path: Path, encoding: str | None, chunk_bytes: int | None) -> It
     file = path.name
     if chunk_bytes is None:
         raw = next(_raw_blocks(path, None))
-        plan = _plan([raw], file, encoding)
+        plan = _plan([raw], file, encoding, chunked=False)
         blocks: Iterable[bytes] = [raw]
     else:
-        plan = _plan(_raw_blocks(path, chunk_bytes), file, encoding)
+        plan = _plan(_raw_blocks(path, chunk_bytes), file, encoding, chunked=True)
         blocks = _raw_blocks(path, chunk_bytes)
     marks = _Marks(_marker_for(plan.used, file))
     chunks = _utf8(blocks, plan, marks, chunk_bytes is None)
     data, final = next(chunks)
-    if not data.strip() and final:
+    if final and (not data or data.isspace()):
         raise LedgerReadError(f"{file}: the file is empty (no header row)")
-    header = _header(data.split(b"\n", 1)[0].decode("utf-8"), file)
+    end = data.find(b"\n")
+    head = data if end < 0 else data[: end + 1]
+    header = _header(head.decode("utf-8").rstrip("\n"), file)
     first = True
 
     def stamp(table: RawTable, plain: bool) -> RawTable:
@@ -429,13 +434,13 @@ def _csv_chunks(path: Path, encoding: str | None, chunk_bytes: int | None) -> It
         for table in _read_csv_quoted(_Lines(texts()), file, header, chunk_bytes):
             yield stamp(table, False)
         return
-    head = data.split(b"\n", 1)[0] + b"\n"
+    head = head if head.endswith(b"\n") else head + b"\n"
     offset = 0
     while True:
         yield stamp(_read_csv_fast(data, file, header, offset), _is_plain(data))
-        offset += data.count(b"\n") - 1
         if final:
             return
+        offset += data.count(b"\n") - 1
         data, final = next(chunks)
         data = head + data
 
