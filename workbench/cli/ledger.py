@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional, TextIO
 
 import typer
 
@@ -50,24 +50,44 @@ def validate(
     At most the first 100 issues are printed (``issues_total`` says how many
     there are); ``--quarantine FILE`` writes all of them, formula-safe.
     """
-    from ..exports import write_csv
-    from ..ledger import load_ledger
+    import csv
 
-    led = load_ledger(ledger_path(ledger))
-    report = led.report
-    issues = report.issues
-    if quarantine is not None:
-        import polars as pl
+    from ..exports import neutralise
+    from ..errors import Issue
+    from ..ledger.stream import validate_ledger
 
-        rows = [i.as_dict() for i in issues]
-        frame = pl.DataFrame(
-            rows, schema={"file": pl.String, "line": pl.Int64, "reason": pl.String, "quarantined": pl.Boolean}
-        )
-        write_csv(frame, quarantine)
+    shown: list[Issue] = []
+    handle: TextIO | None = None
+    writer: Any = None
+
+    def sink(batch: list[Issue]) -> None:
+        nonlocal handle, writer
+        shown.extend(batch[: SHOWN_ISSUES - len(shown)])
+        if quarantine is not None:
+            if writer is None:
+                handle = quarantine.open("w", encoding="utf-8", newline="")
+                writer = csv.writer(handle, lineterminator="\r\n")
+                writer.writerow(["file", "line", "reason", "quarantined"])
+            writer.writerows(
+                [neutralise(i.file), str(i.line), neutralise(i.reason), "true" if i.quarantined else "false"]
+                for i in batch
+            )
+
+    try:
+        report = validate_ledger(ledger_path(ledger), sink)
+        sink([])  # a clean ledger still gets its (empty) quarantine file
+    except BaseException:
+        if handle is not None:
+            handle.close()
+            quarantine.unlink(missing_ok=True)  # type: ignore[union-attr]
+        raise
+    if handle is not None:
+        handle.close()
+    total = report.issues_total
     if as_json:
         data = report.as_dict()
-        data["issues"] = [i.as_dict() for i in issues[:SHOWN_ISSUES]]
-        data["issues_total"] = len(issues)
+        data["issues"] = [i.as_dict() for i in shown]
+        data["issues_total"] = total
         if quarantine is not None:
             data["quarantine_file"] = str(quarantine)
         typer.echo(json.dumps(data, indent=2))
@@ -81,11 +101,11 @@ def validate(
             typer.echo(
                 f"{name:18} read {f.rows_read:>9}  loaded {f.rows_loaded:>9}  quarantined {f.rows_quarantined:>6}{totals}"
             )
-        for issue in issues[:SHOWN_ISSUES]:
+        for issue in shown:
             typer.echo(("" if issue.quarantined else "note: ") + str(issue))
-        if len(issues) > SHOWN_ISSUES:
+        if total > SHOWN_ISSUES:
             where = f"all of them are in {quarantine}" if quarantine else "--quarantine FILE writes them all"
-            typer.echo(f"... {len(issues) - SHOWN_ISSUES} more issue(s) not shown ({where})")
+            typer.echo(f"... {total - SHOWN_ISSUES} more issue(s) not shown ({where})")
     raise typer.Exit(1 if report.rows_quarantined else 0)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import tomllib
 from decimal import Decimal
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import cast
 
@@ -23,7 +24,7 @@ from ..errors import Issue, LedgerReadError
 from ..fx import FxTable
 from ..money import mills_to_decimal
 from .model import FileReport, Ledger, LoadReport
-from .reader import LINE, RawTable, find_table, read_table
+from .reader import LINE, RawTable, encoding_label, find_table, read_table
 from .schema import KEYS, LOAD_ORDER, REQUIRED_TABLES, TABLES
 from .validate import REASON, WARN, Check, add_reasons, check_table, country_warning, minor_unit_check
 
@@ -97,14 +98,23 @@ def _without(frame: pl.DataFrame, drop: pl.Series) -> pl.DataFrame:
     return pl.concat(pieces, rechunk=False)
 
 
-def _duplicates(frame: pl.DataFrame, keys: tuple[str, ...]) -> pl.DataFrame:
-    """Quarantine every later row repeating a key (the first occurrence stays)."""
+def _duplicates(frame: pl.DataFrame, keys: tuple[str, ...], seen: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Quarantine every later row repeating a key (the first occurrence stays).
+
+    ``seen`` (keys and ``_first``, the line of their first row) holds the keys
+    of earlier chunks of the same file, so that a file checked chunk by chunk
+    gets exactly the reasons of a file checked whole.
+    """
     all_present = pl.all_horizontal(pl.col(k).is_not_null() for k in keys)
     dup = pl.col(keys[0]).is_duplicated() if len(keys) == 1 else pl.struct(keys).is_duplicated()
+    first = pl.col(LINE).min().over(keys)
+    if seen is not None and seen.height:
+        frame = frame.join(seen.rename({"_first": "_seen"}), on=list(keys), how="left", maintain_order="left")
+        dup = dup | pl.col("_seen").is_not_null()
+        first = pl.coalesce("_seen", first)
     repeated = frame.select(all_present & dup)[:, 0]
     if not repeated.any():
-        return frame
-    first = pl.col(LINE).min().over(keys)
+        return frame.drop("_seen", strict=False)
     label = " + ".join(keys)
     value = pl.concat_str([pl.col(k).cast(pl.String) for k in keys], separator=" / ")
     return add_reasons(
@@ -123,7 +133,16 @@ def _duplicates(frame: pl.DataFrame, keys: tuple[str, ...]) -> pl.DataFrame:
                 ),
             )
         ],
-    ).drop("_first")
+    ).drop("_first", "_seen", strict=False)
+
+
+def first_lines(frame: pl.DataFrame, keys: tuple[str, ...], seen: pl.DataFrame | None = None) -> pl.DataFrame:
+    """``seen`` grown by the keys of ``frame`` (a checked chunk) not met before, with their first line."""
+    present = frame.filter(pl.all_horizontal(pl.col(k).is_not_null() for k in keys))
+    new = present.group_by(list(keys)).agg(pl.col(LINE).min().alias("_first"))
+    if seen is None:
+        return new
+    return pl.concat([seen, new.join(seen, on=list(keys), how="anti")])
 
 
 def _reference(
@@ -162,6 +181,133 @@ def _reference(
     return frame.drop([c for c in ("_found", "_qline") if c in frame.columns])
 
 
+@dataclass
+class RuleContext:
+    """What the cross-table rules of a table look at: the tables loaded before it.
+
+    ``names`` maps each table to its file name; ``bad`` holds the quarantined
+    rows of earlier tables (at least their key and ``_line``); ``customers``,
+    ``documents`` and ``payments`` their good rows (at least the columns the
+    rules read; ``documents`` and ``payments`` with their dense ``key``).
+    """
+
+    reporting: str
+    names: dict[str, str] = field(default_factory=dict)
+    bad: dict[str, pl.DataFrame] = field(default_factory=dict)
+    customers: pl.DataFrame | None = None
+    documents: pl.DataFrame | None = None
+    payments: pl.DataFrame | None = None
+
+    def frame(self, stem: str) -> pl.DataFrame:
+        """The good rows of an earlier table (an error to ask before it is loaded)."""
+        found = getattr(self, stem)
+        assert isinstance(found, pl.DataFrame), f"{stem} is not loaded yet"
+        return found
+
+
+def _known_customer(frame: pl.DataFrame, ctx: RuleContext) -> pl.DataFrame:
+    return _reference(
+        frame, "customer_id", ctx.frame("customers"), "customer_id", ctx.names["customers"], ctx.bad.get("customers")
+    )
+
+
+def _document_rules(frame: pl.DataFrame, ctx: RuleContext) -> pl.DataFrame:
+    frame = _known_customer(frame, ctx)
+    needs_due = pl.col("doc_type").is_in(["invoice", "debit_note"])
+    return add_reasons(
+        frame,
+        [
+            Check(
+                needs_due & pl.col("due_date").is_null() & ~pl.col(REASON).fill_null("").str.contains("due_date '"),
+                pl.lit("due_date is missing (required for invoices and debit notes)"),
+            ),
+            Check(pl.col("due_date") < pl.col("doc_date"), pl.lit("due_date is before doc_date")),
+            Check(pl.col("service_end") < pl.col("service_start"), pl.lit("service_end is before service_start")),
+            minor_unit_check("amount", "currency"),
+        ],
+    )
+
+
+def _payment_rules(frame: pl.DataFrame, ctx: RuleContext) -> pl.DataFrame:
+    frame = _known_customer(frame, ctx)
+    clash = pl.col("payment_id").is_in(ctx.frame("documents")["document_id"].implode())
+    doc_names = ctx.names["documents"]
+    return add_reasons(
+        frame,
+        [
+            Check(
+                clash,
+                pl.concat_str(
+                    [pl.lit("payment_id '"), pl.col("payment_id"), pl.lit(f"' is also a document_id in {doc_names}")]
+                ),
+            ),
+            minor_unit_check("amount", "currency"),
+        ],
+    )
+
+
+def _order_rules(frame: pl.DataFrame, ctx: RuleContext) -> pl.DataFrame:
+    return add_reasons(_known_customer(frame, ctx), [minor_unit_check("amount", "currency")])
+
+
+def _warnings(stem: str, ctx: RuleContext) -> list[Check]:
+    """Checks that flag a row without quarantining it."""
+    if stem == "customers":
+        return [country_warning()]
+    if stem == "fx_rates":
+        rep = ctx.reporting
+        return [
+            Check(
+                pl.col("currency") == rep,
+                pl.lit(f"{rep} is the reporting currency: its rate is always 1 (row ignored)"),
+            )
+        ]
+    return []
+
+
+#: The cross-table rules of each table, applied to its checked rows (allocations: all but over-allocation).
+RULES = {
+    "documents": _document_rules,
+    "payments": _payment_rules,
+    "allocations": lambda frame, ctx: _allocation_rules(frame, ctx),
+    "orders": _order_rules,
+    "financials": _known_customer,
+}
+
+
+def check_rows(
+    stem: str, raw_text: pl.DataFrame, raw: RawTable | None, ctx: RuleContext, seen: pl.DataFrame | None = None
+) -> pl.DataFrame:
+    """Every rule of one table on rows as read (the whole file or a chunk): typed rows with reasons.
+
+    The row checks of :func:`check_table`, duplicate keys (``seen``: the keys
+    of earlier chunks, see :func:`first_lines`), warnings and the table's
+    cross-table rules (``RULES``, given ``ctx``). Over-allocation, which
+    depends on every allocation, is left to :func:`over_allocation`.
+    """
+    if raw is None:
+        typed = check_table(raw_text, TABLES[stem])
+    else:
+        typed = check_table(raw_text, TABLES[stem], plain=raw.plain, marker=raw.marker, encoding=_label(raw.encoding))
+    if stem in KEYS:
+        typed = _duplicates(typed, KEYS[stem], seen)
+    warn = _warnings(stem, ctx)
+    if warn:
+        typed = add_reasons(typed, warn, WARN)
+    rules = RULES.get(stem)
+    return typed if rules is None else rules(typed, ctx)
+
+
+def _label(encoding: str) -> str:
+    """The encoding named in messages: Parquet and Excel text is UTF-8."""
+    return "UTF-8" if encoding in ("parquet", "xlsx") else encoding_label(encoding)
+
+
+def amount_total(mills: int | None) -> Decimal:
+    """A control total of mills as shown in the load report (at least two decimals)."""
+    return mills_to_decimal(mills or 0).quantize(Decimal("0.001")).normalize() + Decimal("0.00")
+
+
 class _Loader:
     """Holds the state of one load: quarantined rows, issues and per-file reports."""
 
@@ -172,24 +318,16 @@ class _Loader:
         self.files: dict[str, FileReport] = {}
         self.issues: list[Issue] = []
         self.quarantine: dict[str, pl.DataFrame] = {}
-        self.bad: dict[str, pl.DataFrame] = {}
-        self.names: dict[str, str] = {}
+        self.ctx = RuleContext(self.reporting)
+        self.bad = self.ctx.bad
+        self.names = self.ctx.names
 
     def read(self, stem: str) -> tuple[pl.DataFrame, RawTable | None]:
-        path = find_table(self.folder, stem)
+        path = table_path(self.folder, stem, self.names)
         if path is None:
-            if stem in REQUIRED_TABLES:
-                raise LedgerReadError(f"{stem}.csv: required file is missing from {self.folder}")
-            self.names[stem] = f"{stem}.csv"
             return _empty_text(stem), None
         raw = read_table(path, self.settings.get("encoding"))
-        self.names[stem] = raw.file
-        missing = [c.name for c in TABLES[stem] if c.required and c.name not in raw.frame.columns]
-        if missing:
-            raise LedgerReadError(
-                f"{raw.file}: missing required column(s) {', '.join(missing)} "
-                f"(header has: {', '.join(c for c in raw.frame.columns if c != LINE)})"
-            )
+        require_columns(stem, raw)
         self.issues.extend(raw.notes)
         return raw.frame, raw
 
@@ -231,8 +369,7 @@ class _Loader:
         def total(frame: pl.DataFrame) -> Decimal | None:
             if not has_amount:
                 return None
-            mills = cast(int, frame["amount"].sum())
-            return mills_to_decimal(mills or 0).quantize(Decimal("0.001")).normalize() + Decimal("0.00")
+            return amount_total(cast(int, frame["amount"].sum()))
 
         loaded, quarantined = total(good), total(bad)
         self.files[file] = FileReport(
@@ -247,19 +384,11 @@ class _Loader:
         self.bad[stem] = bad  # good rows are returned, not kept: the caller's frame is the only copy
         return good
 
-    def table(
-        self, stem: str, extra: list[Check] | None = None, warn: list[Check] | None = None, hook=None
-    ) -> pl.DataFrame:
+    def table(self, stem: str) -> pl.DataFrame:
         raw_text, raw = self.read(stem)
-        typed = check_table(raw_text, TABLES[stem])
-        if stem in KEYS:
-            typed = _duplicates(typed, KEYS[stem])
-        if extra:
-            typed = add_reasons(typed, extra)
-        if warn:
-            typed = add_reasons(typed, warn, WARN)
-        if hook is not None:
-            typed = hook(typed)
+        typed = check_rows(stem, raw_text, raw, self.ctx)
+        if stem == "allocations":
+            typed = over_allocation(typed, self.ctx)
         bad_lines = typed.filter(pl.col(REASON).is_not_null()).select(LINE, REASON)
         text_bad = (
             raw_text.join(bad_lines, on=LINE, how="inner")
@@ -271,6 +400,28 @@ class _Loader:
         if raw is not None:
             raw.frame = text_bad.clear()
         return self.finish(stem, text_bad, typed, raw)
+
+
+def table_path(folder: Path, stem: str, names: dict[str, str]) -> Path | None:
+    """The file of table ``stem`` (recording its name in ``names``); ``None`` for an absent optional table."""
+    path = find_table(folder, stem)
+    if path is None:
+        if stem in REQUIRED_TABLES:
+            raise LedgerReadError(f"{stem}.csv: required file is missing from {folder}")
+        names[stem] = f"{stem}.csv"
+        return None
+    names[stem] = path.name
+    return path
+
+
+def require_columns(stem: str, raw: RawTable) -> None:
+    """Raise :class:`LedgerReadError` when the table as read lacks a required column."""
+    missing = [c.name for c in TABLES[stem] if c.required and c.name not in raw.frame.columns]
+    if missing:
+        raise LedgerReadError(
+            f"{raw.file}: missing required column(s) {', '.join(missing)} "
+            f"(header has: {', '.join(c for c in raw.frame.columns if c != LINE)})"
+        )
 
 
 def load_ledger(folder: str | Path) -> Ledger:
@@ -286,8 +437,9 @@ def load_ledger(folder: str | Path) -> Ledger:
     settings = read_settings(folder)
     ld = _Loader(folder, settings)
     rep = ld.reporting
+    ctx = ld.ctx
 
-    customers = ld.table("customers", warn=[country_warning()])
+    customers = ld.table("customers")
     customers = customers.with_columns(
         pl.col("entity").fill_null(DEFAULT_ENTITY),
         pl.col("payment_terms_days").fill_null(30),
@@ -295,25 +447,9 @@ def load_ledger(folder: str | Path) -> Ledger:
         pl.col("status").fill_null("active"),
         pl.col("language").fill_null(pl.col("country").replace_strict(_LANG_BY_COUNTRY, default="en")),
     )
-    cust_names = ld.names["customers"]
+    ctx.customers = customers
 
-    def doc_rules(frame: pl.DataFrame) -> pl.DataFrame:
-        frame = _reference(frame, "customer_id", customers, "customer_id", cust_names, ld.bad["customers"])
-        needs_due = pl.col("doc_type").is_in(["invoice", "debit_note"])
-        return add_reasons(
-            frame,
-            [
-                Check(
-                    needs_due & pl.col("due_date").is_null() & ~pl.col(REASON).fill_null("").str.contains("due_date '"),
-                    pl.lit("due_date is missing (required for invoices and debit notes)"),
-                ),
-                Check(pl.col("due_date") < pl.col("doc_date"), pl.lit("due_date is before doc_date")),
-                Check(pl.col("service_end") < pl.col("service_start"), pl.lit("service_end is before service_start")),
-                minor_unit_check("amount", "currency"),
-            ],
-        )
-
-    documents = ld.table("documents", hook=doc_rules)
+    documents = ld.table("documents")
     cust_entity = customers.select("customer_id", pl.col("entity").alias("_cust_entity"))
     documents = documents.with_columns(
         pl.coalesce(pl.col("entity"), _customer_entity(documents, cust_entity), pl.lit(DEFAULT_ENTITY)).alias("entity"),
@@ -326,60 +462,21 @@ def load_ledger(folder: str | Path) -> Ledger:
     if not is_note.is_sorted():
         documents = documents.sort(is_note, maintain_order=True)
     documents = documents.with_row_index("key")
-    doc_names = ld.names["documents"]
+    ctx.documents = documents
 
-    def pay_rules(frame: pl.DataFrame) -> pl.DataFrame:
-        frame = _reference(frame, "customer_id", customers, "customer_id", cust_names, ld.bad["customers"])
-        clash = pl.col("payment_id").is_in(documents["document_id"].implode())
-        return add_reasons(
-            frame,
-            [
-                Check(
-                    clash,
-                    pl.concat_str(
-                        [
-                            pl.lit("payment_id '"),
-                            pl.col("payment_id"),
-                            pl.lit(f"' is also a document_id in {doc_names}"),
-                        ]
-                    ),
-                ),
-                minor_unit_check("amount", "currency"),
-            ],
-        )
-
-    payments = ld.table("payments", hook=pay_rules)
+    payments = ld.table("payments")
     payments = payments.with_columns(
         pl.coalesce(pl.col("entity"), _customer_entity(payments, cust_entity), pl.lit(DEFAULT_ENTITY)).alias("entity"),
     ).with_row_index("key", offset=documents.height)
+    ctx.payments = payments
 
-    allocations = ld.table("allocations", hook=lambda f: _allocation_rules(f, documents, payments, ld))
-    fx_rows = ld.table(
-        "fx_rates",
-        warn=[
-            Check(
-                pl.col("currency") == rep,
-                pl.lit(f"{rep} is the reporting currency: its rate is always 1 (row ignored)"),
-            )
-        ],
-    ).filter(pl.col("currency") != rep)
+    allocations = finish_allocations(ld.table("allocations"))
+    fx_rows = ld.table("fx_rates").filter(pl.col("currency") != rep)
     fx = FxTable(rep, fx_rows.select("date", "currency", "rate").sort("currency", "date"))
+    orders = ld.table("orders")
+    financials = ld.table("financials")
 
-    orders = ld.table(
-        "orders",
-        hook=lambda f: add_reasons(
-            _reference(f, "customer_id", customers, "customer_id", cust_names, ld.bad["customers"]),
-            [minor_unit_check("amount", "currency")],
-        ),
-    )
-    financials = ld.table(
-        "financials",
-        hook=lambda f: _reference(f, "customer_id", customers, "customer_id", cust_names, ld.bad["customers"]),
-    )
-
-    issues = sorted(
-        ld.issues, key=lambda i: (LOAD_ORDER.index(_stem(i.file)) if _stem(i.file) in LOAD_ORDER else 99, i.line)
-    )
+    issues = sorted(ld.issues, key=lambda i: (file_rank(i.file), i.line))
     report = LoadReport(ld.files, issues, ld.quarantine)
     return Ledger(
         company=settings["company"],
@@ -395,6 +492,12 @@ def load_ledger(folder: str | Path) -> Ledger:
     )
 
 
+def file_rank(file: str) -> int:
+    """Where a file's issues come in the report: the load order of its table."""
+    stem = _stem(file)
+    return LOAD_ORDER.index(stem) if stem in LOAD_ORDER else 99
+
+
 def _customer_entity(frame: pl.DataFrame, cust_entity: pl.DataFrame) -> pl.Series:
     """The entity of each row's customer, joined on the key column alone (no copy of the wide frame)."""
     return frame.select("customer_id").join(cust_entity, on="customer_id", how="left", maintain_order="left")[
@@ -406,11 +509,14 @@ def _stem(file: str) -> str:
     return file.rsplit(".", 1)[0]
 
 
-def _allocation_rules(
-    frame: pl.DataFrame, documents: pl.DataFrame, payments: pl.DataFrame, ld: _Loader
-) -> pl.DataFrame:
-    """Cross-table rules of allocations (LEDGER_FORMAT.md integrity rules)."""
-    doc_file, pay_file = ld.names["documents"], ld.names["payments"]
+def _allocation_rules(frame: pl.DataFrame, ctx: RuleContext) -> pl.DataFrame:
+    """Cross-table rules of allocations (LEDGER_FORMAT.md integrity rules) except over-allocation.
+
+    Leaves the looked-up columns (``document_key``, ``source_key``, ``_d_amount``,
+    ...) for :func:`over_allocation` and :func:`finish_allocations`.
+    """
+    documents, payments = ctx.frame("documents"), ctx.frame("payments")
+    doc_file, pay_file = ctx.names["documents"], ctx.names["payments"]
     # Joined attributes are kept narrow: text that is only compared becomes a categorical (4 bytes a
     # row instead of a 16-byte string view), a document's type becomes one boolean. At 10M rows this
     # keeps the widest temporary of the load about a gigabyte smaller.
@@ -453,9 +559,9 @@ def _allocation_rules(
     )["document_id"]
     frame = frame.with_columns(pl.col("source_id").is_in(invoice_ids.implode()).alias("_src_doc"))
     # lines of quarantined documents/payments, to say why a reference does not resolve (usually none)
-    quarantined_docs = ld.bad["documents"].select("document_id", pl.col(LINE).alias("_qd")).unique("document_id")
+    quarantined_docs = ctx.bad["documents"].select("document_id", pl.col(LINE).alias("_qd")).unique("document_id")
     quarantined_pays = (
-        ld.bad["payments"]
+        ctx.bad["payments"]
         .select(pl.col("payment_id").alias("source_id"), pl.col(LINE).alias("_qp"))
         .unique("source_id")
     )
@@ -531,43 +637,73 @@ def _allocation_rules(
         ),
         minor_unit_check("amount", "_d_cur_text"),
     ]
-    frame = add_reasons(frame.with_columns(pl.col("_d_cur").cast(pl.String).alias("_d_cur_text")), rules)
-    # Over-allocation, judged in date order among rows that pass every other rule. Totals per
-    # document and per source tell cheaply whether any side is exceeded at all.
-    # Keys are dense row numbers (documents, then payments): exact integer sums per key in one
-    # array, with no hash table of ten million groups.
-    limits = np.concatenate([documents["amount"].to_numpy(), payments["amount"].to_numpy()])
+    return add_reasons(frame.with_columns(pl.col("_d_cur").cast(pl.String).alias("_d_cur_text")), rules)
+
+
+#: The columns of checked allocations that the over-allocation rule reads.
+OVER_COLUMNS = (
+    LINE,
+    "allocation_date",
+    "document_id",
+    "source_id",
+    "document_key",
+    "source_key",
+    "amount",
+    "_d_amount",
+    "_s_amount",
+)
+
+
+def allocation_limits(ctx: RuleContext) -> np.ndarray:
+    """The amount of every document and payment, indexed by their dense ``key``."""
+    return np.concatenate([ctx.frame("documents")["amount"].to_numpy(), ctx.frame("payments")["amount"].to_numpy()])
+
+
+def allocated_sums(frame: pl.DataFrame, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Exact sums per document key and per source key of the allocations that pass every other rule."""
     counted = frame.select(
         pl.when(pl.col(REASON).is_null()).then(pl.col("amount")).otherwise(0).fill_null(0).cast(pl.Int64)
     )[:, 0].to_numpy()
+    sums = []
+    for key in ("document_key", "source_key"):
+        total = np.zeros(size, dtype=np.int64)
+        np.add.at(total, frame[key].fill_null(0).cast(pl.Int64).to_numpy(), counted)
+        sums.append(total)
+    return sums[0], sums[1]
 
-    def exceeded(key: str) -> bool:
-        sums = np.zeros(limits.shape[0], dtype=np.int64)
-        np.add.at(sums, frame[key].fill_null(0).cast(pl.Int64).to_numpy(), counted)
-        return bool((sums > limits).any())
 
-    if exceeded("document_key") or exceeded("source_key"):
-        ok = (
-            frame.filter(pl.col(REASON).is_null())
-            .select(
-                LINE,
-                "allocation_date",
-                "document_id",
-                "source_id",
-                "document_key",
-                "source_key",
-                "amount",
-                "_d_amount",
-                "_s_amount",
-            )
-            .sort("allocation_date", LINE)
-            .with_columns(
-                over=(pl.col("amount").cum_sum().over("document_key") > pl.col("_d_amount"))
-                | (pl.col("amount").cum_sum().over("source_key") > pl.col("_s_amount"))
-            )
-        )
-        frame = frame.join(_greedy_over_allocation(ok), on=LINE, how="left", maintain_order="left")
+def over_allocated(ok: pl.DataFrame) -> pl.DataFrame:
+    """``(_line, _over)``: the reason of each allocation that would exceed its document or source.
+
+    ``ok`` holds :data:`OVER_COLUMNS` of every allocation passing the other
+    rules; they are judged in (allocation_date, line) order.
+    """
+    ordered = ok.sort("allocation_date", LINE).with_columns(
+        over=(pl.col("amount").cum_sum().over("document_key") > pl.col("_d_amount"))
+        | (pl.col("amount").cum_sum().over("source_key") > pl.col("_s_amount"))
+    )
+    return _greedy_over_allocation(ordered)
+
+
+def over_allocation(frame: pl.DataFrame, ctx: RuleContext) -> pl.DataFrame:
+    """Over-allocation, judged in date order among rows that pass every other rule.
+
+    Totals per document and per source tell cheaply whether any side is
+    exceeded at all. Keys are dense row numbers (documents, then payments):
+    exact integer sums per key in one array, with no hash table of ten million
+    groups.
+    """
+    limits = allocation_limits(ctx)
+    by_doc, by_source = allocated_sums(frame, limits.shape[0])
+    if (by_doc > limits).any() or (by_source > limits).any():
+        ok = frame.filter(pl.col(REASON).is_null()).select(OVER_COLUMNS)
+        frame = frame.join(over_allocated(ok), on=LINE, how="left", maintain_order="left")
         frame = add_reasons(frame, [Check(pl.col("_over").is_not_null(), pl.col("_over"))])
+    return frame
+
+
+def finish_allocations(frame: pl.DataFrame) -> pl.DataFrame:
+    """The loaded allocations' columns: ``source_kind``, the document's currency, helpers dropped."""
     frame = frame.with_columns(
         pl.when(pl.col("_s_pay"))
         .then(pl.lit("payment"))

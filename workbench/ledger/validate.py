@@ -50,8 +50,12 @@ def iso_countries() -> frozenset[str]:
     return frozenset(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
 
 
+#: Code points the reader may use to mark undecodable bytes (shown as U+FFFD when a message quotes a value).
+_MARKER_RANGE = "[\U0010f000-\U0010ffff]"
+
+
 def _quoted(col: str) -> pl.Expr:
-    value = pl.col(col).cast(pl.String).str.slice(0, 40)
+    value = pl.col(col).cast(pl.String).str.slice(0, 40).str.replace_all(_MARKER_RANGE, "\ufffd")
     return pl.concat_str([pl.lit("'"), value, pl.lit("'")])
 
 
@@ -74,23 +78,33 @@ def _date_range_check(name: str, typed: pl.Expr) -> Check:
     return Check(outside, _msg(name, f"is outside the supported range {FIRST_DAY} to {LAST_DAY}"))
 
 
-def _amount_message(name: str, decimals: int) -> pl.Expr:
-    """Why a decimal text is refused (evaluated on flagged rows only)."""
+def _amount_message(name: str, decimals: int, bounded: bool = False) -> pl.Expr:
+    """Why a decimal text is refused (evaluated on flagged rows only).
+
+    ``bounded``: an amount, whose "too large" (more than 15 integer digits) is
+    said as the row bound it breaks, as for every other amount above it.
+    """
     _, why = parse_scaled(pl.col(name), decimals)
+    too_big = (why == "is too large") if bounded else pl.lit(False)
     return (
         pl.when(pl.col(name).str.strip_chars().str.starts_with("-"))
         .then(_msg(name, "is negative (amounts are positive; a credit note has its own doc_type)"))
+        .when(too_big)
+        .then(_msg(name, _ABOVE_MAX))
         .when(why.is_not_null())
         .then(pl.concat_str([_msg(name, ""), why]))
         .otherwise(_msg(name, "is zero (it must be positive)"))
     )
 
 
-def _checks(column: Column, dtype: pl.DataType | None = None) -> tuple[list[Check], pl.Expr | None]:
+def _checks(
+    column: Column, dtype: pl.DataType | None = None, plain: bool = False
+) -> tuple[list[Check], pl.Expr | None]:
     """Reason expressions for one column and the typed value expression.
 
     ``dtype`` is the column's type as read: text for CSV, possibly ``Date`` or
-    ``Decimal`` for Parquet, which need no parsing.
+    ``Decimal`` for Parquet, which need no parsing. ``plain``: the text is
+    known to hold no NUL byte (the check is left out).
     """
     name = column.name
     col = pl.col(name)
@@ -103,12 +117,13 @@ def _checks(column: Column, dtype: pl.DataType | None = None) -> tuple[list[Chec
     if kind in ("id", "text", "country"):
         typed = col
         # a NUL byte passes most tools unseen and breaks PostgreSQL and C libraries later
-        reasons.append(
-            Check(
-                present & col.cast(pl.String).str.contains("\x00", literal=True),
-                pl.lit(f"{name} contains a NUL byte (\\x00)"),
+        if not plain:
+            reasons.append(
+                Check(
+                    present & col.cast(pl.String).str.contains("\x00", literal=True),
+                    pl.lit(f"{name} contains a NUL byte (\\x00)"),
+                )
             )
-        )
     elif kind == "date" and dtype == pl.Date:
         typed = col
         reasons.append(_date_range_check(name, typed))
@@ -139,7 +154,7 @@ def _checks(column: Column, dtype: pl.DataType | None = None) -> tuple[list[Chec
                 text.str.to_decimal(scale=AMOUNT_DECIMALS).cast(pl.Decimal(38, AMOUNT_DECIMALS)) * 10**AMOUNT_DECIMALS
             ).cast(pl.Int64)
         )
-        reasons.append(Check(present & (~ok | (typed == 0)), _amount_message(name, AMOUNT_DECIMALS)))
+        reasons.append(Check(present & (~ok | (typed == 0)), _amount_message(name, AMOUNT_DECIMALS, bounded=True)))
         reasons.append(Check(present & ok & (typed > MAX_AMOUNT * 10**AMOUNT_DECIMALS), _msg(name, _ABOVE_MAX)))
     elif kind == "rate":
         typed, why = parse_scaled(col, RATE_DECIMALS)
@@ -162,6 +177,55 @@ def _checks(column: Column, dtype: pl.DataType | None = None) -> tuple[list[Chec
         allowed = ", ".join(column.values)
         reasons.append(Check(present & ~typed.is_in(column.values), _msg(name, f"is not one of {allowed}")))
     return reasons, typed
+
+
+#: C0 controls except tab, line feed and carriage return (which quoted CSV fields may hold), DEL and the C1 controls.
+_CONTROL = "\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+
+
+def describe_invalid_text(value: str, marker: int | None = None, encoding: str = "UTF-8") -> str | None:
+    """Why ``value`` is not clean text, naming the first offending character and its position (1 = first).
+
+    Finds, in this order of appearance: a byte the reader could not decode
+    (a marker character of block ``marker``: "invalid UTF-8 (byte 0xff at
+    position 12)", an encoded UTF-16 surrogate named as such), U+FFFD (left by
+    an earlier lossy decoding), the non-characters U+FFFE and U+FFFF, and
+    control characters other than tab, line feed and carriage return (NUL has
+    its own rule). Returns ``None`` for clean text.
+    """
+    for pos, char in enumerate(value, 1):
+        code = ord(char)
+        if marker is not None and marker <= code < marker + 0x100:
+            byte = code - marker
+            follow = [ord(c) - marker for c in value[pos : pos + 2]]
+            if byte == 0xED and len(follow) == 2 and 0xA0 <= follow[0] <= 0xBF and 0x80 <= follow[1] <= 0xBF:
+                surrogate = 0xD000 | ((follow[0] & 0x3F) << 6) | (follow[1] & 0x3F)
+                return (
+                    f"contains invalid {encoding} (bytes 0xed 0x{follow[0]:02x} 0x{follow[1]:02x} at position "
+                    f"{pos}: the lone surrogate U+{surrogate:04X})"
+                )
+            return f"contains invalid {encoding} (byte 0x{byte:02x} at position {pos})"
+        if code == 0xFFFD:
+            return f"contains U+FFFD, the replacement character of a lossy decoding (at position {pos})"
+        if code in (0xFFFE, 0xFFFF):
+            return f"contains U+{code:04X}, which is not a character (at position {pos})"
+        if code and (code < 0x20 and char not in "\t\n\r" or 0x7F <= code <= 0x9F):
+            return f"contains the control character U+{code:04X} (at position {pos})"
+    return None
+
+
+def invalid_text_check(name: str, marker: int | None = None, encoding: str = "UTF-8") -> Check:
+    """Rule: text holds no undecodable byte, U+FFFD, non-character or control character (see :func:`describe_invalid_text`)."""
+    chars = _CONTROL + "\ufffd\ufffe\uffff"
+    if marker is not None:
+        chars += f"{chr(marker)}-{chr(marker + 0xFF)}"
+    col = pl.col(name).cast(pl.String)
+
+    def why(value: str) -> str | None:
+        found = describe_invalid_text(value, marker, encoding)
+        return None if found is None else f"{name} {found}"
+
+    return Check(col.str.contains(f"[{chars}]"), col.map_elements(why, return_dtype=pl.String))
 
 
 def minor_unit_check(amount_col: str, currency_col: str) -> Check:
@@ -209,13 +273,27 @@ def add_reasons(frame: pl.DataFrame, reasons: list[Check], column: str = REASON)
     )
 
 
-def check_table(frame: pl.DataFrame, columns: tuple[Column, ...]) -> pl.DataFrame:
+def check_table(
+    frame: pl.DataFrame,
+    columns: tuple[Column, ...],
+    *,
+    plain: bool = False,
+    marker: int | None = None,
+    encoding: str = "UTF-8",
+) -> pl.DataFrame:
     """Type a text frame by its declared columns and record each row's reasons.
 
     Returns the frame with declared columns typed (text stays text, dates as
     ``Date``, amounts as Int64 mills, rates as Int64 scaled 10**12, ints as
     Int64, bools as Boolean), absent optional columns added as nulls, extra
     columns kept as text, and a ``_reason`` column.
+
+    Every text field of the row, declared or extra, is checked for invalid
+    characters (:func:`invalid_text_check`): ``marker`` is the reader's block
+    for undecodable bytes (``None`` when there were none) and ``encoding`` the
+    name of the file's encoding in messages. ``plain=True`` (the reader saw no
+    byte that could start a NUL, a control or an invalid character) skips the
+    character checks, which then cannot find anything.
     """
     text_cols = [c for c, t in frame.schema.items() if t == pl.String]
     if text_cols:
@@ -229,10 +307,15 @@ def check_table(frame: pl.DataFrame, columns: tuple[Column, ...]) -> pl.DataFram
     reasons: list[Check] = []
     typed: list[pl.Expr] = []
     for column in columns:
-        col_reasons, value = _checks(column, frame.schema.get(column.name))
+        col_reasons, value = _checks(column, frame.schema.get(column.name), plain)
         reasons.extend(col_reasons)
         if value is not None:
             typed.append(value.alias(column.name))
+    if not plain:
+        declared = {c.name for c in columns}
+        text_now = [c for c, t in frame.schema.items() if t == pl.String and c != "_line"]
+        order = [c.name for c in columns if c.name in text_now] + [c for c in text_now if c not in declared]
+        reasons.extend(invalid_text_check(c, marker, encoding) for c in order)
     frame = add_reasons(frame, reasons)
     frame = frame.with_columns(typed)
     return frame
