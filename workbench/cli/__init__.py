@@ -18,6 +18,7 @@ import sys
 import typer
 
 from ..errors import WorkbenchError
+from ..redact import mask_secrets
 from . import aging, credit, demo, dunning, forecast, journal, ledger, reports, worklist
 
 __all__ = ["app", "main"]
@@ -34,9 +35,9 @@ for _module in (demo, ledger, aging, reports, forecast, credit, dunning, journal
 
 
 def main() -> None:
-    """Entry point: run the app and turn workbench errors into exit code 2 with a message."""
+    """Entry point: run the app and turn workbench errors into exit code 2 with a message (secrets masked)."""
     try:
         app()
     except WorkbenchError as exc:
-        typer.echo(f"error: {exc}", err=True)
+        typer.echo(f"error: {mask_secrets(str(exc))}", err=True)
         sys.exit(2)
