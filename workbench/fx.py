@@ -33,6 +33,7 @@ from .money import (
     RATE_DECIMALS,
     RATE_SCALE,
     converted_to_decimal,
+    exact_sum,
     minor_units,
     round_ratio_to_places,
     scaled_to_decimal,
@@ -234,7 +235,7 @@ class FxTable:
         if "as_of" not in keys:
             raise ValueError("convert_sums needs as_of among the keys")
         # Int128 before summing: a sum of Int64 mills would wrap silently past 9.2e15 units
-        per_cur = frame.group_by([*keys, "currency"]).agg(pl.col(value).cast(pl.Int128).sum())
+        per_cur = frame.group_by([*keys, "currency"]).agg(exact_sum(value))
         rates = self.rates_at(per_cur["as_of"].unique().sort().to_list(), per_cur["currency"].unique().to_list())
         return (
             per_cur.join(rates, on=["as_of", "currency"], how="left")

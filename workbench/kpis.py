@@ -21,7 +21,7 @@ from .behaviour import behaviour_sums, paydex, ratio, round2, settled_documents
 from .fx import to_reporting
 from .ledger.asof import open_items, unapplied_credit
 from .ledger.model import Ledger
-from .money import converted_to_decimal, to_money
+from .money import converted_to_decimal, exact_sum, to_money
 
 COUNTBACK_MONTHS = 24
 SIMPLE_WINDOW_DAYS = 90
@@ -83,7 +83,7 @@ def daily_billings(ledger: Ledger) -> pl.DataFrame:
         .otherwise(pl.col("amount"))
         .alias("amount"),
     )
-    per_day = signed.group_by("doc_date", "currency").agg(pl.col("amount").cast(pl.Int128).sum())
+    per_day = signed.group_by("doc_date", "currency").agg(exact_sum("amount"))
     rated = ledger.fx.rates_for(per_day.select("currency", "doc_date"), "doc_date")
     return (
         per_day.join(rated, on=["currency", "doc_date"], how="left")

@@ -2,8 +2,12 @@
 
 Inside the workbench every amount is an ``Int64`` count of thousandths of a
 currency unit ("mills", ``AMOUNT_SCALE = 1000``). Three decimals cover every
-ISO 4217 currency in use (BHD, KWD, ... have three), sums of millions of rows
-stay far from overflow, and integer sums are exact and fast.
+ISO 4217 currency in use (BHD, KWD, ... have three) and integer sums are exact
+and fast. One row holds at most ``MAX_AMOUNT`` (10**15 mills), so about 9,000
+rows at that bound would wrap an ``Int64`` sum: every sum of money is taken
+with :func:`exact_sum` (in ``Int128``), and where a total must go back into
+64 bits :func:`narrow_int64` (or :func:`checked_int64` for one number) raises
+:class:`SumOverflowError` instead of returning a wrapped figure.
 
 FX rates are integers scaled by ``RATE_SCALE = 10**12``. A converted amount is
 ``mills × rate`` as an ``Int128`` at scale ``10**15`` (``CONVERTED_SCALE``):
@@ -24,9 +28,12 @@ from __future__ import annotations
 
 import re
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from collections.abc import Sequence
 from typing import Literal
 
 import polars as pl
+
+from .errors import WorkbenchError
 
 AMOUNT_SCALE = 1000
 AMOUNT_DECIMALS = 3
@@ -36,6 +43,64 @@ CONVERTED_SCALE = AMOUNT_SCALE * RATE_SCALE
 CONVERTED_DECIMALS = AMOUNT_DECIMALS + RATE_DECIMALS
 MAX_AMOUNT = Decimal(10**12)
 """The largest amount one ledger row or journal entry may carry (one trillion units: larger is a typo, not a receivable)."""
+
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+"""The range of an ``Int64`` (a total of mills outside it cannot be held in 64 bits)."""
+
+
+class SumOverflowError(WorkbenchError):
+    """A money total too large for the 64 bits it must be held in (the message names the total)."""
+
+
+def exact_sum(column: str | pl.Expr) -> pl.Expr:
+    """The sum of an integer money column taken in ``Int128``: exact however many rows (it never wraps).
+
+    Use it for every sum of mills (``group_by(...).agg(exact_sum("open"))``);
+    an ``Int64`` sum wraps silently past 9.2 * 10**18 mills, about 9,000 rows
+    at the per-row bound. The result keeps the column's name.
+
+    >>> pl.DataFrame({"open": [10**15] * 10_000}).select(exact_sum("open")).item()
+    10000000000000000000
+    """
+    expr = pl.col(column) if isinstance(column, str) else column
+    return expr.cast(pl.Int128).sum()
+
+
+def checked_int64(value: int, what: str) -> int:
+    """``value`` when it fits an ``Int64``, else :class:`SumOverflowError` naming ``what``.
+
+    >>> checked_int64(12, "total")
+    12
+    """
+    number = int(value)
+    if not INT64_MIN <= number <= INT64_MAX:
+        raise SumOverflowError(_overflow_message(what, number))
+    return number
+
+
+def narrow_int64(frame: pl.DataFrame, columns: Sequence[str], what: str) -> pl.DataFrame:
+    """``frame`` with the ``Int128`` sums in ``columns`` cast to ``Int64``, checked first.
+
+    A value outside the ``Int64`` range raises :class:`SumOverflowError` with
+    ``what`` (the figure, e.g. ``"the open amount per entity and currency"``),
+    the column and the value: a clear error rather than a wrapped total.
+    """
+    for column in columns:
+        if frame.height == 0:
+            break
+        low, high = frame.select(pl.col(column).min().alias("lo"), pl.col(column).max().alias("hi")).row(0)
+        for value in (low, high):
+            if value is not None and not INT64_MIN <= int(value) <= INT64_MAX:
+                raise SumOverflowError(_overflow_message(f"{what} ({column})", int(value)))
+    return frame.with_columns(pl.col(c).cast(pl.Int64) for c in columns)
+
+
+def _overflow_message(what: str, value: int) -> str:
+    return (
+        f"{what} is {mills_to_decimal(value):,} units: more than a 64-bit total of mills can hold "
+        f"({mills_to_decimal(INT64_MAX if value > 0 else INT64_MIN):,}); the figure is refused rather than shown wrong"
+    )
+
 
 #: ISO 4217 minor units that differ from the usual two.
 _MINOR_UNITS: dict[str, int] = {
@@ -304,16 +369,17 @@ def round_scaled(expr: pl.Expr, from_decimals: int, to_decimals: int = 2) -> pl.
     """Vectorised half-even rounding of a scaled integer to fewer decimals.
 
     ``round_scaled(x, 15, 2)`` turns a converted Int128 (scale 10**15) into
-    exact Int64 cents, rounding half to even exactly as :func:`to_money`.
+    exact Int128 cents, rounding half to even exactly as :func:`to_money`
+    (Int128 throughout: a total of 10**19 cents is shown, not refused).
     """
     divisor = 10 ** (from_decimals - to_decimals)
     if divisor == 1:
-        return expr.cast(pl.Int64)
+        return expr.cast(pl.Int128)
     x = expr.cast(pl.Int128)
     q = x // divisor  # floor division, also for negatives
     r = x - q * divisor
     up = (2 * r > divisor) | ((2 * r == divisor) & (q % 2 != 0))
-    return (q + up.cast(pl.Int128)).cast(pl.Int64)
+    return q + up.cast(pl.Int128)
 
 
 def cents_to_decimal(expr: pl.Expr, decimals: int = 2) -> pl.Expr:

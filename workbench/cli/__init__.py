@@ -21,6 +21,7 @@ from typing import Annotated, Optional
 import typer
 
 from ..errors import WorkbenchError
+from ..redact import mask_secrets
 from . import aging, credit, demo, dunning, forecast, journal, ledger, reports, workspace, worklist
 
 __all__ = ["app", "main"]
@@ -53,9 +54,9 @@ def _root(
 
 
 def main() -> None:
-    """Entry point: run the app and turn workbench errors into exit code 2 with a message."""
+    """Entry point: run the app and turn workbench errors into exit code 2 with a message (secrets masked)."""
     try:
         app()
     except WorkbenchError as exc:
-        typer.echo(f"error: {exc}", err=True)
+        typer.echo(f"error: {mask_secrets(str(exc))}", err=True)
         sys.exit(2)

@@ -67,8 +67,10 @@ CsvJson = Annotated[Literal["csv", "json"], format_option()]
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
-    """Print ``error: message`` on stderr and exit with ``code`` (2: the input could not be used)."""
-    typer.echo(f"error: {message}", err=True)
+    """Print ``error: message`` on stderr (secrets masked) and exit with ``code`` (2: the input could not be used)."""
+    from ..redact import mask_secrets
+
+    typer.echo(f"error: {mask_secrets(message)}", err=True)
     raise typer.Exit(code)
 
 
@@ -158,10 +160,17 @@ def stdout_csv(frame: Any, name: str = "output") -> None:
 
 
 def journal_target(explicit: str | None, ledger: Path | None = None) -> str:
-    """Where the journal lives: ``--journal``, ``WORKBENCH_JOURNAL``, the workspace's, beside the ledger, here."""
+    """Where the journal lives: ``--journal``, ``WORKBENCH_JOURNAL``, the workspace's, beside the ledger, here.
+
+    A URL's password is remembered as a secret, so that no message shows it.
+    """
+    from ..redact import remember_url_password
+
     if explicit:
+        remember_url_password(explicit)
         return explicit
     if os.environ.get("WORKBENCH_JOURNAL"):
+        remember_url_password(os.environ["WORKBENCH_JOURNAL"])
         return os.environ["WORKBENCH_JOURNAL"]
     found = workspace_for(ledger)
     if found is not None:

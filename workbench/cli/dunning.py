@@ -77,6 +77,7 @@ def dunning_run(
     from rich.progress import Progress
 
     from ..journal import JournalNotFoundError
+    from ..redact import mask_secrets
 
     with ExitStack() as stack:
         try:
@@ -85,7 +86,10 @@ def dunning_run(
             if not dry_run:
                 raise
             book = None
-            typer.echo(f"note: {exc}; this dry run plans from an empty history (every item at level 0)", err=True)
+            typer.echo(
+                f"note: {mask_secrets(str(exc))}; this dry run plans from an empty history (every item at level 0)",
+                err=True,
+            )
         bar = stack.enter_context(Progress(console=Console(stderr=True), transient=True))
         task = bar.add_task("writing letters and e-mails", total=None)
         outcome = carry_out(
@@ -104,7 +108,7 @@ def dunning_run(
             progress=lambda done, total: bar.update(task, completed=done, total=total),
         )
     summary = outcome.summary()
-    typer.echo(json.dumps(summary, indent=2, ensure_ascii=False))
+    typer.echo(mask_secrets(json.dumps(summary, indent=2, ensure_ascii=False)))
     delivery = outcome.delivery
     if delivery is not None and delivery.status.get("pending"):
         typer.echo(

@@ -38,7 +38,7 @@ from ..journal.entries import DELIVERED
 from ..journal.reader import JournalReader
 from ..ledger.asof import open_items, unapplied_credit
 from ..ledger.model import Ledger
-from ..money import mills_to_decimal, to_money
+from ..money import checked_int64, mills_to_decimal, to_money
 from ..reference_rates import ReferenceRates, packaged_rates
 from .interest import fixed_compensation, jurisdiction_for_country, late_interest_on_balances
 from .model import Communication, CreditLine, LetterLine, StatementLine
@@ -349,6 +349,10 @@ def plan_run(
         in_force = state.escalated.get(cust, frozenset())
         comm = replace(comm, actions=tuple(a for a in comm.actions if fresh and a not in in_force))
         comms.append(comm)
+    skipped = [
+        (cust, cur, top, checked_int64(total, f"the overdue total of customer {cust} in {cur}"), why)
+        for cust, cur, top, total, why in skipped
+    ]
     skipped_frame = pl.DataFrame(skipped, schema=SKIP_COLUMNS, orient="row")
     return DunningRun(as_of, policy.name, tuple(comms), lines, skipped_frame, tuple(sorted(claims.warnings)))
 

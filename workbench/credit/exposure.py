@@ -40,7 +40,7 @@ import polars as pl
 from ..fx import reporting_value
 from ..ledger.asof import open_items, unapplied_credit
 from ..ledger.model import Ledger
-from ..money import mills_to_decimal
+from ..money import exact_sum, mills_to_decimal
 from ._common import truthy
 from ._num import div, f, fmt_amount, money_dtype, round_money
 from .policy import Policy, default_policy
@@ -103,7 +103,7 @@ def highest_dunning_level(ledger: Ledger, customer_ids: Iterable[str], as_of: da
 def _sum_by(frame: pl.DataFrame, value: str) -> dict[tuple[str, str], int]:
     if frame.height == 0:
         return {}
-    agg = frame.group_by("customer_id", "currency").agg(pl.col(value).sum())
+    agg = frame.group_by("customer_id", "currency").agg(exact_sum(value))  # Int128: exact for any row count
     return {(r["customer_id"], r["currency"]): int(r[value]) for r in agg.iter_rows(named=True)}
 
 

@@ -44,7 +44,7 @@ import polars as pl
 
 from ..fx import to_reporting
 from ..ledger.model import Ledger
-from ..money import mills_to_decimal
+from ..money import exact_sum, mills_to_decimal
 from ._common import months_before
 from ._num import div, fmt_amount, money_dtype, mul, round_money, round_to_step
 from .policy import UNRATED, Policy, default_policy
@@ -129,7 +129,7 @@ def monthly_purchases(ledger: Ledger, as_of: date, policy: Policy | None = None)
     window = docs.filter(pl.col("doc_date") > start).with_columns(
         pl.when(pl.col("doc_type") == "credit_note").then(-pl.col("amount")).otherwise(pl.col("amount")).alias("signed")
     )
-    per = window.group_by("customer_id", "currency", "doc_date").agg(pl.col("signed").sum())
+    per = window.group_by("customer_id", "currency", "doc_date").agg(exact_sum("signed"))
     if per.height:
         rated = ledger.fx.rates_for(per.select("currency", "doc_date").unique(), "doc_date")
         per = per.join(rated, on=["currency", "doc_date"], how="left").with_columns(

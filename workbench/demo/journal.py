@@ -26,7 +26,7 @@ from ..journal import Journal
 from ..reference_rates import load_reference_rates
 from ..ledger.asof import open_items
 from ..ledger.model import Ledger
-from ..money import mills_to_decimal
+from ..money import exact_sum, mills_to_decimal
 
 WEEKS = 16
 CALLS_PER_WEEK = 8
@@ -66,8 +66,8 @@ class _Seeder:
                 recorded_at=at,
             )
             return
-        currency = items.group_by("currency").agg(pl.col("open").sum()).sort("open", descending=True)["currency"][0]
-        overdue = int(items.filter(pl.col("currency") == currency)["open"].sum())
+        currency = items.group_by("currency").agg(exact_sum("open")).sort("open", descending=True)["currency"][0]
+        overdue = int(items.filter(pl.col("currency") == currency).select(exact_sum("open")).item())
         if roll < 0.40:
             upcoming = [
                 p for p in self.payments.get(cust, []) if day < p[0] <= day + timedelta(days=21) and p[1] == currency

@@ -34,6 +34,7 @@ from ..collections.policy import CollectionsPolicy, load_policy
 from ..collections.worklist import build_worklist, inputs_from_journal
 from ..letters import LetterRenderer
 from ..reference_rates import ReferenceRates, load_reference_rates
+from ..redact import mask_secrets, mask_url
 from ..reports.sources import journal_target, open_ledger, resolve_ledger
 from . import views
 
@@ -97,6 +98,11 @@ class CollectorDesk:
         self._build_widgets()
         self.refresh()
 
+    @property
+    def journal_shown(self) -> str:
+        """The journal's file path or URL as the desk shows it: any password masked (:func:`workbench.redact.mask_url`)."""
+        return mask_url(str(self.journal.url))
+
     # ------------------------------------------------------------------ widgets
 
     def _build_widgets(self) -> None:
@@ -104,6 +110,7 @@ class CollectorDesk:
         self.collector_dd = w.Dropdown(description="Collector", options=[ALL], value=ALL)
         self.customer_list = w.Select(description="Customer", rows=10, layout=wide)
         self.status = w.HTML()
+        self.journal_label = w.HTML(f"<small>Journal: {escape(self.journal_shown)}</small>")
         self.header, self.statement, self.aging_panel = w.HTML(), w.HTML(), w.HTML()
         self.history, self.journal_panel, self.preview = w.HTML(), w.HTML(), w.HTML()
         self.call_channel = w.Dropdown(description="Channel", options=CHANNELS, value="call")
@@ -144,7 +151,9 @@ class CollectorDesk:
             ],
             titles=("Statement", "Aging", "Payments", "Journal", "Next letter"),
         )
-        self.widget = w.VBox([self.collector_dd, self.customer_list, self.header, forms, self.status, panels])
+        self.widget = w.VBox(
+            [self.collector_dd, self.customer_list, self.header, forms, self.status, panels, self.journal_label]
+        )
 
     @contextmanager
     def _quiet(self) -> Iterator[None]:
@@ -316,7 +325,7 @@ class CollectorDesk:
         self.status.value = f'<span style="color:#1b5e20">{escape(message)}</span>'
 
     def _error(self, message: str) -> None:
-        self.status.value = views.error_html(message)
+        self.status.value = views.error_html(mask_secrets(message))
 
     def _write(self, action: Callable[[], int], message: Callable[[int], str]) -> int:
         """Run one journal write; show its outcome, refresh after it, re-raise its error."""
@@ -419,6 +428,7 @@ class CollectorDesk:
             "worklist_total": self.worklist.height,
             "top_customers": rows["customer_id"].head(10).to_list(),
             "journal_entries": self.journal_entries,
+            "journal": self.journal_shown,
         }
 
     def write_summary(self, folder: str | Path) -> Path:

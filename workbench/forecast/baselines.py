@@ -25,6 +25,7 @@ import polars as pl
 
 from ..ledger.asof import open_items
 from ..ledger.model import Ledger
+from ..money import exact_sum, narrow_int64
 from .weeks import horizon_end, horizon_weeks, week_index_expr
 
 __all__ = [
@@ -46,18 +47,27 @@ def bucket_weeks(
     """Sum ``value_col`` per horizon week of ``date_col`` (dates on/before D or after the horizon drop out).
 
     Returns every horizon week (zeros included): ``[by], week, week_start, <value_col>``.
+    An integer ``value_col`` (mills) is summed in Int128 and checked back into
+    its own type (:func:`workbench.money.narrow_int64`: a week too large for
+    64 bits is an error, never a wrapped sum).
     """
     by = by or []
     hw = horizon_weeks(as_of, weeks).select("week", "week_start")
     dated = frame.with_columns(week_index_expr(pl.col(date_col), as_of, weeks).alias("week")).filter(
         pl.col("week").is_not_null()
     )
-    sums = dated.group_by([*by, "week"]).agg(pl.col(value_col).sum())
+    dtype = frame.schema[value_col] if value_col in frame.columns else pl.Int64
+    if dtype.is_integer():
+        sums = dated.group_by([*by, "week"]).agg(exact_sum(value_col))
+        sums = narrow_int64(sums, [value_col], f"a weekly sum of {value_col}").with_columns(
+            pl.col(value_col).cast(dtype)
+        )
+    else:
+        sums = dated.group_by([*by, "week"]).agg(pl.col(value_col).sum())
     if by:
         keys = frame.select(by).unique().join(hw, how="cross")
     else:
         keys = hw
-    dtype = frame.schema[value_col] if value_col in frame.columns else pl.Int64
     return (
         keys.join(sums, on=[*by, "week"], how="left")
         .with_columns(pl.col(value_col).fill_null(pl.lit(0, dtype)))

@@ -31,8 +31,11 @@ from ..ledger.model import Ledger
 from ..money import (
     AMOUNT_DECIMALS,
     CONVERTED_DECIMALS,
+    INT64_MAX,
     RATE_SCALE,
+    SumOverflowError,
     cents_to_decimal,
+    mills_to_decimal,
     minor_units,
     scaled_money_column,
 )
@@ -153,13 +156,30 @@ class _Spread:
 
 
 def _exact_sums(values: np.ndarray, group: np.ndarray, groups: int) -> np.ndarray:
-    """Exact int64 sums of ``values`` rows per group: ``(groups, columns)``."""
+    """Exact int64 sums of ``values`` rows per group: ``(groups, columns)``.
+
+    numpy's int64 sums wrap silently, so when the rows could reach the int64
+    range (row count times the largest magnitude) the sums are taken on Python
+    integers and any that does not fit raises :class:`SumOverflowError`.
+    """
     out = np.zeros((groups, values.shape[1]), dtype=np.int64)
     if values.shape[0]:
         order = np.argsort(group, kind="stable")
         g = group[order]
         starts = np.flatnonzero(np.concatenate([[True], g[1:] != g[:-1]]))
-        out[g[starts]] = np.add.reduceat(values[order], starts, axis=0)
+        largest = max(int(values.max()), -int(values.min())) if values.size else 0
+        if values.shape[0] * largest <= INT64_MAX:
+            out[g[starts]] = np.add.reduceat(values[order], starts, axis=0)
+            return out
+        exact = np.add.reduceat(values[order].astype(object), starts, axis=0)
+        worst = max((abs(int(v)) for v in exact.reshape(-1)), default=0)
+        if worst > INT64_MAX:
+            raise SumOverflowError(
+                f"the forecast's open amount of one entity and currency reaches {mills_to_decimal(worst):,} units, "
+                f"more than a 64-bit total of mills can hold ({mills_to_decimal(INT64_MAX):,}): "
+                "the forecast is refused rather than shown wrong"
+            )
+        out[g[starts]] = exact.astype(np.int64)
     return out
 
 

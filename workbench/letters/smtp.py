@@ -20,6 +20,7 @@ from email.message import EmailMessage
 from email.utils import getaddresses, make_msgid
 
 from ..errors import WorkbenchError
+from ..redact import mask_host, mask_secrets, remember_secret
 
 __all__ = ["MailError", "RecipientRefusedError", "SmtpSession", "SmtpSettings", "send_messages"]
 
@@ -28,10 +29,12 @@ class MailError(WorkbenchError):
     """E-mails could not be sent (connection, TLS, login or server error).
 
     ``sent`` lists the Message-IDs accepted by the server before the failure.
+    The message has any known secret masked (:func:`workbench.redact.mask_secrets`):
+    it is shown, written to the run's summary and recorded in the journal.
     """
 
     def __init__(self, message: str, sent: list[str] | None = None) -> None:
-        super().__init__(message)
+        super().__init__(mask_secrets(message))
         self.sent: list[str] = list(sent or [])
 
 
@@ -69,7 +72,10 @@ class SmtpSettings:
     local_hostname: str = ""
 
     def password(self) -> str:
-        """The password from the environment variable ``password_env`` (raises :class:`MailError` if unset)."""
+        """The password from the environment variable ``password_env`` (raises :class:`MailError` if unset).
+
+        The value is remembered as a secret, so no later message can show it.
+        """
         if not self.password_env:
             raise MailError(
                 f"SMTP user {self.username!r} needs a password: set password_env to the name of "
@@ -85,6 +91,7 @@ class SmtpSettings:
             raise MailError(
                 "SMTP password: the environment variable named by password_env (--smtp-password-env) is not set"
             )
+        remember_secret(value)
         return value
 
 
@@ -103,7 +110,7 @@ class SmtpSession:
 
     def __init__(self, settings: SmtpSettings) -> None:
         self.settings = settings
-        self.server = f"{settings.host}:{settings.port}"
+        self.server = f"{mask_host(settings.host)}:{settings.port}"
         self._smtp: smtplib.SMTP | None = None
 
     def __enter__(self) -> SmtpSession:

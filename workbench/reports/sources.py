@@ -26,6 +26,7 @@ from ..journal import Journal
 from ..ledger import load_ledger
 from ..ledger.load import read_settings
 from ..ledger.model import Ledger
+from ..redact import remember_url_password
 
 __all__ = [
     "JOURNAL_ENV",
@@ -90,11 +91,14 @@ JOURNAL_ENV = "WORKBENCH_JOURNAL"
 def journal_target(ledger_path: str | Path | None, journal: str | None) -> str | None:
     """The journal a report reads: ``journal``, else ``$WORKBENCH_JOURNAL``, else ``journal.sqlite`` beside the ledger.
 
-    Returns ``None`` when none is named and none lies beside the ledger.
+    Returns ``None`` when none is named and none lies beside the ledger. A
+    URL's password is remembered as a secret (:mod:`workbench.redact`).
     """
     if journal:
+        remember_url_password(journal)
         return journal
     if os.environ.get(JOURNAL_ENV):
+        remember_url_password(os.environ[JOURNAL_ENV])
         return os.environ[JOURNAL_ENV]
     candidate = resolve_ledger(ledger_path).resolve().parent / "journal.sqlite"
     return str(candidate) if candidate.is_file() else None

@@ -22,7 +22,7 @@ from ..fx import to_reporting
 from ..kpis import Kpis, kpi_frame, kpi_history, month_end_dates, weekly_dates
 from ..ledger.asof import open_items
 from ..ledger.model import Ledger
-from ..money import AMOUNT_DECIMALS, converted_money_column, scaled_money_column
+from ..money import AMOUNT_DECIMALS, converted_money_column, exact_sum, scaled_money_column
 
 ON_HOLD_STATUSES = ("hold", "suspended", "litigation")
 
@@ -68,7 +68,7 @@ def cash_received(ledger: Ledger, first: date, last: date, by: str | None = None
     """
     pays = ledger.payments.filter(pl.col("value_date").is_between(first, last))
     keys = [by] if by else []
-    per_day = pays.group_by([*keys, "currency", "value_date"]).agg(pl.col("amount").sum())
+    per_day = pays.group_by([*keys, "currency", "value_date"]).agg(exact_sum("amount"))
     if per_day.height == 0:
         return pl.DataFrame(schema={**({by: pl.String} if by else {}), "cash": pl.Decimal(38, 2)})
     rated = ledger.fx.rates_for(per_day.select("currency", "value_date").unique(), "value_date")
