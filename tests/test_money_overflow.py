@@ -152,3 +152,29 @@ def test_the_cli_prints_exact_totals_and_a_clear_error_for_the_forecast(big) -> 
         "error: the forecast's open amount of one entity and currency reaches 10,000,000,000,000,250.000 units"
         in fc.stderr
     )
+
+
+def test_ten_thousand_allocations_of_a_trillion_to_one_invoice_are_over_allocation_not_a_wrapped_total(
+    tmp_path,
+) -> None:
+    """An Int64 total of the allocations to one invoice wrapped negative and let every one of them through."""
+    from .builders import alloc, pay
+
+    from workbench.ledger.stream import validate_ledger
+
+    folder = tmp_path / "ledger"
+    payments = [pay(f"P{n}", "2026-11-02", "1000000000000.00", customer="C1", entity="E1") for n in range(N)]
+    allocations = [alloc(f"P{n}", "I0", "1000000000000.00", "2026-11-02") for n in range(N)]
+    write_ledger(
+        folder,
+        customers=CUSTOMERS,
+        documents=[inv("I0", "2026-10-01", "2026-11-01", "1000000000000.00", entity="E1")],
+        payments=payments,
+        allocations=allocations,
+    )
+    ledger = load_ledger(folder)
+    assert ledger.allocations.height == 1  # the first allocation settles the invoice; the others exceed it
+    assert ledger.report.files["allocations.csv"].rows_quarantined == N - 1
+    assert all("exceed" in i.reason for i in ledger.report.issues if i.file == "allocations.csv")
+    streamed = validate_ledger(folder, lambda batch: None, chunk_bytes=64_000)
+    assert streamed.files["allocations.csv"].rows_quarantined == N - 1

@@ -22,6 +22,7 @@ from workbench import redact
 from workbench.journal import Journal
 from workbench.reports import registry
 
+from .builders import write_workspace
 from .conftest import SMALL_AS_OF
 from .test_mail import _free_port, _server
 
@@ -45,6 +46,7 @@ def _leaks(folder: Path, secret: str = SECRET) -> list[str]:
 def workspace(small_demo, tmp_path) -> Path:
     """The small demo ledger with an empty journal beside it."""
     shutil.copytree(small_demo, tmp_path / "ledger")
+    write_workspace(tmp_path)
     assert run("journal", "init", "--ledger", str(tmp_path / "ledger")).returncode == 0
     return tmp_path
 

@@ -39,6 +39,7 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 import polars as pl
 
 from workbench.journal import views
+from workbench.redact import mask_secrets, mask_url, remember_url_password
 from workbench.journal.backends import Backend, connect, is_postgres_url
 from workbench.journal.chain import (
     Protection,
@@ -76,12 +77,8 @@ _GUARDED = ("journal_entries", "journal_key")
 
 
 def _safe_url(target: str) -> str:
-    """A URL with any password replaced by ``***`` (for messages)."""
-    parts = urlsplit(target)
-    if parts.password is None:
-        return target
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
-    return urlunsplit(parts._replace(netloc=netloc))
+    """A URL with any password replaced by ``***`` (for messages); see :func:`workbench.redact.mask_url`."""
+    return mask_url(target)
 
 
 def split_password(target: str) -> tuple[str, str | None]:
@@ -106,13 +103,10 @@ class JournalNotFoundError(JournalError):
 
 
 def _masked(exc: BaseException, target: str | Path) -> str:
-    """The text of a driver error with any password of ``target`` masked."""
-    text = str(exc)
+    """The text of a driver error with the password of ``target`` (plain or percent-decoded) masked."""
     if isinstance(target, str):
-        password = urlsplit(target).password if is_postgres_url(target) else None
-        if password:
-            text = text.replace(password, "***")
-    return text
+        remember_url_password(target)
+    return mask_secrets(str(exc))
 
 
 def _refuse_foreign_sqlite(path: Path, shown: str) -> None:

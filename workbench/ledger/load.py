@@ -369,7 +369,7 @@ class _Loader:
         def total(frame: pl.DataFrame) -> Decimal | None:
             if not has_amount:
                 return None
-            return amount_total(cast(int, frame["amount"].sum()))
+            return amount_total(cast(int, frame["amount"].cast(pl.Int128).sum()))
 
         loaded, quarantined = total(good), total(bad)
         self.files[file] = FileReport(
@@ -660,14 +660,21 @@ def allocation_limits(ctx: RuleContext) -> np.ndarray:
 
 
 def allocated_sums(frame: pl.DataFrame, size: int) -> tuple[np.ndarray, np.ndarray]:
-    """Exact sums per document key and per source key of the allocations that pass every other rule."""
+    """Sums per document key and per source key of the allocations that pass every other rule (float64).
+
+    They only decide whether any side exceeds its amount, and that decision is
+    exact: every amount is a whole number of mills of at most ``MAX_AMOUNT``
+    (10**15 mills), so a sum stays exact in float64 while it is below 2**53
+    (about 9 * 10**15), and a sum beyond that exceeds any document or payment.
+    Int64 totals could wrap around past 9.2 * 10**18 and hide an over-allocation.
+    """
     counted = frame.select(
         pl.when(pl.col(REASON).is_null()).then(pl.col("amount")).otherwise(0).fill_null(0).cast(pl.Int64)
     )[:, 0].to_numpy()
     sums = []
     for key in ("document_key", "source_key"):
-        total = np.zeros(size, dtype=np.int64)
-        np.add.at(total, frame[key].fill_null(0).cast(pl.Int64).to_numpy(), counted)
+        total = np.zeros(size, dtype=np.float64)
+        np.add.at(total, frame[key].fill_null(0).cast(pl.Int64).to_numpy(), counted.astype(np.float64))
         sums.append(total)
     return sums[0], sums[1]
 
@@ -679,8 +686,8 @@ def over_allocated(ok: pl.DataFrame) -> pl.DataFrame:
     rules; they are judged in (allocation_date, line) order.
     """
     ordered = ok.sort("allocation_date", LINE).with_columns(
-        over=(pl.col("amount").cum_sum().over("document_key") > pl.col("_d_amount"))
-        | (pl.col("amount").cum_sum().over("source_key") > pl.col("_s_amount"))
+        over=(pl.col("amount").cast(pl.Int128).cum_sum().over("document_key") > pl.col("_d_amount"))
+        | (pl.col("amount").cast(pl.Int128).cum_sum().over("source_key") > pl.col("_s_amount"))
     )
     return _greedy_over_allocation(ordered)
 

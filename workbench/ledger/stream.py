@@ -108,7 +108,7 @@ class _Tally:
 
 
 def _mills(frame: pl.DataFrame) -> int:
-    total = frame["amount"].sum() if frame.height else 0
+    total = frame["amount"].cast(pl.Int128).sum() if frame.height else 0
     return int(total or 0)
 
 
