@@ -376,6 +376,10 @@ def load_ledger(folder: str | Path) -> Ledger:
         "financials",
         hook=lambda f: _reference(f, "customer_id", customers, "customer_id", cust_names, ld.bad["customers"]),
     )
+    contacts = ld.table(
+        "contacts",
+        hook=lambda f: _reference(f, "customer_id", customers, "customer_id", cust_names, ld.bad["customers"]),
+    )
 
     issues = sorted(
         ld.issues, key=lambda i: (LOAD_ORDER.index(_stem(i.file)) if _stem(i.file) in LOAD_ORDER else 99, i.line)
@@ -392,6 +396,7 @@ def load_ledger(folder: str | Path) -> Ledger:
         orders=orders.drop(LINE),
         financials=financials.drop(LINE),
         report=report,
+        contacts=contacts.drop(LINE),
     )
 
 
