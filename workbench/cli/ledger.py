@@ -1,4 +1,4 @@
-"""``workbench import generic`` and ``workbench validate``: ledgers in, and checked."""
+"""``workbench import generic``, ``workbench import open-items`` and ``workbench validate``: ledgers in, and checked."""
 
 from __future__ import annotations
 
@@ -28,6 +28,47 @@ def import_generic_cmd(
     typer.echo(
         f"{result.rows_read} rows read, {result.rows_imported} imported, {result.rows_quarantined} quarantined "
         f"(amounts {result.amount_read} = {result.amount_imported} + {result.amount_quarantined}); ledger in {out}"
+    )
+    if result.rows_quarantined:
+        raise typer.Exit(1)
+
+
+@import_app.command("open-items")
+def import_open_items_cmd(
+    source: Annotated[Path, typer.Argument(help="Open-item list exported from the ERP.", exists=True, dir_okay=False)],
+    out: Annotated[Path, typer.Option("--out", help="Ledger folder to write (new or empty, or with --update).")],
+    preset: Annotated[
+        Optional[str], typer.Option("--preset", help="Shipped mapping of an ERP export (see docs/importers.md).")
+    ] = None,
+    mapping: Annotated[
+        Optional[Path],
+        typer.Option("--mapping", help="Mapping file (TOML); laid over --preset when both are given.", dir_okay=False),
+    ] = None,
+    as_of: Annotated[
+        Optional[str], typer.Option("--as-of", help="The export's date (YYYY-MM-DD), unless a column holds it.")
+    ] = None,
+    update: Annotated[
+        bool, typer.Option("--update", help="Bring an earlier open-item import in --out up to date with this export.")
+    ] = False,
+) -> None:
+    """Import an ERP open-item list (aged receivables detail); with --update, apply a later export."""
+    from ..errors import WorkbenchError
+    from ..importers.open_items import import_open_items, open_item_mapping
+    from .common import fail, parse_date
+
+    day = parse_date(as_of, "--as-of") if as_of else None
+    try:
+        result = import_open_items(source, open_item_mapping(preset, mapping), out, as_of=day, update=update)
+    except WorkbenchError as exc:
+        fail(str(exc))
+    for issue in result.issues:
+        typer.echo(str(issue), err=True)
+    c = result.changes
+    opened = ", ".join(f"{cur} {amount}" for cur, amount in result.open_imported.items()) or "nothing"
+    typer.echo(
+        f"{result.rows_read} rows read, {result.rows_imported} imported, {result.rows_quarantined} quarantined; "
+        f"open on {result.as_of}: {opened}; {c['new']} new, {c['changed']} changed, {c['settled']} settled, "
+        f"{c['refused']} refused, {c['unmatched']} unmatched (import_changes.csv); ledger in {out}"
     )
     if result.rows_quarantined:
         raise typer.Exit(1)

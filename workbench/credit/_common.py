@@ -21,7 +21,7 @@ def months_before(day: date, months: int) -> date:
 
 
 def subset(ledger: Ledger, customer_ids: Iterable[str]) -> Ledger:
-    """The ledger restricted to some customers (documents, payments, allocations, orders, financials).
+    """The ledger restricted to some customers (documents, payments, allocations, orders, financials, contacts).
 
     Every per-customer figure of the credit modules depends only on the
     customer's own rows, so it is the same on the subset: this is how a single
@@ -42,6 +42,7 @@ def subset(ledger: Ledger, customer_ids: Iterable[str]) -> Ledger:
         ledger.orders.filter(pl.col("customer_id").is_in(ids)),
         ledger.financials.filter(pl.col("customer_id").is_in(ids)),
         ledger.report,
+        ledger.contacts.filter(pl.col("customer_id").is_in(ids)),
     )
 
 

@@ -1,7 +1,7 @@
 """The mapping file of the generic import: how a flat invoice history maps to the ledger.
 
-A mapping is TOML with four sections (see LEDGER_FORMAT.md, "Flat invoice
-histories")::
+A mapping is TOML with four sections (see docs/ledger-format.md, "Flat invoice
+histories", and docs/importers.md for open-item lists)::
 
     [source]    delimiter, encoding, date_format, decimal, thousands, reporting_currency
     [defaults]  canonical column = value, for columns the source lacks (or leaves empty)
@@ -9,7 +9,10 @@ histories")::
     [values.X]  source value = canonical value, for the mapped canonical column X
 
 ``load_mapping`` validates everything it can before a row is read and raises
-``ImportMappingError`` naming the offending section and key.
+``ImportMappingError`` naming the offending section and key. The same file
+shape serves two kinds of import: ``history`` (one row per invoice, settled or
+not) and ``open_items`` (an open-item list: each row's open amount, signed,
+and optionally its original amount, credit limits and customer status).
 """
 
 from __future__ import annotations
@@ -48,6 +51,11 @@ CUSTOMER_TEXT_COLUMNS = (
     "email",
     "phone",
     "vat_id",
+    "address_line1",
+    "address_line2",
+    "postcode",
+    "city",
+    "region",
 )
 CANONICAL_COLUMNS = REQUIRED_COLUMNS + DATE_COLUMNS[1:] + DOCUMENT_TEXT_COLUMNS + CUSTOMER_TEXT_COLUMNS
 ALIASES = {"name": "customer_name"}
@@ -55,8 +63,23 @@ ALIASES = {"name": "customer_name"}
 DEFAULTABLE = DOCUMENT_TEXT_COLUMNS + CUSTOMER_TEXT_COLUMNS
 DOC_TYPES = ("invoice", "debit_note", "credit_note")
 
+KINDS = ("history", "open_items")
+#: Required source columns of an open-item list (``amount``, the original amount, is optional there).
+OPEN_ITEM_REQUIRED = ("document_id", "customer_id", "doc_date", "open_amount")
+#: Text columns only an open-item list has: which side an unsigned amount is on, and the customer's status.
+OPEN_ITEM_TEXT_COLUMNS = ("debit_credit", "status")
+#: Columns only an open-item list has: the open amount, the export's date, the credit limit, and the text ones.
+OPEN_ITEM_COLUMNS = ("open_amount", "as_of", "credit_limit", *OPEN_ITEM_TEXT_COLUMNS)
+#: An open-item row may also be money received but not applied yet (``payment``); ``by_sign`` makes a row
+#: an invoice when its open amount is positive and a credit note when it is negative.
+OPEN_ITEM_DOC_TYPES = (*DOC_TYPES, "payment", "by_sign")
+SIDES = ("debit", "credit")
+STATUSES = ("active", "hold", "suspended", "litigation", "closed")
+#: How a negative amount is written: ``-1.00`` always; ``1.00-`` or ``(1.00)`` when declared.
+NEGATIVE_STYLES = ("leading", "trailing", "parentheses")
+
 _SECTIONS = ("source", "defaults", "columns", "values")
-_SOURCE_KEYS = ("delimiter", "encoding", "date_format", "decimal", "thousands", "reporting_currency")
+_SOURCE_KEYS = ("delimiter", "encoding", "date_format", "decimal", "thousands", "reporting_currency", "negative")
 _CURRENCY = re.compile(r"[A-Z]{3}")
 _FORBIDDEN_SEPARATORS = set('0123456789+-\r\n"')
 
@@ -67,7 +90,9 @@ class Mapping:
 
     ``columns`` maps canonical column -> source column name; ``defaults`` and
     ``values`` hold canonical text (booleans as ``"true"``/``"false"``,
-    integers as digits).
+    integers as digits). ``kind`` says which import the mapping was checked
+    for (``history`` or ``open_items``); ``negative`` how negative amounts
+    are written besides a leading minus (see ``NEGATIVE_STYLES``).
     """
 
     date_format: str
@@ -76,6 +101,8 @@ class Mapping:
     decimal: str = "."
     thousands: str = ""
     reporting_currency: str | None = None
+    negative: str = "leading"
+    kind: str = "history"
     columns: dict[str, str] = field(default_factory=dict)
     defaults: dict[str, str] = field(default_factory=dict)
     values: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -95,6 +122,8 @@ class Mapping:
         }
         if self.reporting_currency is not None:
             source["reporting_currency"] = self.reporting_currency
+        if self.negative != "leading":
+            source["negative"] = self.negative
         return {
             "source": source,
             "defaults": dict(self.defaults),
@@ -103,8 +132,8 @@ class Mapping:
         }
 
 
-def load_mapping(path: Path | str) -> Mapping:
-    """Read and validate a mapping TOML file.
+def load_mapping(path: Path | str, kind: str = "history") -> Mapping:
+    """Read and validate a mapping TOML file for an import of ``kind`` (see ``KINDS``).
 
     >>> load_mapping("mapping.toml")  # doctest: +SKIP
     Mapping(date_format='%m/%d/%Y', delimiter=',', ...)
@@ -120,14 +149,24 @@ def load_mapping(path: Path | str) -> Mapping:
         raise ImportMappingError(f"{path.name}: the mapping file is not UTF-8 ({exc})") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ImportMappingError(f"{path.name}: not valid TOML: {exc}") from exc
-    return parse_mapping(data, origin=path.name)
+    return parse_mapping(data, origin=path.name, kind=kind)
 
 
-def parse_mapping(data: dict[str, Any], origin: str = "mapping") -> Mapping:
-    """Validate an already parsed mapping (a dict shaped like the TOML file)."""
+def parse_mapping(data: dict[str, Any], origin: str = "mapping", kind: str = "history") -> Mapping:
+    """Validate an already parsed mapping (a dict shaped like the TOML file) for an import of ``kind``."""
 
     def fail(message: str) -> ImportMappingError:
         return ImportMappingError(f"{origin}: {message}")
+
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
+    columns_allowed: tuple[str, ...] = CANONICAL_COLUMNS
+    text_allowed: tuple[str, ...] = DEFAULTABLE
+    required: tuple[str, ...] = REQUIRED_COLUMNS
+    if kind == "open_items":
+        # an open-item list has no settlement dates: what is not listed any more is settled
+        columns_allowed = tuple(c for c in CANONICAL_COLUMNS if c != "settled_date") + OPEN_ITEM_COLUMNS
+        text_allowed, required = DEFAULTABLE + OPEN_ITEM_TEXT_COLUMNS, OPEN_ITEM_REQUIRED
 
     if not isinstance(data, dict):
         raise fail("a mapping must be a table of sections")
@@ -137,13 +176,13 @@ def parse_mapping(data: dict[str, Any], origin: str = "mapping") -> Mapping:
         if not isinstance(data[section], dict):
             raise fail(f"[{section}] must be a table")
     source = _parse_source(data.get("source", {}), fail)
-    columns = _parse_columns(data.get("columns", {}), fail)
-    defaults = _parse_defaults(data.get("defaults", {}), fail)
-    values = _parse_values(data.get("values", {}), columns, fail)
+    columns = _parse_columns(data.get("columns", {}), fail, columns_allowed, required)
+    defaults = _parse_defaults(data.get("defaults", {}), fail, columns_allowed, text_allowed, kind)
+    values = _parse_values(data.get("values", {}), columns, fail, columns_allowed, text_allowed, kind)
     for needed in ("currency", "country"):  # required in the ledger, no safe guess
         if needed not in columns and needed not in defaults:
             raise fail(f"{needed}: map a source column in [columns] or set it in [defaults]")
-    return Mapping(columns=columns, defaults=defaults, values=values, **source)
+    return Mapping(columns=columns, defaults=defaults, values=values, kind=kind, **source)
 
 
 def _parse_source(section: dict[str, Any], fail) -> dict[str, Any]:
@@ -183,6 +222,10 @@ def _parse_source(section: dict[str, Any], fail) -> dict[str, Any]:
     out["decimal"], out["thousands"] = decimal, thousands
     if "reporting_currency" in section:
         out["reporting_currency"] = _check_currency(section["reporting_currency"], "[source] reporting_currency", fail)
+    negative = section.get("negative", "leading")
+    if negative not in NEGATIVE_STYLES:
+        raise fail(f"[source] negative must be one of {', '.join(NEGATIVE_STYLES)}, got {negative!r}")
+    out["negative"] = negative
     return out
 
 
@@ -217,22 +260,24 @@ def _canonical_key(key: str, where: str, allowed: tuple[str, ...], fail) -> str:
     return name
 
 
-def _parse_columns(section: dict[str, Any], fail) -> dict[str, str]:
+def _parse_columns(
+    section: dict[str, Any], fail, allowed: tuple[str, ...] = CANONICAL_COLUMNS, required=REQUIRED_COLUMNS
+) -> dict[str, str]:
     out: dict[str, str] = {}
     for key, source_column in section.items():
-        name = _canonical_key(key, "[columns]", CANONICAL_COLUMNS, fail)
+        name = _canonical_key(key, "[columns]", allowed, fail)
         if name in out:
             raise fail(f"[columns] {key}: {name} is mapped twice")
         if not isinstance(source_column, str) or not source_column.strip():
             raise fail(f"[columns] {key} must be a non-empty source column name, got {source_column!r}")
         out[name] = source_column.strip()
-    missing = [c for c in REQUIRED_COLUMNS if c not in out]
+    missing = [c for c in required if c not in out]
     if missing:
         raise fail(f"[columns] is missing required column(s): {', '.join(missing)}")
     return out
 
 
-def _canonical_value(column: str, value: Any, where: str, fail) -> str:
+def _canonical_value(column: str, value: Any, where: str, fail, kind: str = "history") -> str:
     """Validate one canonical value for a column and return its text."""
     if isinstance(value, bool):
         text = "true" if value else "false"
@@ -246,31 +291,48 @@ def _canonical_value(column: str, value: Any, where: str, fail) -> str:
         raise fail(f"{where} must be true or false, got {value!r}")
     if column == "payment_terms_days" and (isinstance(value, bool) or not re.fullmatch(r"[0-9]{1,4}", text)):
         raise fail(f"{where} must be a whole number of days (0-9999), got {value!r}")
-    if column == "doc_type" and text not in DOC_TYPES:
-        raise fail(f"{where} must be one of {', '.join(DOC_TYPES)}, got {value!r}")
+    doc_types = OPEN_ITEM_DOC_TYPES if kind == "open_items" else DOC_TYPES
+    if column == "doc_type" and text not in doc_types:
+        raise fail(f"{where} must be one of {', '.join(doc_types)}, got {value!r}")
+    for name, allowed in (("debit_credit", SIDES), ("status", STATUSES)):
+        if column == name and text not in allowed:
+            raise fail(f"{where} must be one of {', '.join(allowed)}, got {value!r}")
     if column == "currency":
         _check_currency(text, where, fail)
     return text
 
 
-def _parse_defaults(section: dict[str, Any], fail) -> dict[str, str]:
+def _parse_defaults(
+    section: dict[str, Any],
+    fail,
+    columns: tuple[str, ...] = CANONICAL_COLUMNS,
+    texts: tuple[str, ...] = DEFAULTABLE,
+    kind: str = "history",
+) -> dict[str, str]:
     out: dict[str, str] = {}
     for key, value in section.items():
         name = ALIASES.get(key, key)
-        if name in CANONICAL_COLUMNS and name not in DEFAULTABLE:
+        if name in columns and name not in texts:
             raise fail(f"[defaults] {key}: {name} cannot have a default (it must come from the source)")
-        name = _canonical_key(key, "[defaults]", DEFAULTABLE, fail)
-        out[name] = _canonical_value(name, value, f"[defaults] {key}", fail)
+        name = _canonical_key(key, "[defaults]", texts, fail)
+        out[name] = _canonical_value(name, value, f"[defaults] {key}", fail, kind)
     return out
 
 
-def _parse_values(section: dict[str, Any], columns: dict[str, str], fail) -> dict[str, dict[str, str]]:
+def _parse_values(
+    section: dict[str, Any],
+    columns: dict[str, str],
+    fail,
+    allowed: tuple[str, ...] = CANONICAL_COLUMNS,
+    texts: tuple[str, ...] = DEFAULTABLE,
+    kind: str = "history",
+) -> dict[str, dict[str, str]]:
     out: dict[str, dict[str, str]] = {}
     for key, table in section.items():
         name = ALIASES.get(key, key)
-        if name in CANONICAL_COLUMNS and name not in DEFAULTABLE:
+        if name in allowed and name not in texts:
             raise fail(f"[values.{key}]: {name} values cannot be mapped (ids, dates and amounts are read as written)")
-        name = _canonical_key(key, "[values]", DEFAULTABLE, fail)
+        name = _canonical_key(key, "[values]", texts, fail)
         if name not in columns:
             raise fail(f"[values.{key}]: {name} is not mapped in [columns]")
         if not isinstance(table, dict) or not table:
@@ -281,6 +343,6 @@ def _parse_values(section: dict[str, Any], columns: dict[str, str], fail) -> dic
                 raise fail(
                     f"[values.{key}] {src!r} is listed twice (source values are compared without surrounding spaces)"
                 )
-            table_out[src.strip()] = _canonical_value(name, value, f"[values.{key}] {src!r}", fail)
+            table_out[src.strip()] = _canonical_value(name, value, f"[values.{key}] {src!r}", fail, kind)
         out[name] = table_out
     return out

@@ -19,7 +19,7 @@ import polars as pl
 
 from workbench.money import parse_amount
 
-__all__ = ["MAX_INTEGER_DIGITS", "AMOUNT_DTYPE", "parse_amounts", "parse_dates", "exact_total"]
+__all__ = ["MAX_INTEGER_DIGITS", "AMOUNT_DTYPE", "parse_amounts", "parse_dates", "exact_total", "leading_minus"]
 
 MAX_INTEGER_DIGITS = 15
 AMOUNT_DTYPE = pl.Decimal(38, 2)
@@ -37,7 +37,25 @@ def describe_format(decimal: str, thousands: str) -> str:
     return f"decimal {decimal!r}, {group}"
 
 
-def parse_amounts(values: pl.Series, decimal: str, thousands: str) -> pl.DataFrame:
+def leading_minus(values: pl.Series, negative: str) -> pl.Series:
+    """Rewrite the declared negative style as a leading minus, leaving every other cell alone.
+
+    ``negative`` is ``leading`` (nothing to do), ``trailing`` (SAP's
+    ``1.234,56-``) or ``parentheses`` (accounting reports' ``(1,234.56)``).
+    Only a whole cell in that shape is rewritten, so ``(12`` or ``1-2`` stay
+    as written and are refused by :func:`parse_amounts`.
+
+    >>> leading_minus(pl.Series(["1.234,56-", "7,00"]), "trailing").to_list()
+    ['-1.234,56', '7,00']
+    """
+    if negative == "trailing":
+        return values.str.replace(r"^([^-+]*[0-9])-$", "-$1")
+    if negative == "parentheses":
+        return values.str.replace(r"^\(([^()+-]*[0-9])\)$", "-$1")
+    return values
+
+
+def parse_amounts(values: pl.Series, decimal: str, thousands: str, signed: bool = False) -> pl.DataFrame:
     """Parse amount cells written with the given separators.
 
     Returns one row per cell with:
@@ -47,7 +65,8 @@ def parse_amounts(values: pl.Series, decimal: str, thousands: str) -> pl.DataFra
     - ``amount``: exact ``Decimal(38, 2)`` when the number has at most 2
       decimals and at most ``MAX_INTEGER_DIGITS`` integer digits (any sign);
     - ``problem``: why the cell cannot be imported, or null: empty, not an
-      amount in the stated format, more than 2 decimals, too large, not positive.
+      amount in the stated format, more than 2 decimals, too large, not
+      positive (unless ``signed``: open items and balances may be negative or zero).
     """
     dec = _char_class(decimal)
     sep = _char_class(_SPACE_FAMILY if thousands == " " else thousands) if thousands else None
@@ -84,7 +103,7 @@ def parse_amounts(values: pl.Series, decimal: str, thousands: str) -> pl.DataFra
         .then(pl.lit("has more than 2 decimals"))
         .when(pl.col("int_len") > MAX_INTEGER_DIGITS)
         .then(pl.lit(f"is too large (more than {MAX_INTEGER_DIGITS} digits before the decimal)"))
-        .when(pl.col("amount") <= 0)
+        .when(pl.lit(not signed) & (pl.col("amount") <= 0))
         .then(pl.lit("is not positive (amounts must be > 0)")),
     )
 

@@ -272,6 +272,7 @@ RULES = {
     "allocations": lambda frame, ctx: _allocation_rules(frame, ctx),
     "orders": _order_rules,
     "financials": _known_customer,
+    "contacts": _known_customer,
 }
 
 
@@ -476,6 +477,8 @@ def load_ledger(folder: str | Path) -> Ledger:
     orders = ld.table("orders")
     financials = ld.table("financials")
 
+    contacts = ld.table("contacts")
+
     issues = sorted(ld.issues, key=lambda i: (file_rank(i.file), i.line))
     report = LoadReport(ld.files, issues, ld.quarantine)
     return Ledger(
@@ -489,6 +492,7 @@ def load_ledger(folder: str | Path) -> Ledger:
         orders=orders.drop(LINE),
         financials=financials.drop(LINE),
         report=report,
+        contacts=contacts.drop(LINE),
     )
 
 

@@ -10,7 +10,13 @@ import polars as pl
 
 from ..errors import Issue
 from ..fx import FxTable
+from .schema import TABLES
 from .settlement import build_credit_sources, build_receivables
+
+
+def empty_contacts() -> pl.DataFrame:
+    """A ``contacts`` frame with its declared columns (all text) and no rows."""
+    return pl.DataFrame(schema={c.name: pl.String for c in TABLES["contacts"]})
 
 
 @dataclass(frozen=True)
@@ -111,6 +117,8 @@ class Ledger:
     orders: pl.DataFrame
     financials: pl.DataFrame
     report: LoadReport
+    contacts: pl.DataFrame = field(default_factory=empty_contacts)
+    """People to write to or call at each customer (``contacts`` table; empty when the ledger has none)."""
 
     @cached_property
     def receivables(self) -> pl.DataFrame:
@@ -145,4 +153,5 @@ class Ledger:
             self.orders,
             self.financials,
             self.report,
+            self.contacts,
         )

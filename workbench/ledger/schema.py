@@ -47,6 +47,11 @@ TABLES: dict[str, tuple[Column, ...]] = {
         Column("external_score", "score"),
         Column("status", "enum", values=STATUSES),
         Column("parent_id", "text"),
+        Column("address_line1", "text"),
+        Column("address_line2", "text"),
+        Column("postcode", "text"),
+        Column("city", "text"),
+        Column("region", "text"),
     ),
     "documents": (
         Column("document_id", "id", True),
@@ -114,12 +119,32 @@ TABLES: dict[str, tuple[Column, ...]] = {
             )
         ),
     ),
+    "contacts": (
+        Column("customer_id", "id", True),
+        Column("name", "text"),
+        Column("role", "text"),
+        Column("email", "text"),
+        Column("phone", "text"),
+        Column("language", "text"),
+    ),
 }
+
+#: Usual values of ``contacts.role`` (the column is free text: a team may use its own roles).
+CONTACT_ROLES = ("billing", "accounts_payable", "dunning", "legal")
 
 #: Tables a ledger must have; the others may be absent (treated as empty).
 REQUIRED_TABLES = ("customers", "documents")
 #: Order in which tables are loaded (references point backwards).
-LOAD_ORDER = ("customers", "documents", "payments", "allocations", "fx_rates", "orders", "financials")
+LOAD_ORDER = (
+    "customers",
+    "documents",
+    "payments",
+    "allocations",
+    "fx_rates",
+    "orders",
+    "financials",
+    "contacts",
+)
 #: The key column of each table whose duplicates are quarantined.
 KEYS: dict[str, tuple[str, ...]] = {
     "customers": ("customer_id",),
