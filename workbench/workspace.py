@@ -42,6 +42,7 @@ __all__ = [
     "WorkspaceError",
     "find_workspace",
     "load_workspace",
+    "workspace_of",
     "render_workspace_toml",
 ]
 
@@ -229,6 +230,23 @@ def find_workspace(start: Path | None = None, env: Mapping[str, str] | None = No
         if candidate.is_file():
             return candidate
     return None
+
+
+def workspace_of(ledger: Path | None = None, env: Mapping[str, str] | None = None) -> Workspace | None:
+    """The workspace a command or a notebook works in, or None for a bare ledger folder.
+
+    Without ``ledger``: ``WORKBENCH_WORKSPACE``, else the ``workbench.toml`` in
+    the current folder or a parent. With ``ledger``: the workspace found the
+    same way from the ledger's folder, only when its ledger is that folder
+    (another company's workspace never applies to it).
+    """
+    file = find_workspace(None if ledger is None else Path(ledger), env)
+    if file is None:
+        return None
+    found = load_workspace(file)
+    if ledger is not None and found.ledger.resolve() != Path(ledger).resolve():
+        return None
+    return found
 
 
 def workspace_file(path: Path) -> Path:

@@ -105,22 +105,10 @@ def parse_amount_option(text: str | None, flag: str = "--amount") -> Decimal | N
 
 
 def workspace_for(ledger: Path | None = None) -> Workspace | None:
-    """The workspace a command works in, or None for a bare ledger folder.
+    """The workspace of this command (:func:`workbench.workspace.workspace_of`), or None for a bare ledger."""
+    from ..workspace import workspace_of
 
-    Without ``--ledger``: ``--workspace``/``WORKBENCH_WORKSPACE``, else the
-    ``workbench.toml`` in the current folder or a parent. With ``--ledger``:
-    the workspace found the same way from the ledger's folder, only when its
-    ledger is that folder (another company's workspace never applies).
-    """
-    from ..workspace import find_workspace, load_workspace
-
-    file = find_workspace(None if ledger is None else Path(ledger))
-    if file is None:
-        return None
-    found = load_workspace(file)
-    if ledger is not None and found.ledger.resolve() != Path(ledger).resolve():
-        return None
-    return found
+    return workspace_of(ledger)
 
 
 def ledger_path(ledger: Path | None) -> Path:

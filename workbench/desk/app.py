@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import getpass
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date, timedelta
 from decimal import Decimal
@@ -33,9 +33,12 @@ from ..collections.dunning import DunningError, plan_run, state_from_journal
 from ..collections.policy import CollectionsPolicy, load_policy
 from ..collections.worklist import build_worklist, inputs_from_journal
 from ..letters import LetterRenderer
+from ..letters.senders import Senders
+from ..letters.text import LetterError
 from ..reference_rates import ReferenceRates, load_reference_rates
 from ..redact import mask_secrets, mask_url
 from ..reports.sources import journal_target, open_ledger, resolve_ledger
+from ..workspace import Letterhead, workspace_of
 from . import views
 
 ALL = "(all)"
@@ -81,12 +84,14 @@ class CollectorDesk:
         *,
         policy: CollectionsPolicy | None = None,
         company: str = "",
+        letterheads: Mapping[str, Letterhead] | None = None,
         author: str | None = None,
     ) -> None:
         self.ledger, self.journal = ledger, journal
         self.as_of = as_of if isinstance(as_of, date) else date.fromisoformat(as_of)
         self.policy = policy or load_policy()
         self.company = company or ledger.company
+        self.letterheads = letterheads
         self.author = author or journal.author or _login()
         self.customer_id: str | None = None
         self.journal_entries = 0
@@ -404,13 +409,16 @@ class CollectorDesk:
         """Plan the dunning run of ``as_of`` for the selected customer; show and return its letter (or why none)."""
         cid = self._require_customer()
         if self._renderer is None:
-            self._renderer = LetterRenderer(self.policy.make_sender(self.company))
+            senders = (
+                Senders(self.letterheads) if self.letterheads else Senders.single(self.policy.make_sender(self.company))
+            )
+            self._renderer = LetterRenderer(senders)
         if self._rates is None:
             self._rates = load_reference_rates()
         try:
             run = plan_run(self._sub, self.as_of, self.policy, self.state, rates=self._rates)
             shown = views.letter_preview(run, cid, self._renderer)
-        except DunningError as exc:
+        except (DunningError, LetterError) as exc:  # a missing letterhead is said, not raised
             shown = views.error_html(str(exc))
         self.preview.value = shown
         return shown
@@ -455,10 +463,19 @@ def open_desk(
     says where it was looked for.
     """
     led = open_ledger(ledger_path or None)
-    target = journal_target(ledger_path, journal) or str(
-        resolve_ledger(ledger_path).resolve().parent / "journal.sqlite"
+    space = workspace_of(resolve_ledger(ledger_path or None))
+    target = journal_target(ledger_path, journal) or (
+        space.journal if space is not None else str(resolve_ledger(ledger_path).resolve().parent / "journal.sqlite")
     )
-    desk = CollectorDesk(led, Journal.open(target, author=author or None), as_of, author=author or None)
+    key_file = space.journal_key if space is not None and space.journal == target else None
+    desk = CollectorDesk(
+        led,
+        Journal.open(target, author=author or None, key_file=key_file),
+        as_of,
+        author=author or None,
+        company=space.company if space is not None else "",
+        letterheads=space.entities if space is not None else None,
+    )
     if collector:
         desk.select_collector(collector)
     if customer:

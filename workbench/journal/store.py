@@ -192,10 +192,18 @@ def migrate(backend: Backend, *, target: int | None = None) -> list[int]:
 class Journal:
     """An open journal (SQLite file or PostgreSQL database); see the module docstring."""
 
-    def __init__(self, backend: Backend, *, author: str | None = None, key: JournalKey | None = None) -> None:
+    def __init__(
+        self,
+        backend: Backend,
+        *,
+        author: str | None = None,
+        key: JournalKey | None = None,
+        key_file: str | Path | None = None,
+    ) -> None:
         self._db = backend
         self.author = author
         self._key = key
+        self._key_file = key_file
         self._key_table = False
         self._in_batch = False
 
@@ -271,7 +279,7 @@ class Journal:
             migrate(backend)
             explicit_missing = key_file is not None and not Path(key_file).expanduser().is_file()
             key = None if create and explicit_missing else resolve_key(target, key_file)
-            journal = cls(backend, author=author, key=key)
+            journal = cls(backend, author=author, key=key, key_file=None if explicit_missing else key_file)
             if create and journal.protection() is None and not journal._db.query("SELECT 1 FROM journal_entries"):
                 journal.protect(key_file=key_file)
         except JournalError:
@@ -358,6 +366,8 @@ class Journal:
         """The key new entries are sealed with (None for an unkeyed journal); refuse a missing or wrong key."""
         if protection is None:
             return None
+        if self._key is None:  # another process may have keyed the journal since this one opened it
+            self._key = resolve_key(self.url, self._key_file)
         if self._key is None:
             raise JournalError(
                 f"journal {_safe_url(self.url)} is keyed (key id {protection.key_id}) and no key was found: "
