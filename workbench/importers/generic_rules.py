@@ -164,21 +164,7 @@ def validate(frame: pl.DataFrame, mapping: Mapping) -> tuple[pl.DataFrame, pl.Da
         )
     )
 
-    # Duplicates: the first record carrying an id keeps it, whatever else is wrong with it.
-    candidates = (pl.col("document_id") != "") & ~pl.col("_struct_bad")
-    first_line = pl.col("_line").min().over(pl.when(candidates).then(pl.col("document_id")))
-    reasons.append(
-        pl.when(candidates & (pl.col("_line") != first_line)).then(
-            pl.concat_str(
-                [
-                    pl.lit(f"{lab['document_id']}: '"),
-                    pl.col("document_id"),
-                    pl.lit("' duplicates line "),
-                    first_line.cast(pl.String),
-                ]
-            )
-        )
-    )
+    reasons.append(duplicate_id_reason(lab["document_id"]))
 
     zero_decimals = sorted(c for c in frame["currency"].unique().to_list() if c and minor_units(c) == 0)
     if zero_decimals:
@@ -253,4 +239,18 @@ def cross_row_rules(frame: pl.DataFrame, mapping: Mapping) -> tuple[pl.DataFrame
             ),
         ],
         stage=1,
+    )
+
+
+def duplicate_id_reason(label: str) -> pl.Expr:
+    """A repeated ``document_id``: the first record carrying an id keeps it, whatever else is wrong with it.
+
+    ``label`` names the source column in the reason (``"Invoice: 'A1' duplicates line 4"``).
+    """
+    candidates = (pl.col("document_id") != "") & ~pl.col("_struct_bad")
+    first_line = pl.col("_line").min().over(pl.when(candidates).then(pl.col("document_id")))
+    return pl.when(candidates & (pl.col("_line") != first_line)).then(
+        pl.concat_str(
+            [pl.lit(f"{label}: '"), pl.col("document_id"), pl.lit("' duplicates line "), first_line.cast(pl.String)]
+        )
     )

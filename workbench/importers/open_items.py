@@ -29,7 +29,7 @@ from workbench.errors import ImportMappingError, Issue, WorkbenchError
 from workbench.importers.generic import DOCUMENT_BASE, DOCUMENT_EXTRA, PAYMENT_COLUMNS, _build_frame, _customers
 from workbench.importers.generic import _quarantine, _row_issues
 from workbench.importers.generic_mapping import Mapping, load_mapping, parse_mapping
-from workbench.importers.ledger_folder import write_csv, write_json, write_ledger_toml
+from workbench.importers.ledger_folder import OUTPUT_FILES, write_csv, write_json, write_ledger_toml
 from workbench.importers.open_items_changes import Change, Item, plan_changes
 from workbench.importers.open_items_rules import customer_rules, validate_open_items
 from workbench.importers.parse_text import parse_dates
@@ -51,19 +51,7 @@ CHANGE_COLUMNS = (
     "allocated",
     "note",
 )
-WRITTEN = (
-    "customers.csv",
-    "documents.csv",
-    "payments.csv",
-    "allocations.csv",
-    "fx_rates.csv",
-    "ledger.toml",
-    "quarantine.csv",
-    "import_report.json",
-    "import_changes.csv",
-    "import_changes.json",
-    STATE_FILE,
-)
+WRITTEN = (*OUTPUT_FILES, "import_changes.csv", "import_changes.json", STATE_FILE)
 CUSTOMER_LIMIT_COLUMNS = ("credit_limit", "credit_limit_currency", "status")
 
 

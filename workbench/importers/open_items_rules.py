@@ -22,7 +22,14 @@ from workbench.importers.generic_mapping import (
     STATUSES,
     Mapping,
 )
-from workbench.importers.generic_rules import DEFAULT_TERMS_DAYS, _find, _text_column, _why, label
+from workbench.importers.generic_rules import (
+    DEFAULT_TERMS_DAYS,
+    _find,
+    _text_column,
+    _why,
+    duplicate_id_reason,
+    label,
+)
 from workbench.importers.parse_text import leading_minus, parse_amounts, parse_dates
 from workbench.money import minor_units
 
@@ -205,20 +212,7 @@ def validate_open_items(
         reasons.append(
             _why(pl.col("credit_limit_value") < 0, lab["credit_limit"], "is negative", pl.col("src:credit_limit"))
         )
-    candidates = (pl.col("document_id") != "") & ~pl.col("_struct_bad")
-    first_line = pl.col("_line").min().over(pl.when(candidates).then(pl.col("document_id")))
-    reasons.append(
-        pl.when(candidates & (pl.col("_line") != first_line)).then(
-            pl.concat_str(
-                [
-                    pl.lit(f"{label(mapping, 'document_id')}: '"),
-                    pl.col("document_id"),
-                    pl.lit("' duplicates line "),
-                    first_line.cast(pl.String),
-                ]
-            )
-        )
-    )
+    reasons.append(duplicate_id_reason(label(mapping, "document_id")))
     zero_decimals = sorted(c for c in frame["currency"].unique().to_list() if c and minor_units(c) == 0)
     if zero_decimals:
         reasons.append(
