@@ -191,3 +191,12 @@ def test_a_workbench_journal_url_password_reaches_no_report_file(small_demo, pg_
     summary = json.loads((result.html.parent / "weekly_summary.json").read_text(encoding="utf-8"))
     assert summary["activity"]["actions"] == 1
     assert _leaks(tmp_path / "out") == []
+
+
+def test_the_desk_notebook_refuses_a_journal_url_with_a_password(small_demo) -> None:
+    """The desk notebook's parameters are saved with it: a password there would be written to disk."""
+    from workbench.desk.app import DeskError, open_desk
+
+    with pytest.raises(DeskError, match="holds a password, which the notebook would keep") as caught:
+        open_desk(str(small_demo), f"postgresql://wb:{SECRET}@127.0.0.1:1/journal")
+    assert SECRET not in str(caught.value)

@@ -26,6 +26,7 @@ import polars as pl
 
 from ..errors import WorkbenchError
 from ..journal import Journal, JournalError
+from ..journal.store import split_password
 from ..ledger.model import Ledger
 from ..money import AmountError, minor_units, parse_amount, to_money
 from ..render.format import money_grouped
@@ -462,6 +463,11 @@ def open_desk(
     ledger; it must exist (``workbench journal init``), or :class:`~workbench.journal.JournalNotFoundError`
     says where it was looked for.
     """
+    if journal and split_password(journal)[1] is not None:
+        raise DeskError(
+            "the journal URL holds a password, which the notebook would keep in its parameters: "
+            "remove it from the URL and give it through PGPASSWORD, ~/.pgpass or a service file"
+        )
     led = open_ledger(ledger_path or None)
     space = workspace_of(resolve_ledger(ledger_path or None))
     target = journal_target(ledger_path, journal) or (
