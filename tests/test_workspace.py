@@ -257,3 +257,44 @@ def test_the_demo_refuses_what_it_did_not_make_and_replaces_what_it_did(tmp_path
     assert second.returncode == 0, second.stderr
     assert load_workspace(tmp_path / "d").id == ident
     assert set(load_workspace(tmp_path / "d").entities) == {"FR01", "DE01", "US01"}
+
+
+@pytest.mark.parametrize(
+    ("customer", "lines"),
+    [
+        (
+            {"country": "FR", "address_line1": "12 rue Victor Hugo", "postcode": "69002", "city": "Lyon"},
+            ("12 rue Victor Hugo", "69002 Lyon"),
+        ),
+        (
+            {"country": "US", "address_line1": "5 Main Street", "address_line2": "Suite 200", "postcode": "60601",
+             "city": "Chicago", "region": "IL"},
+            ("5 Main Street", "Suite 200", "Chicago, IL 60601"),
+        ),
+        (
+            {"country": "GB", "address_line1": "1 High Street", "postcode": "EC1A 1BB", "city": "London"},
+            ("1 High Street", "London", "EC1A 1BB"),
+        ),
+        (
+            {"country": "BR", "address_line1": "Avenida Paulista, 1000", "postcode": "01310-100",
+             "city": "São Paulo", "region": "SP"},
+            ("Avenida Paulista, 1000", "01310-100 São Paulo", "SP"),
+        ),
+        ({"country": "DE", "address_line1": None, "city": ""}, ()),
+    ],
+)  # fmt: skip
+def test_the_window_address_follows_the_country_s_habit(customer, lines) -> None:
+    from workbench.collections.dunning import postal_address
+
+    assert postal_address(customer) == lines
+
+
+def test_demo_customers_have_addresses_in_their_country(small_demo) -> None:
+    import polars as pl
+
+    from workbench.ledger import load_ledger
+
+    customers = load_ledger(small_demo).customers
+    assert customers.filter(pl.col("address_line1").is_null() | pl.col("city").is_null()).height == 0
+    paris = customers.filter(pl.col("country") == "US")
+    assert set(paris["region"].to_list()) <= {"IL", "NY", "TX", "WA"}

@@ -152,10 +152,25 @@ ADDRESS_COLUMNS = ("address_line1", "address_line2", "postcode", "city", "region
 
 
 def postal_address(customer: Mapping[str, Any]) -> tuple[str, ...]:
-    """The address lines of a letter's window: street lines, postcode and city, region (country printed apart)."""
+    """The address lines of a letter's window: street lines, then the town as the country writes it.
+
+    The country itself is printed apart, in the letter's language. The town
+    line follows the country's habit: ``Chicago, IL 60601`` in the United
+    States and Canada; the town, then the postcode on its own line in the
+    United Kingdom and Ireland; elsewhere ``postcode town``, with the region
+    (a Brazilian or Mexican state) on the next line.
+    """
     text = {key: str(customer.get(key) or "").strip() for key in ADDRESS_COLUMNS}
-    town = " ".join(part for part in (text["postcode"], text["city"]) if part)
-    return tuple(line for line in (text["address_line1"], text["address_line2"], town, text["region"]) if line)
+    country = str(customer.get("country") or "").upper()
+    street = [text["address_line1"], text["address_line2"]]
+    if country in ("US", "CA"):
+        town = ", ".join(part for part in (text["city"], f"{text['region']} {text['postcode']}".strip()) if part)
+        lines = [*street, town]
+    elif country in ("GB", "IE"):
+        lines = [*street, text["city"], text["region"], text["postcode"]]
+    else:
+        lines = [*street, " ".join(part for part in (text["postcode"], text["city"]) if part), text["region"]]
+    return tuple(line for line in lines if line)
 
 
 def _language(customer: Mapping[str, Any]) -> str:

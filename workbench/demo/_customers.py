@@ -14,6 +14,7 @@ import numpy as np
 import polars as pl
 
 from . import _identity as identity
+from ._addresses import addresses
 from . import _world as w
 from ._util import NEVER, cents, day_number
 
@@ -214,6 +215,7 @@ def build_plan(seed: int, as_of: date, n: int, target_documents: int) -> Custome
             "external_score": score,
             "status": status,
             "parent_id": ident["parent_id"],
+            **addresses(seed, c_idx),
         }
     ).with_columns(insured_limit=pl.when(pl.Series(np.isnan(insured))).then(None).otherwise(pl.col("insured_limit")))
     return CustomerPlan(

@@ -41,6 +41,10 @@ SCHEMAS: dict[str, dict[str, Kind]] = {
         "external_score": "int",
         "status": "str",
         "parent_id": "str",
+        "address_line1": "str",
+        "postcode": "str",
+        "city": "str",
+        "region": "str",
     },
     "documents": {
         "document_id": "str",
