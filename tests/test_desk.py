@@ -284,3 +284,12 @@ def test_open_desk_preselects_and_opens_the_journal_beside_the_ledger(small, tmp
     assert Path(beside.journal.url) == tmp_path / "journal.sqlite" and beside.journal.history().height == 0
     assert beside.collector == ALL and beside.customer_id == "C2" and beside.journal_entries == 0
     beside.journal.close()
+
+
+def test_the_customer_header_shows_the_postal_address_escaped() -> None:
+    from workbench.desk.views import header_html
+
+    customer = {"customer_id": "C1", "name": "Acme", "country": "US", "address_line1": "5 Main <St>",
+                "city": "Chicago", "region": "IL", "postcode": "60601"}  # fmt: skip
+    html = header_html(customer, None, "EUR")
+    assert "<b>Address</b> 5 Main &lt;St&gt;, Chicago, IL 60601" in html

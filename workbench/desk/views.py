@@ -25,7 +25,7 @@ from ..ledger.model import Ledger
 from ..money import mills_to_decimal, minor_units, parse_amount, to_money
 from ..render.format import money_grouped
 from ..render.tables import html_table
-from ..collections.dunning import DunningRun, DunningState, item_status
+from ..collections.dunning import DunningRun, DunningState, item_status, postal_address
 from ..collections.model import Communication
 from ..letters import LetterError, LetterRenderer
 
@@ -190,6 +190,7 @@ def header_html(customer: Mapping[str, Any], row: Mapping[str, Any] | None, repo
     """Who the customer is and why it is on today's worklist."""
     fields = [
         ("Customer", customer.get("customer_id")),
+        ("Address", ", ".join(postal_address(customer))),
         ("Country", customer.get("country")),
         ("Language", customer.get("language")),
         ("Status", customer.get("status") or "active"),
