@@ -30,6 +30,8 @@ def assert_same(a: Ledger, b: Ledger) -> None:
         assert left.equals(right), name
     assert a.fx.reporting_currency == b.fx.reporting_currency
     assert a.fx.rates.equals(b.fx.rates)
+    for derived in ("receivables", "credit_sources"):  # stored with the entry, computed on a fresh load
+        assert getattr(a, derived).equals(getattr(b, derived)), derived
     assert a.report.files == b.report.files
     assert a.report.issues == b.report.issues
     assert a.report.quarantine.keys() == b.report.quarantine.keys()

@@ -18,7 +18,10 @@ is never used. The files are hashed on every load (in threads; 0.1-0.3 s for
 200 MB), since size and time alone miss a rewrite within the same tick.
 
 **Format.** An entry is a folder ``ledger-<key>`` holding one Parquet file
-(LZ4, no statistics) per frame, the quarantined rows and the issues, and
+(LZ4, no statistics) per frame, the quarantined rows and the issues,
+the settlement dates of ``Ledger.receivables`` and ``Ledger.credit_sources``
+(derived, but a third of a warm ``kpis``; the items are rebuilt from the
+stored tables and the two date columns attached), and
 ``manifest.json`` with the fingerprint, the settings (company, reporting
 currency), the per-file control totals and the size and BLAKE2b digest of
 every Parquet file. It is written into a temporary folder and renamed into
@@ -54,6 +57,7 @@ from ..fx import FxTable
 from .model import FileReport, Ledger, LoadReport
 from .reader import find_table
 from .schema import LOAD_ORDER
+from .settlement import credit_source_items, receivable_items
 
 __all__ = ["CACHE_FORMAT", "ENTRY_PREFIX", "entries", "fingerprint", "read_cached", "write_cached"]
 
@@ -65,6 +69,10 @@ ENTRY_PREFIX = "ledger-"
 
 _MANIFEST = "manifest.json"
 _FRAMES = ("customers", "documents", "payments", "allocations", "orders", "financials", "contacts")
+#: The derived frames stored too (settlement dates: about a third of a warm ``kpis``), as the columns
+#: :func:`~workbench.ledger.settlement.consumed_dates` adds to the items rebuilt from the stored tables.
+_DERIVED = ("receivables", "credit_sources")
+_DERIVED_COLUMNS = ("consumed", "first_allocation")
 _ISSUE_SCHEMA = {"file": pl.String, "line": pl.Int64, "reason": pl.String, "quarantined": pl.Boolean}
 #: Leftover temporary folders older than this (seconds) belong to a writer that died: removed.
 _STALE_TMP_SECONDS = 3600
@@ -207,13 +215,21 @@ def _read_entry(entry: Path, print_: dict[str, Any]) -> Ledger | None:
     files = {name: _file_report(values) for name, values in manifest["files"].items()}
     report = LoadReport(files, issues, quarantine)
     tables = {name: frames[f"{name}.parquet"] for name in _FRAMES}
-    return Ledger(
+    ledger = Ledger(
         company=manifest["company"],
         reporting_currency=manifest["reporting_currency"],
         fx=FxTable(manifest["reporting_currency"], frames["fx_rates.parquet"]),
         report=report,
         **tables,
     )
+    documents, payments = tables["documents"], tables["payments"]
+    items = {"receivables": receivable_items(documents), "credit_sources": credit_source_items(documents, payments)}
+    for name, rows in items.items():
+        dates = frames[f"{name}.parquet"]
+        if dates.height != rows.height:
+            raise ValueError(f"{name}: {dates.height} stored rows for {rows.height} items")
+        ledger.__dict__[name] = rows.with_columns(dates)  # what the cached_property would compute
+    return ledger
 
 
 def _decimal(value: str | None) -> Decimal | None:
@@ -271,6 +287,8 @@ def write_cached(folder: Path, cache_dir: Path, ledger: Ledger, print_: dict[str
 def _write_entry(tmp: Path, ledger: Ledger, print_: dict[str, Any]) -> None:
     parts: dict[str, pl.DataFrame] = {f"{name}.parquet": getattr(ledger, name) for name in _FRAMES}
     parts["fx_rates.parquet"] = ledger.fx.rates
+    for name in _DERIVED:
+        parts[f"{name}.parquet"] = getattr(ledger, name).select(_DERIVED_COLUMNS)
     report = ledger.report
     parts["issues.parquet"] = pl.DataFrame(
         [(i.file, i.line, i.reason, i.quarantined) for i in report.issues], schema=_ISSUE_SCHEMA, orient="row"
