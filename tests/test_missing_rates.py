@@ -46,9 +46,12 @@ def usd_ledger(folder: Path, fx: list[dict[str, str]]) -> Path:
     return folder
 
 
-def streamed(folder: Path) -> list[Issue]:
+def streamed(folder: Path, chunk_bytes: int | None = None) -> list[Issue]:
     found: list[Issue] = []
-    validate_ledger(folder, found.extend)
+    if chunk_bytes is None:
+        validate_ledger(folder, found.extend)
+    else:
+        validate_ledger(folder, found.extend, chunk_bytes=chunk_bytes)
     return found
 
 
@@ -57,6 +60,7 @@ def test_missing_rates_are_warned_in_load_and_validate_alike(tmp_path: Path) -> 
     led = load_ledger(folder)
     issues = led.report.issues
     assert issues == streamed(folder)  # one rule, the same issues in the same order
+    assert issues == streamed(folder, chunk_bytes=64)  # first uses found across chunks (a row or two each)
     assert [(i.file, i.line, i.quarantined) for i in issues] == [
         ("customers.csv", 3, False),
         ("documents.csv", 4, False),
