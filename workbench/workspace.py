@@ -7,7 +7,8 @@ A workspace names, relative to its own folder unless absolute:
 - ``[paths]``: the ``ledger`` folder, the ``journal`` (a SQLite file or a
   ``postgresql://`` URL without a password), the journal's ``journal_key``
   file, the ``collections_policy`` and ``credit_policy`` files, and the
-  ``reports`` and ``runs`` output folders;
+  ``reports`` and ``runs`` output folders, and the ``cache`` folder where
+  the validated ledger is kept between commands (:mod:`workbench.ledger.cache`);
 - ``[entities.<code>]``: per selling entity the letterhead printed on
   letters, e-mails and statements (legal name, postal address, registration
   and VAT numbers, contact) and ``[[entities.<code>.bank_accounts]]``, one
@@ -107,6 +108,8 @@ class Workspace:
     reports: Path
     runs: Path
     entities: Mapping[str, Letterhead]
+    cache: Path
+    """Where the validated ledger is kept between commands (``paths.cache``, default ``.workbench/cache``)."""
 
     @property
     def file(self) -> Path:
@@ -200,9 +203,16 @@ SHAPE = Table(
                 "credit_policy": text(),
                 "reports": text(),
                 "runs": text(),
+                "cache": text(),
             },
             optional=frozenset({"journal_key", "collections_policy", "credit_policy"}),
-            defaults={"ledger": "ledger", "journal": "journal.sqlite", "reports": "reports", "runs": "runs"},
+            defaults={
+                "ledger": "ledger",
+                "journal": "journal.sqlite",
+                "reports": "reports",
+                "runs": "runs",
+                "cache": ".workbench/cache",
+            },
         ),
         "entities": MapOf(_ENTITY, what="a table of entities ([entities.<code>])"),
     },
@@ -320,6 +330,7 @@ def load_workspace(path: Path) -> Workspace:
         reports=_resolve(root, str(paths["reports"])),
         runs=_resolve(root, str(paths["runs"])),
         entities=entities,
+        cache=_resolve(root, str(paths["cache"])),
     )
 
 
@@ -359,6 +370,7 @@ def render_workspace_toml(
         '# credit_policy = "policies/credit.toml"',
         'reports = "reports"',
         'runs = "runs"',
+        'cache = ".workbench/cache"  # the validated ledger between commands; safe to delete',
     ]
     for code, head in (entities or {}).items():
         lines += ["", f"[entities.{_toml_text(code)}]", f"legal_name = {_toml_text(head.legal_name)}"]

@@ -122,11 +122,17 @@ def ledger_path(ledger: Path | None) -> Path:
 
 
 def load(path: Path | None) -> Ledger:
-    """Load a ledger (``--ledger`` or the workspace's), warning on stderr when rows were quarantined."""
+    """Load a ledger (``--ledger`` or the workspace's), warning on stderr when rows were quarantined.
+
+    In a workspace the validated ledger is kept in its cache folder
+    (``paths.cache``) and reused while the ledger's files are unchanged; a
+    bare ledger folder (no workspace applies) is loaded without a cache.
+    """
     from ..ledger import load_ledger
 
     path = ledger_path(path)
-    led = load_ledger(path)
+    space = workspace_for(path)
+    led = load_ledger(path, cache_dir=None if space is None else space.cache)
     count = led.report.rows_quarantined
     if count:
         typer.echo(

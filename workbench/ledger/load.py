@@ -11,6 +11,7 @@ missing required file or column, an unreadable ``ledger.toml``) raises
 from __future__ import annotations
 
 import tomllib
+from datetime import date
 from decimal import Decimal
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -181,6 +182,111 @@ def _reference(
     return frame.drop([c for c in ("_found", "_qline") if c in frame.columns])
 
 
+#: Where each table uses a currency that must be converted: (currency column, date column or None, column that
+#: must be set for the currency to count). Credit limits have no date: any rate of their currency will do.
+FX_USES: dict[str, tuple[str, str | None, str | None]] = {
+    "customers": ("credit_limit_currency", None, "credit_limit"),
+    "documents": ("currency", "doc_date", None),
+    "payments": ("currency", "value_date", None),
+    "orders": ("currency", "order_date", None),
+}
+
+
+@dataclass
+class FxNeeds:
+    """The rule "every currency used has a rate": first uses of each currency, and each currency's first rate.
+
+    Fed with the good rows of each table, whole or chunk by chunk
+    (:meth:`add`), so that ``load_ledger`` and the streaming ``validate``
+    apply the same rule; :meth:`issues` names, per file and currency other
+    than the reporting currency, the first row (earliest date, then line)
+    that no rate on or before its date covers. The rows stay loaded: the
+    issues are warnings, and a conversion that needs the rate later refuses
+    with :class:`~workbench.errors.MissingRateError`.
+    """
+
+    reporting: str
+    uses: dict[str, list[pl.DataFrame]] = field(default_factory=dict)
+    rates: list[pl.DataFrame] = field(default_factory=list)
+
+    def add(self, stem: str, good: pl.DataFrame) -> None:
+        """Record the currencies of checked good rows of ``stem`` (a whole table or one chunk)."""
+        if stem == "fx_rates":
+            self.rates.append(
+                good.filter(pl.col("currency") != self.reporting)
+                .group_by("currency")
+                .agg(pl.col("date").min().alias("first"))
+            )
+            return
+        if stem not in FX_USES:
+            return
+        currency, day, needed = FX_USES[stem]
+        rows = good.filter(pl.col(currency).is_not_null() & (pl.col(currency) != self.reporting))
+        if needed is not None:
+            rows = rows.filter(pl.col(needed).is_not_null())
+        date_expr = pl.col(day) if day is not None else pl.lit(None, pl.Date)
+        part = rows.select(pl.col(currency).alias("currency"), date_expr.alias("date"), pl.col(LINE).alias("line"))
+        self.uses.setdefault(stem, []).append(_first_uses(part, dated=day is not None))
+
+    def issues(self, names: dict[str, str]) -> list[Issue]:
+        """One warning per file and currency whose first use has no rate on or before its date."""
+        rates = (
+            pl.concat(self.rates).group_by("currency").agg(pl.col("first").min())
+            if self.rates
+            else pl.DataFrame(schema={"currency": pl.String, "first": pl.Date})
+        )
+        fx_file = names.get("fx_rates", "fx_rates.csv")
+        found: list[Issue] = []
+        for stem in LOAD_ORDER:
+            if stem not in self.uses:
+                continue
+            dated = FX_USES[stem][1] is not None
+            firsts = _first_uses(pl.concat(self.uses[stem]), dated).join(rates, on="currency", how="left")
+            lacking = firsts.filter(
+                pl.col("first").is_null() | (pl.col("date").is_not_null() & (pl.col("first") > pl.col("date")))
+            )
+            for cur, day, line, first in lacking.sort("currency").iter_rows():
+                found.append(Issue(names[stem], line, _missing_rate(cur, day, first, fx_file), quarantined=False))
+        return found
+
+
+#: Lines are below this, so ``days * _LINES + line`` orders rows by date, then line (dates are checked to lie
+#: between 1970 and 2100: at most 48,000 days, and the product stays far below 2**63).
+_LINES = 10**11
+
+
+def _first_uses(part: pl.DataFrame, dated: bool) -> pl.DataFrame:
+    """Per currency, the earliest date and the first line with that date (``dated=False``: the first line).
+
+    One integer minimum per currency, not a sort: a sort of ten million
+    documents would add seconds to every load.
+    """
+    day = pl.col("date").cast(pl.Int64) if dated else pl.lit(0, pl.Int64)
+    first = part.group_by("currency").agg((day * _LINES + pl.col("line")).min().alias("_k"))
+    return first.select(
+        pl.col("currency").cast(pl.String),
+        (pl.col("_k") // _LINES).cast(pl.Int32).cast(pl.Date).alias("date")
+        if dated
+        else pl.lit(None, pl.Date).alias("date"),
+        (pl.col("_k") % _LINES).alias("line"),
+    )
+
+
+def _missing_rate(currency: str, day: date | None, first: date | None, fx_file: str) -> str:
+    """Why a currency's first use lacks a rate, and what fails because of it."""
+    if day is None:
+        return (
+            f"credit_limit_currency {currency} has no exchange rate in {fx_file}: "
+            f"credit limits in {currency} cannot be converted (add a row for {currency} to {fx_file})"
+        )
+    what = f"no exchange rate for {currency} on or before {day.isoformat()}, the earliest date of a {currency} row here"
+    since = f"its first row in {fx_file} is dated {first.isoformat()}" if first else f"{fx_file} has none for it"
+    return (
+        f"{what} ({since}): figures converting these {currency} amounts will refuse to run "
+        f"(add a row to {fx_file} dated on or before {day.isoformat()})"
+    )
+
+
 @dataclass
 class RuleContext:
     """What the cross-table rules of a table look at: the tables loaded before it.
@@ -197,6 +303,16 @@ class RuleContext:
     customers: pl.DataFrame | None = None
     documents: pl.DataFrame | None = None
     payments: pl.DataFrame | None = None
+    fx_needs: FxNeeds | None = None
+
+    def __post_init__(self) -> None:
+        if self.fx_needs is None:
+            self.fx_needs = FxNeeds(self.reporting)
+
+    def rate_issues(self) -> list[Issue]:
+        """The missing-rate warnings once every table is checked (see :class:`FxNeeds`)."""
+        assert self.fx_needs is not None
+        return self.fx_needs.issues(self.names)
 
     def frame(self, stem: str) -> pl.DataFrame:
         """The good rows of an earlier table (an error to ask before it is loaded)."""
@@ -382,6 +498,8 @@ class _Loader:
             loaded,
             quarantined,
         )
+        assert self.ctx.fx_needs is not None
+        self.ctx.fx_needs.add(stem, good)
         self.bad[stem] = bad  # good rows are returned, not kept: the caller's frame is the only copy
         return good
 
@@ -425,16 +543,36 @@ def require_columns(stem: str, raw: RawTable) -> None:
         )
 
 
-def load_ledger(folder: str | Path) -> Ledger:
+def load_ledger(folder: str | Path, cache_dir: str | Path | None = None) -> Ledger:
     """Load and validate a canonical ledger folder (see LEDGER_FORMAT.md).
 
     Returns a :class:`Ledger` whose ``report`` lists every issue with file,
     line and reason; bad rows are in ``report.quarantine``, never dropped
     silently. Raises :class:`LedgerReadError` when the ledger cannot be read.
+
+    With ``cache_dir``, a ledger stored there by an earlier load of exactly
+    the same files (same folder, sizes, times and contents, same workbench)
+    is returned instead of loading again, and a fresh load is stored there
+    (:mod:`workbench.ledger.cache`). The result is the same either way.
     """
     folder = Path(folder)
     if not folder.is_dir():
         raise LedgerReadError(f"{folder}: no such ledger folder")
+    if cache_dir is None:
+        return _load(folder)
+    from .cache import read_cached, write_cached
+
+    cached, print_ = read_cached(folder, Path(cache_dir))
+    if cached is not None:
+        return cached
+    ledger = _load(folder)
+    if print_ is not None:
+        write_cached(folder, Path(cache_dir), ledger, print_)
+    return ledger
+
+
+def _load(folder: Path) -> Ledger:
+    """The load itself (no cache)."""
     settings = read_settings(folder)
     ld = _Loader(folder, settings)
     rep = ld.reporting
@@ -479,7 +617,8 @@ def load_ledger(folder: str | Path) -> Ledger:
 
     contacts = ld.table("contacts")
 
-    issues = sorted(ld.issues, key=lambda i: (file_rank(i.file), i.line))
+    # the missing-rate warnings come last: they need every table, and the streaming validate finds them last too
+    issues = sorted(ld.issues, key=lambda i: (file_rank(i.file), i.line)) + ctx.rate_issues()
     report = LoadReport(ld.files, issues, ld.quarantine)
     return Ledger(
         company=settings["company"],

@@ -12,7 +12,14 @@ from typing import cast
 
 import polars as pl
 
-__all__ = ["RECEIVABLE_COLUMNS", "build_credit_sources", "build_receivables", "consumed_dates"]
+__all__ = [
+    "RECEIVABLE_COLUMNS",
+    "build_credit_sources",
+    "build_receivables",
+    "consumed_dates",
+    "credit_source_items",
+    "receivable_items",
+]
 
 _RECEIVABLE = ("invoice", "debit_note")
 #: Document columns carried into open items (the others stay on ``ledger.documents``).
@@ -60,6 +67,11 @@ def consumed_dates(items: pl.DataFrame, allocations: pl.DataFrame, key: str, all
 
 def build_receivables(documents: pl.DataFrame, allocations: pl.DataFrame) -> pl.DataFrame:
     """Invoices and debit notes with their settlement date (``consumed``)."""
+    return consumed_dates(receivable_items(documents), allocations, "key", "document_key")
+
+
+def receivable_items(documents: pl.DataFrame) -> pl.DataFrame:
+    """The invoices and debit notes of ``documents`` with :data:`RECEIVABLE_COLUMNS`, in file order."""
     kept = documents.select(pl.col("doc_type").is_in(_RECEIVABLE))[:, 0]
     # first row that is not a receivable (never None: ``kept`` has a False somewhere)
     first_note = cast(int, kept.arg_min()) if not kept.all() else documents.height
@@ -67,12 +79,16 @@ def build_receivables(documents: pl.DataFrame, allocations: pl.DataFrame) -> pl.
         documents = documents.head(first_note)  # the loader puts credit notes last: a zero-copy slice
     else:
         documents = documents.filter(kept)
-    docs = documents.select([c for c in RECEIVABLE_COLUMNS if c in documents.columns])
-    return consumed_dates(docs, allocations, "key", "document_key")
+    return documents.select([c for c in RECEIVABLE_COLUMNS if c in documents.columns])
 
 
 def build_credit_sources(documents: pl.DataFrame, payments: pl.DataFrame, allocations: pl.DataFrame) -> pl.DataFrame:
     """Payments and credit notes as one frame of sources with ``consumed`` dates."""
+    return consumed_dates(credit_source_items(documents, payments), allocations, "key", "source_key")
+
+
+def credit_source_items(documents: pl.DataFrame, payments: pl.DataFrame) -> pl.DataFrame:
+    """Payments, then credit notes, as one frame of sources (key, id, kind, customer, entity, currency, date, amount)."""
     cols = ["key", "source_id", "source_kind", "customer_id", "entity", "currency", "date", "amount"]
     pays = payments.select(
         "key",
@@ -94,5 +110,4 @@ def build_credit_sources(documents: pl.DataFrame, payments: pl.DataFrame, alloca
         pl.col("doc_date").alias("date"),
         "amount",
     )
-    sources = pl.concat([pays.select(cols), notes.select(cols)])
-    return consumed_dates(sources, allocations, "key", "source_key")
+    return pl.concat([pays.select(cols), notes.select(cols)])

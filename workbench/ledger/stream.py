@@ -143,7 +143,10 @@ def validate_ledger(folder: str | Path, sink: IssueSink, chunk_bytes: int = CHUN
             quarantined,
         )
         total += _hand_over(file, tally, sink)
-    return Validation(files, total)
+    rate_issues = ctx.rate_issues()
+    if rate_issues:
+        sink(rate_issues)
+    return Validation(files, total + len(rate_issues))
 
 
 def _hand_over(file: str, tally: _Tally, sink: IssueSink) -> int:
@@ -191,6 +194,8 @@ def _check_table(folder: Path, stem: str, encoding: str | None, ctx: RuleContext
         is_bad = typed[REASON].is_not_null()
         bad = typed.filter(is_bad)
         tally.add_issues(bad[LINE], bad[REASON], True)
+        assert ctx.fx_needs is not None
+        ctx.fx_needs.add(stem, typed.filter(~is_bad))
         tally.bad += bad.height + len(raw.broken)
         tally.good += typed.height - bad.height
         if "amount" in typed.columns:
