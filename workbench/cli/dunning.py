@@ -52,6 +52,13 @@ def dunning_run(
         ),
     ] = False,
     starttls: Annotated[bool, typer.Option("--starttls")] = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Write into --out even when it holds files the workbench did not write, or another date's run.",
+        ),
+    ] = False,
 ) -> None:
     """Run dunning for a controlling date: one communication per customer, level and currency."""
     from ..letters.run import carry_out
@@ -105,6 +112,7 @@ def dunning_run(
             smtp=smtp,
             rates=load_reference_rates(),
             resend_uncertain=resend_uncertain,
+            force=force,
             progress=lambda done, total: bar.update(task, completed=done, total=total),
         )
     summary = outcome.summary()
