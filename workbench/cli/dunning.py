@@ -94,7 +94,7 @@ def dunning_run(
                 raise
             book = None
             typer.echo(
-                f"note: {mask_secrets(str(exc))}; this dry run plans from an empty history (every item at level 0)",
+                f"note: {mask_secrets(str(exc))}; this dry run plans from an empty history (a first run: the policy's first_run rule places the items)",
                 err=True,
             )
         bar = stack.enter_context(Progress(console=Console(stderr=True), transient=True))

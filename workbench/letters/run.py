@@ -163,6 +163,7 @@ td,th{{border-bottom:1px solid #ddd;padding:4px 8px;text-align:left}} .n{{text-a
 .dry{{background:#fff3cd;padding:8px;border:1px solid #e0c36a}}</style></head><body>
 <h1>Dunning run of {run.as_of.isoformat()}</h1><p>{e(company)} &middot; policy {e(run.policy)}</p>{banner}
 <p>{len(run.communications)} communications; {run.skipped.height} not sent.</p>
+{f"<p class='first'>{e(run.first_run.capitalize())}.</p>" if run.first_run else ""}
 {f"<h2>Warnings</h2><ul>{warnings}</ul>" if warnings else ""}
 <h2>Communications</h2><table><tr><th>Customer</th><th>Name</th><th>Collector</th><th>Level</th><th>Channel</th>
 <th>Language</th><th>Items</th><th>Amount due</th><th>Actions</th><th>File</th></tr>{"".join(rows)}</table>
