@@ -95,7 +95,7 @@ def test_customer_report_shows_the_journal_credit_decisions(small_demo, tmp_path
         ledger=small_demo,
         customer_id=CUSTOMER,
         as_of=SMALL_AS_OF,
-        out_dir=tmp_path,
+        out_dir=tmp_path / "report",  # a folder of its own: tmp_path holds the journal
         pdf=False,
         journal=str(tmp_path / "journal.sqlite"),
     )

@@ -216,15 +216,17 @@ def test_letter_preview_shows_the_next_letter_or_why_there_is_none(small) -> Non
     assert "A1" in shown and "1,234.56" in shown and "<script>" not in shown
     assert "<iframe sandbox" in shown  # the e-mail's own styles stay inside
     assert "USD · level 1 Friendly reminder" in shown and "A3" in shown  # one letter per currency
+    # no dunning run yet: a first run places A1 (19 days overdue) by age at the second reminder (day 19)
+    assert "EUR · level 2 Second reminder · email" in shown
     desk.select_customer("C3")
     assert desk.preview.value == ""  # a new customer clears the preview
     desk.record_dispute(["G1"], "pricing")
     desk.preview_button.click()
     shown = desk.preview.value
     assert "No letter for C3" in shown and "skipped (disputed): G1" in shown
-    desk.select_customer("C2")  # 50 days overdue, no letter yet: level 1
+    desk.select_customer("C2")  # 50 days overdue, no run yet: placed by age at the final demand (a letter)
     shown = desk.preview_letter()
-    assert "level 1 Friendly reminder · email" in shown and "No e-mail address" in shown and "B1" in shown
+    assert "EUR · level 5 Final demand · letter" in shown and "B1" in shown
 
 
 def test_notebook_runs_headless_and_never_writes_the_journal(small_demo, tmp_path) -> None:

@@ -115,7 +115,7 @@ def test_skipped_items_are_neither_claimed_nor_raised(tmp_path) -> None:
     )
     run = plan_run(led, date(2026, 1, 15), POLICY, state)
     lines = _levels(run)
-    assert lines["A1"] == (0, 1, "claimed", "")
+    assert lines["A1"] == (0, 6, "claimed", "")  # a first run: 106 days overdue places it by age at level 6
     assert lines["A2"] == (0, 0, "skipped", "disputed")
     assert lines["A3"] == (0, 0, "skipped", "disputed")
     assert lines["A4"] == (0, 0, "skipped", "live promise to pay")
@@ -235,5 +235,62 @@ def test_policy_variants_choose_levels_and_fees(tmp_path) -> None:
     assert final.amount_due == Decimal("5025.00")
     # key accounts wait 10 days before the first reminder
     assert "K1" not in comms
+    # a first run (no history): by age, U1 (102 days) is capped at the Americas variant's last level, 4
     later = {c.customer_id: c for c in plan_run(led, date(2026, 1, 11), POLICY).communications}
-    assert later["K1"].level_name == "Courtesy reminder" and later["U1"].level == 1
+    assert later["K1"].level_name == "Courtesy reminder" and later["U1"].level == 4
+
+
+def _aged(tmp_path):
+    """Items 5, 20, 45 and 106 days overdue on 2026-11-20 (due 15 Nov, 31 Oct, 6 Oct, 6 Aug)."""
+    documents = [
+        inv("D005", "2026-10-15", "2026-11-15", "100.00"),
+        inv("D020", "2026-09-30", "2026-10-31", "200.00"),
+        inv("D045", "2026-09-06", "2026-10-06", "300.00"),
+        inv("D106", "2026-07-06", "2026-08-06", "400.00"),
+    ]
+    return ledger(tmp_path, customers=[FR], documents=documents)
+
+
+def test_a_first_run_places_items_by_age_at_the_level_they_would_have_reached(tmp_path) -> None:
+    from workbench.collections.dunning import level_by_age
+
+    led = _aged(tmp_path)
+    run = plan_run(led, date(2026, 11, 20), POLICY)
+    assert {d: (prev, level) for d, (prev, level, _, _) in _levels(run).items()} == {
+        "D005": (0, 1),  # 5 days after due: the friendly reminder
+        "D020": (0, 2),  # reminder on day 5, second reminder 14 days later (day 19)
+        "D045": (0, 5),  # ... call day 26, formal notice day 36, final demand the next day (end of Oct passed)
+        "D106": (0, 6),  # ... final demand on 12 Sep, agency 30 days later (12 Oct)
+    }
+    assert run.first_run == "first run: 3 items placed by age at levels 2-6"
+    assert run.summary()["first_run"] == run.first_run
+    (comm,) = run.communications
+    assert (comm.level, comm.channel, comm.actions) == (6, "phone", ("agency",))
+    assert [line.level for line in comm.lines] == [6, 5, 2, 1]
+    levels = POLICY.default.levels
+    assert level_by_age(levels, date(2026, 11, 15), date(2026, 11, 19)) == 0  # 4 days: not yet level 1
+    assert level_by_age(levels, date(2026, 10, 31), date(2026, 11, 18)) == 1  # 18 days: second reminder due on day 19
+
+
+def test_a_first_run_under_level_one_starts_every_item_at_level_one(tmp_path) -> None:
+    led = _aged(tmp_path)
+    own = tmp_path / "policy.toml"
+    own.write_text('[dunning]\nfirst_run = "level_one"\n', encoding="utf-8")
+    run = plan_run(led, date(2026, 11, 20), load_policy(own))
+    assert {d: level for d, (_, level, _, _) in _levels(run).items()} == {"D005": 1, "D020": 1, "D045": 1, "D106": 1}
+    assert run.first_run == 'first run: every item starts at level 1 (policy first_run = "level_one")'
+
+
+def test_later_runs_climb_one_level_as_before_whatever_the_age(tmp_path) -> None:
+    led = _aged(tmp_path)
+    state = DunningState(last_run=date(2026, 11, 13))
+    run = plan_run(led, date(2026, 11, 20), POLICY, state)
+    assert {d: level for d, (_, level, _, _) in _levels(run).items()} == {"D005": 1, "D020": 1, "D045": 1, "D106": 1}
+    assert run.first_run == "" and "first_run" not in run.summary()
+
+
+def test_a_bad_first_run_rule_is_refused_with_its_path(tmp_path) -> None:
+    own = tmp_path / "policy.toml"
+    own.write_text('[dunning]\nfirst_run = "oldest"\n', encoding="utf-8")
+    with pytest.raises(Exception, match=r"dunning\.first_run"):
+        load_policy(own)

@@ -14,11 +14,16 @@ name ``"-2+3"`` becomes ``"'-2+3"``.
   happens only here, for the spreadsheet's own display), percentages as
   fractions formatted ``0.0%``, dates as dates; bold frozen header, an
   autofilter and fitted column widths.
+
+Both write atomically (a temporary file beside the target, then a rename) and
+refuse to replace an existing file unless ``force=True``
+(:mod:`workbench.outputs`): an export never overwrites a file by surprise.
 """
 
 from __future__ import annotations
 
 import csv
+import json
 from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -28,8 +33,9 @@ from typing import Any
 import xlsxwriter
 
 from workbench.frames import frame_rows
+from workbench.outputs import atomic_file, atomic_path, new_file
 
-__all__ = ["FORMULA_TRIGGERS", "neutralise", "write_csv", "write_xlsx"]
+__all__ = ["FORMULA_TRIGGERS", "neutralise", "write_csv", "write_jsonl", "write_xlsx"]
 
 FORMULA_TRIGGERS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
 """First characters that make a spreadsheet treat a text cell as a formula."""
@@ -61,15 +67,17 @@ def _csv_text(value: Any) -> str:
     return neutralise(str(value))
 
 
-def write_csv(frame: Any, path: Path | str, *, bom: bool = False) -> Path:
+def write_csv(frame: Any, path: Path | str, *, bom: bool = False, force: bool = False) -> Path:
     """Write ``frame`` (polars or pandas) as a neutralised UTF-8 CSV; return the path.
 
     ``bom=True`` writes a UTF-8 byte order mark, which makes older Excel
-    versions read accented names correctly.
+    versions read accented names correctly. An existing file at ``path`` is
+    refused (:class:`~workbench.outputs.OutputRefusedError`) unless ``force``;
+    the file is written atomically.
     """
-    target = Path(path)
+    target = new_file(path, force=force)
     columns, rows = frame_rows(frame)
-    with target.open("w", encoding="utf-8-sig" if bom else "utf-8", newline="") as handle:
+    with atomic_file(target, "w", encoding="utf-8-sig" if bom else "utf-8", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\r\n")
         writer.writerow([neutralise(name) for name in columns])
         for row in rows:
@@ -100,20 +108,38 @@ def write_xlsx(
     money_columns: Sequence[str] = (),
     pct_columns: Sequence[str] = (),
     title: str | None = None,
+    force: bool = False,
 ) -> Path:
     """Write ``frame`` to a one-sheet workbook safe against formula injection; return the path.
 
     With ``title`` the sheet starts with the title in bold on row 1 and the
     table header on row 3; the header row is frozen and carries an autofilter.
     Money columns must hold ``Decimal``/``int`` (a float is a ``TypeError``).
+    An existing file at ``path`` is refused unless ``force``; the workbook is
+    written to a temporary file and renamed into place when complete.
     """
-    target = Path(path)
+    target = new_file(path, force=force)
     columns, rows = frame_rows(frame)
     missing = [name for name in (*money_columns, *pct_columns) if name not in columns]
     if missing:
         raise KeyError(f"columns not in the frame: {', '.join(missing)}")
     money_cols, pct_cols = set(money_columns), set(pct_columns)
 
+    with atomic_path(target) as tmp:
+        _write_workbook(tmp, columns, rows, sheet, money_cols, pct_cols, title)
+    return target
+
+
+def _write_workbook(
+    target: Path,
+    columns: list[str],
+    rows: Sequence[Sequence[Any]],
+    sheet: str,
+    money_cols: set[str],
+    pct_cols: set[str],
+    title: str | None,
+) -> None:
+    """The workbook of :func:`write_xlsx`, written to ``target``."""
     options = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
     workbook = xlsxwriter.Workbook(str(target), options)
     try:
@@ -166,4 +192,17 @@ def write_xlsx(
             sheet_.autofilter(header_row, 0, header_row + len(rows), len(columns) - 1)
     finally:
         workbook.close()
+
+
+def write_jsonl(frame: Any, path: Path | str, *, force: bool = False) -> Path:
+    """Write ``frame`` as JSON lines (one object per row, UTF-8); return the path.
+
+    Values JSON cannot hold (dates, Decimals) are written as their text. An
+    existing file is refused unless ``force``; the file is written atomically.
+    """
+    target = new_file(path, force=force)
+    columns, rows = frame_rows(frame)
+    with atomic_file(target, "w", encoding="utf-8", newline="\n") as handle:
+        for row in rows:
+            handle.write(json.dumps(dict(zip(columns, row)), ensure_ascii=False, default=str) + "\n")
     return target

@@ -52,6 +52,13 @@ def dunning_run(
         ),
     ] = False,
     starttls: Annotated[bool, typer.Option("--starttls")] = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Write into --out even when it holds files the workbench did not write, or another date's run.",
+        ),
+    ] = False,
 ) -> None:
     """Run dunning for a controlling date: one communication per customer, level and currency."""
     from ..letters.run import carry_out
@@ -87,7 +94,7 @@ def dunning_run(
                 raise
             book = None
             typer.echo(
-                f"note: {mask_secrets(str(exc))}; this dry run plans from an empty history (every item at level 0)",
+                f"note: {mask_secrets(str(exc))}; this dry run plans from an empty history (a first run: the policy's first_run rule places the items)",
                 err=True,
             )
         bar = stack.enter_context(Progress(console=Console(stderr=True), transient=True))
@@ -105,6 +112,7 @@ def dunning_run(
             smtp=smtp,
             rates=load_reference_rates(),
             resend_uncertain=resend_uncertain,
+            force=force,
             progress=lambda done, total: bar.update(task, completed=done, total=total),
         )
     summary = outcome.summary()

@@ -1,7 +1,7 @@
 """``workbench report NAME``: one command per report of the catalogue, built from its spec.
 
-Every report takes ``--ledger`` (default: the workspace's), ``--as-of`` and ``--out`` (and ``--pdf/--no-pdf``
-when it renders a notebook); its own options come from its
+Every report takes ``--ledger`` (default: the workspace's), ``--as-of``, ``--out`` and ``--force`` (and
+``--pdf/--no-pdf`` when it renders a notebook); its own options come from its
 :class:`~workbench.reports.registry.ReportSpec`. Adding a report to the
 catalogue adds its command here without code.
 """
@@ -58,11 +58,12 @@ def _command(report: ReportSpec) -> Any:
         day = parse_date(values.pop("as_of"))
         out: Path = values.pop("out")
         pdf = bool(values.pop("pdf", False))
+        force = bool(values.pop("force", False))
         for option in report.options:
             if option.kind == "date" and values.get(option.name):
                 values[option.name] = parse_date(values[option.name], option.flag)
         typer.echo(f"running the {report.title.lower()} as of {day.isoformat()} ...", err=True)
-        result = run(report.name, ledger=ledger, as_of=day, out_dir=out, pdf=pdf, **values)
+        result = run(report.name, ledger=ledger, as_of=day, out_dir=out, pdf=pdf, force=force, **values)
         if isinstance(result, list):
             typer.echo(f"{len(result) - 1} {report.title.lower()} written to {out} (index: {result[-1]})")
         else:
@@ -101,6 +102,21 @@ def _command(report: ReportSpec) -> Any:
         ]
         if report.notebook
         else []
+    )
+    tail.append(
+        inspect.Parameter(
+            "force",
+            keyword,
+            annotation=Annotated[
+                bool,
+                typer.Option(
+                    "--force",
+                    help="Write into --out even when it holds files the workbench did not write "
+                    "(it never replaces them otherwise).",
+                ),
+            ],
+            default=False,
+        )
     )
     parameters = [*common, *required, *optional, *tail]
     command.__signature__ = inspect.Signature(parameters, return_annotation=None)  # type: ignore[attr-defined]

@@ -14,7 +14,10 @@ Rules (docs/dunning.md):
   under a live promise to pay, or its customer is flagged no-dunning or in a
   status the policy skips; skipped items are neither claimed nor raised;
 - an item rises at most one level per run, when the next level's condition
-  is met (and not twice on one date);
+  is met (and not twice on one date); on a *first* run (the journal holds no
+  run and no letter yet) the policy's ``first_run`` rule applies instead:
+  ``by_age`` places each item at :func:`level_by_age`, ``level_one`` raises
+  it to level 1 like any run;
 - one communication per customer and currency, at the highest level any of
   its items reached *in this run*, listing every claimed overdue item of that
   currency and deducting the unapplied credits; none when no item rose, or
@@ -76,6 +79,8 @@ class DunningRun:
     lines: pl.DataFrame
     skipped: pl.DataFrame
     warnings: tuple[str, ...] = ()
+    first_run: str = ""
+    """On a first run, how its items were placed (e.g. ``first run: 37 items placed by age at levels 2-4``)."""
 
     def summary(self) -> dict[str, object]:
         """Counts for the run report and the CLI."""
@@ -98,6 +103,7 @@ class DunningRun:
             "items_skipped": self.lines.filter(pl.col("status") == "skipped").height,
             "communications_skipped": self.skipped.height,
             "warnings": list(self.warnings),
+            **({"first_run": self.first_run} if self.first_run else {}),
         }
 
 
@@ -136,6 +142,46 @@ def level_reached(level: Level, due_date: date, last_letter: date | None, as_of:
         return as_of >= end_of_month(due_date + timedelta(days=level.days))
     since = last_letter if last_letter is not None else due_date
     return (as_of - since).days >= level.days
+
+
+def level_by_age(levels: tuple[Level, ...], due_date: date, as_of: date) -> int:
+    """The highest level an item due on ``due_date`` would hold on ``as_of`` had it been dunned on time.
+
+    The levels are walked in order as daily runs would have raised them: each
+    level's ``mode`` and ``days`` as in :func:`level_reached`, counted from the
+    due date for level 1 (and for ``days_after_due`` and ``end_of_month``
+    levels) and from the day the item reached the previous level for
+    ``days_after_previous`` levels, and never two levels on one day. With the
+    shipped default levels (5 days after due; 14, 7 and 10 days after the
+    previous letter; the end of the month of due + 10; 30 days after the
+    previous) an item 5, 20, 45 or 106 days overdue on 2026-11-20 is at level
+    1, 2, 5 or 6. Returns 0 when the item has not reached level 1.
+    """
+    reached, last = 0, None
+    for level in levels:
+        if level.mode == "days_after_due":
+            day = due_date + timedelta(days=level.days)
+        elif level.mode == "end_of_month":
+            day = end_of_month(due_date + timedelta(days=level.days))
+        else:
+            day = (last or due_date) + timedelta(days=level.days)
+        if last is not None:
+            day = max(day, last + timedelta(days=1))
+        if day > as_of:
+            break
+        reached, last = level.level, day
+    return reached
+
+
+def _first_run_note(rules: set[str], placed: list[int]) -> str:
+    """The summary's sentence on how a first run placed its items."""
+    if not placed:
+        if rules == {"level_one"}:
+            return 'first run: every item starts at level 1 (policy first_run = "level_one")'
+        return "first run: no item was old enough to be placed by age above level 1"
+    low, high = min(placed), max(placed)
+    where = f"level {low}" if low == high else f"levels {low}-{high}"
+    return f"first run: {len(placed)} item{'s' if len(placed) != 1 else ''} placed by age at {where}"
 
 
 def _customers(ledger: Ledger) -> dict[str, dict[str, Any]]:
@@ -291,6 +337,9 @@ def plan_run(
 
     line_rows: list[tuple] = []
     claimed: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    first = state.last_run is None and not state.item_levels
+    first_rules: set[str] = set()
+    placed: list[int] = []
     for row in items.sort("customer_id", "currency", "due_date", "document_id").iter_rows(named=True):
         cust = row["customer_id"]
         customer = customers.get(cust, {})
@@ -299,7 +348,13 @@ def plan_run(
         previous = min(previous, len(rules.levels))
         reason = _skip_reason(row, customer, rules, state)
         level = previous
-        if not reason and previous < len(rules.levels) and (last_letter is None or last_letter < as_of):
+        if first and not reason:
+            first_rules.add(rules.first_run)
+        if first and not reason and rules.first_run == "by_age":
+            level = max(previous, level_by_age(rules.levels, row["due_date"], as_of))
+            if level > 1:
+                placed.append(level)
+        elif not reason and previous < len(rules.levels) and (last_letter is None or last_letter < as_of):
             if level_reached(rules.level(previous + 1), row["due_date"], last_letter, as_of):
                 level = previous + 1
         status = "skipped" if reason else "claimed"
@@ -369,7 +424,10 @@ def plan_run(
         for cust, cur, top, total, why in skipped
     ]
     skipped_frame = pl.DataFrame(skipped, schema=SKIP_COLUMNS, orient="row")
-    return DunningRun(as_of, policy.name, tuple(comms), lines, skipped_frame, tuple(sorted(claims.warnings)))
+    note = _first_run_note(first_rules, placed) if first and first_rules else ""
+    return DunningRun(
+        as_of, policy.name, tuple(comms), lines, skipped_frame, tuple(sorted(claims.warnings)), first_run=note
+    )
 
 
 def _communication(

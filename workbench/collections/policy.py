@@ -53,6 +53,8 @@ ACTIONS = ("suspend", "agency")
 JURISDICTION_CHOICES = ("auto", "none", "EU", "FR", "DE", "UK")
 TEMPLATES = ("reminder", "second_reminder", "formal_notice", "final_demand")
 _STATUSES = ("active", "hold", "suspended", "litigation", "closed")
+FIRST_RUN = ("by_age", "level_one")
+"""How the first dunning run (a journal with no run yet) places items: see :func:`workbench.collections.dunning.plan_run`."""
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,8 @@ class DunningRules:
     agency: str
     segments: tuple[str, ...] = ()
     countries: tuple[str, ...] = ()
+    first_run: str = "by_age"
+    """``by_age``: a first run places each item at the level its age has reached; ``level_one``: every item at 1."""
 
     def level(self, number: int) -> Level:
         """The level numbered ``number`` (1-based)."""
@@ -206,6 +210,7 @@ _RULES: dict[str, Any] = {
     "minimum_amount": _AMOUNTS,
     "promise_grace_days": integer(0),
     "agency": text(),
+    "first_run": text(FIRST_RUN),
 }
 _RULES_TABLE = Table(_RULES, open=True)
 _VARIANT = Table(
@@ -287,6 +292,7 @@ def _rules(
         minimum_amount=_amounts(raw["minimum_amount"]),
         promise_grace_days=raw["promise_grace_days"],
         agency=raw["agency"],
+        first_run=raw["first_run"],
         segments=segments,
         countries=countries,
     )

@@ -1,20 +1,20 @@
 """Writing the communications of a run to a folder: one .eml or one letter and statement each.
 
 File names come from ids only (:func:`~workbench.letters.names.file_stem`),
-and every file is written through a temporary file in the same folder, so a
-crash never leaves a half-written letter behind.
+and every file is written through a temporary file in the same folder
+(:func:`workbench.outputs.atomic_write`), so a crash never leaves a
+half-written letter behind.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TypedDict
 
 from ..collections.model import CHANNELS, Communication
+from ..outputs import atomic_write  # the one atomic writer; re-exported for callers of this module
 from .email import parse_addresses
 from .names import file_stem
 from .text import LetterError
@@ -48,19 +48,6 @@ class WrittenFile:
     kind: str
     path: Path
     note: str = ""
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder (never a half-written file)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def write_communications(renderer: LetterRenderer, comms: Iterable[Communication], out_dir: Path) -> list[WrittenFile]:

@@ -34,6 +34,7 @@ from ..exports import write_csv
 from ..journal.reader import JournalWriter
 from ..ledger.model import Ledger
 from ..money import mills_to_decimal, to_money
+from ..outputs import OutputFolder
 from ..reference_rates import ReferenceRates
 from .outbox import Delivery, deliver
 from ..workspace import Letterhead
@@ -162,6 +163,7 @@ td,th{{border-bottom:1px solid #ddd;padding:4px 8px;text-align:left}} .n{{text-a
 .dry{{background:#fff3cd;padding:8px;border:1px solid #e0c36a}}</style></head><body>
 <h1>Dunning run of {run.as_of.isoformat()}</h1><p>{e(company)} &middot; policy {e(run.policy)}</p>{banner}
 <p>{len(run.communications)} communications; {run.skipped.height} not sent.</p>
+{f"<p class='first'>{e(run.first_run.capitalize())}.</p>" if run.first_run else ""}
 {f"<h2>Warnings</h2><ul>{warnings}</ul>" if warnings else ""}
 <h2>Communications</h2><table><tr><th>Customer</th><th>Name</th><th>Collector</th><th>Level</th><th>Channel</th>
 <th>Language</th><th>Items</th><th>Amount due</th><th>Actions</th><th>File</th></tr>{"".join(rows)}</table>
@@ -185,6 +187,7 @@ def carry_out(
     rates: ReferenceRates | None = None,
     resend_uncertain: bool = False,
     letterheads: Mapping[str, Letterhead] | None = None,
+    force: bool = False,
 ) -> RunOutcome:
     """Plan the run of ``as_of`` from the journal's state, write its files, and (unless dry) record and send it.
 
@@ -201,6 +204,13 @@ def carry_out(
     already holds the run of ``as_of``, nothing is planned again and what it
     still has pending or failed is delivered from the files in ``out_dir``
     (summary in ``summary_resumed.json``).
+
+    ``out_dir`` is the run's own folder (:class:`workbench.outputs.OutputFolder`,
+    keyed by the run's date): a new or empty folder, or the folder of an
+    earlier pass of the same date, whose files it replaces. A folder holding
+    other files, or the run of another date, is refused with
+    :class:`~workbench.outputs.OutputRefusedError` before anything is written
+    or recorded, unless ``force``.
     """
     if smtp is not None and smtp.username:
         smtp.password()  # a missing password stops the run before anything is recorded
@@ -208,18 +218,21 @@ def carry_out(
         earlier = journal.dunning_runs().filter(pl.col("as_of") == as_of)
         if earlier.height:  # the run of this date is recorded: deliver what it still has pending
             run_id = int(earlier["id"][0])
-            out_dir.mkdir(parents=True, exist_ok=True)
+            folder = OutputFolder.claim(out_dir, "dunning run", key=as_of.isoformat(), force=force)
             delivery = deliver(
                 journal, run_id, out_dir, on=as_of, smtp=smtp, author=author, resend_uncertain=resend_uncertain
             )
             outcome = RunOutcome(None, out_dir, (), False, run_id, delivery, as_of)
-            _write_summary(outcome, "summary_resumed.json")
+            _write_summary(folder, outcome, "summary_resumed.json")
             return outcome
     state = state_from_journal(journal, ledger, as_of, policy) if journal is not None else DunningState()
     run = plan_run(ledger, as_of, policy, state, rates=rates)
     if renderer is None:
         renderer = LetterRenderer(sender=_senders(policy, letterheads, run.communications))
-    out_dir.mkdir(parents=True, exist_ok=True)
+    # claimed once the run is planned and signable, before anything is written or recorded
+    folder = OutputFolder.claim(out_dir, "dunning run", key=as_of.isoformat(), force=force)
+    for name in ("emails", "letters", "statements"):
+        folder.subfolder(name)
     written = []
     total = len(run.communications)
     for done, comm in enumerate(run.communications, start=1):
@@ -231,22 +244,24 @@ def carry_out(
     }
     channels = {(w.customer_id, w.currency): w.channel for w in written if w.kind in ("email", "letter")}
     comms = communications_frame(run, files)
+    # the folder's checks were made by file(); these are the run's own files, replaced on a rerun
     paths = [
-        write_csv(comms, out_dir / "communications.csv"),
+        write_csv(comms, folder.file("communications.csv"), force=True),
         write_csv(
             run.lines.with_columns(
                 pl.col("open").map_elements(lambda v: str(to_money(mills_to_decimal(v))), return_dtype=pl.String)
             ),
-            out_dir / "lines.csv",
+            folder.file("lines.csv"),
+            force=True,
         ),
-        write_csv(run.skipped, out_dir / "skipped.csv"),
-        write_csv(comms.filter(pl.col("channel") == "phone"), out_dir / "phone_tasks.csv"),
+        write_csv(run.skipped, folder.file("skipped.csv"), force=True),
+        write_csv(comms.filter(pl.col("channel") == "phone"), folder.file("phone_tasks.csv"), force=True),
     ]
-    (out_dir / "index.html").write_text(_preview(run, comms, dry_run, company), encoding="utf-8")
+    folder.write_text("index.html", _preview(run, comms, dry_run, company))
     all_files = tuple([*paths, *(w.path for w in written)])
     if dry_run or journal is None:
         outcome = RunOutcome(run, out_dir, all_files, dry_run, None)
-        _write_summary(outcome)
+        _write_summary(folder, outcome)
         return outcome
     recorded = record_outbox(journal, run, policy, files, channels, author)
     outcome = RunOutcome(run, out_dir, all_files, False, recorded.run_id)
@@ -256,7 +271,7 @@ def carry_out(
         )
         outcome = RunOutcome(run, out_dir, all_files, False, recorded.run_id, delivery)
     finally:
-        _write_summary(outcome)
+        _write_summary(folder, outcome)
     return outcome
 
 
@@ -281,9 +296,6 @@ def _senders(
     return senders
 
 
-def _write_summary(outcome: RunOutcome, name: str = "summary.json") -> None:
+def _write_summary(folder: OutputFolder, outcome: RunOutcome, name: str = "summary.json") -> None:
     """``summary.json`` (or ``name``) in the run folder, written atomically."""
-    from .files import atomic_write
-
-    text = json.dumps(outcome.summary(), indent=2, ensure_ascii=False) + "\n"
-    atomic_write(outcome.out_dir / name, text.encode("utf-8"))
+    folder.write_text(name, json.dumps(outcome.summary(), indent=2, ensure_ascii=False) + "\n")

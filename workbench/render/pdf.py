@@ -20,6 +20,7 @@ from datetime import datetime
 from pathlib import Path
 
 from workbench.errors import WorkbenchError
+from workbench.outputs import atomic_write
 
 __all__ = ["PdfError", "html_to_pdf", "render_pdf"]
 
@@ -55,7 +56,5 @@ def html_to_pdf(html: str, *, base_url: str | None = None, timestamp: datetime |
 
 
 def render_pdf(html: str, target: Path) -> Path:
-    """Render ``html`` to a PDF file at ``target`` (see :func:`html_to_pdf`) and return ``target``."""
-    target = Path(target)
-    target.write_bytes(html_to_pdf(html))
-    return target
+    """Render ``html`` to a PDF file at ``target`` (see :func:`html_to_pdf`), written atomically; return ``target``."""
+    return atomic_write(Path(target), html_to_pdf(html))

@@ -15,6 +15,7 @@ from typing import cast
 
 import polars as pl
 
+from workbench.outputs import atomic_write_text
 from ..forecast.backtest import backtest
 from ..forecast.core import Forecast, forecast
 from ..forecast.model import ModelParams, prepare
@@ -359,10 +360,7 @@ def summary(data: ForecastReportData) -> dict[str, object]:
 
 def write_summary(path: Path, data: ForecastReportData) -> Path:
     """Write the report's machine-readable summary (JSON)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(summary(data), indent=2) + "\n", encoding="utf-8")
-    return path
+    return atomic_write_text(Path(path), json.dumps(summary(data), indent=2) + "\n")
 
 
 def headline_cards(data: ForecastReportData) -> list:

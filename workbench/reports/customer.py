@@ -20,6 +20,7 @@ from typing import cast
 
 import polars as pl
 
+from workbench.outputs import atomic_write_text
 from ..aging import aging
 from ..behaviour import behaviour_sums, paydex, ratio, round2, settled_documents
 from ..credit._common import months_before, subset
@@ -509,7 +510,4 @@ def investigation_cards(inv: Investigation) -> list:
 
 def write_json(path: Path, payload: dict[str, object]) -> Path:
     """Write a report's machine-readable summary."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(payload, indent=2, default=str) + "\n", encoding="utf-8")
-    return path
+    return atomic_write_text(Path(path), json.dumps(payload, indent=2, default=str) + "\n")

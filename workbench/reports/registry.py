@@ -67,8 +67,10 @@ class ReportSpec:
     """The output files' name (without suffix) for a date and the option values."""
     outputs: tuple[str, ...]
     """The files a run writes besides the notebook's HTML/PDF, for the help text and the docs."""
-    writer: Callable[[Path, date, Path, Mapping[str, Any]], list[Path]] | None = field(default=None, repr=False)
-    """For a report without a notebook: writes its files and returns their paths."""
+    writer: Callable[[Path, date, Path, Mapping[str, Any], bool], list[Path]] | None = field(default=None, repr=False)
+    """For a report without a notebook: writes its files (the last argument is ``force``) and returns their paths."""
+    summary_file: Callable[[date, Mapping[str, Any]], str] | None = field(default=None, repr=False)
+    """The summary file the notebook writes beside its HTML, claimed with the report's own files."""
 
 
 def _entity_suffix(values: Mapping[str, Any]) -> str:
@@ -84,10 +86,19 @@ JOURNAL = Option(
 )
 
 
-def _write_sales_digests(ledger: Path, as_of: date, out_dir: Path, values: Mapping[str, Any]) -> list[Path]:
+def _write_sales_digests(
+    ledger: Path, as_of: date, out_dir: Path, values: Mapping[str, Any], force: bool = False
+) -> list[Path]:
     from .sales_digest import produce
 
-    return produce(ledger, as_of, out_dir, journal=values.get("journal") or None, policy=values.get("policy") or None)
+    return produce(
+        ledger,
+        as_of,
+        out_dir,
+        journal=values.get("journal") or None,
+        policy=values.get("policy") or None,
+        force=force,
+    )
 
 
 REPORTS: dict[str, ReportSpec] = {
@@ -101,6 +112,7 @@ REPORTS: dict[str, ReportSpec] = {
             options=(ENTITY, JOURNAL),
             stem=lambda day, v: f"weekly_collections_{day.isoformat()}{_entity_suffix(v)}",
             outputs=("weekly_summary.json",),
+            summary_file=lambda day, v: "weekly_summary.json",
         ),
         ReportSpec(
             name="forecast",
@@ -113,6 +125,7 @@ REPORTS: dict[str, ReportSpec] = {
             ),
             stem=lambda day, v: f"cash_forecast_{day.isoformat()}{_entity_suffix(v)}",
             outputs=("forecast_summary.json",),
+            summary_file=lambda day, v: "forecast_summary.json",
         ),
         ReportSpec(
             name="customer",
@@ -122,6 +135,7 @@ REPORTS: dict[str, ReportSpec] = {
             options=(Option("customer_id", "--customer", "Customer id to investigate.", required=True), JOURNAL),
             stem=lambda day, v: customer.report_stem(v["customer_id"], day),
             outputs=("customer_<id>_<date>_summary.json",),
+            summary_file=lambda day, v: customer.summary_name(v["customer_id"], day),
         ),
         ReportSpec(
             name="credit-review",
@@ -138,6 +152,7 @@ REPORTS: dict[str, ReportSpec] = {
             ),
             stem=lambda day, v: f"credit_review_{day.isoformat()}",
             outputs=("credit_review_summary.json",),
+            summary_file=lambda day, v: "credit_review_summary.json",
         ),
         ReportSpec(
             name="sales-digest",
@@ -179,11 +194,21 @@ def spec(name: str) -> ReportSpec:
 
 
 def run(
-    name: str, *, ledger: Path | str, as_of: date, out_dir: Path | str, pdf: bool = True, **values: Any
+    name: str,
+    *,
+    ledger: Path | str,
+    as_of: date,
+    out_dir: Path | str,
+    pdf: bool = True,
+    force: bool = False,
+    **values: Any,
 ) -> ReportResult | list[Path]:
     """Produce the report called ``name`` for ``ledger`` at ``as_of`` into ``out_dir``.
 
     ``values`` are the report's options by name (see its :class:`ReportSpec`).
+    ``out_dir`` must be new, empty or a folder the workbench wrote; files there
+    that the workbench did not write are never replaced, unless ``force``
+    (:class:`workbench.outputs.OutputFolder`).
     A notebook report returns the runner's :class:`ReportResult`; a report
     without a notebook returns the paths it wrote.
     """
@@ -193,7 +218,7 @@ def run(
         raise TypeError(f"report {name!r} has no option(s) {', '.join(unknown)}")
     folder, out = Path(ledger), Path(out_dir)
     if report.writer is not None:
-        return report.writer(folder, as_of, out, values)
+        return report.writer(folder, as_of, out, values, force)
     assert report.notebook is not None
     parameters: dict[str, Any] = {
         "as_of": as_of.isoformat(),
@@ -202,4 +227,13 @@ def run(
         "company": ledger_company(folder),
     }
     parameters.update({o.name: _parameter(o, values.get(o.name)) for o in report.options})
-    return run_report(notebook_path(report.notebook), parameters, out, report.stem(as_of, values), pdf=pdf)
+    summary = (report.summary_file(as_of, values),) if report.summary_file is not None else ()
+    return run_report(
+        notebook_path(report.notebook),
+        parameters,
+        out,
+        report.stem(as_of, values),
+        pdf=pdf,
+        force=force,
+        extra_files=summary,
+    )

@@ -48,6 +48,7 @@ from traitlets import default
 
 from workbench import __version__
 from workbench.errors import ReportError
+from workbench.outputs import OutputFolder, atomic_write_text
 from workbench.render.display import HEADER_MIMETYPE
 from workbench import resources
 from workbench.render.pdf import render_pdf
@@ -415,6 +416,8 @@ def run_report(
     timeout: int = 600,
     templates: Path | None = None,
     cwd: Path | None = None,
+    force: bool = False,
+    extra_files: tuple[str, ...] = (),
 ) -> ReportResult:
     """Execute ``notebook`` with ``parameters`` and write ``<name>``.ipynb/.html/.pdf in ``out_dir``.
 
@@ -423,6 +426,14 @@ def run_report(
     kernel runs in ``cwd`` (default: ``out_dir``, so a notebook never writes beside the shipped copy). Parameters
     that papermill cannot write as Python literals (dates, Decimals, paths)
     are passed as strings.
+
+    ``out_dir`` is claimed as a workbench output folder
+    (:class:`workbench.outputs.OutputFolder`): a new or empty folder, or one the
+    workbench wrote before, where it replaces its own files; ``extra_files``
+    are further files the notebook writes there (its summary). Any other
+    existing folder or file is refused with
+    :class:`~workbench.outputs.OutputRefusedError` unless ``force``. The HTML,
+    the PDF and the executed notebook are each written atomically.
 
     Raises :class:`~workbench.errors.ReportError` when the notebook fails
     (naming the cell, the exception and the kept partial notebook), when the
@@ -440,18 +451,23 @@ def run_report(
         raise ReportError(f"report notebook not found: {notebook}")
     if not name or Path(name).name != name or name.startswith("."):
         raise ReportError(f"report name must be a plain file name, got {name!r}")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    executed = out_dir / f"{name}.ipynb"
+    folder = OutputFolder.claim(out_dir, "report", force=force)
+    executed = folder.file(f"{name}.ipynb")
+    html_path = folder.file(f"{name}.html")
+    pdf_target = folder.file(f"{name}.pdf") if pdf else None
+    for extra in extra_files:
+        folder.file(extra)
     values, password = _without_credentials({str(key): _parameter_value(value) for key, value in parameters.items()})
 
     engine: dict[str, Any] = {}
     if kernel_name == NATIVE_KERNEL_NAME:
         engine["kernel_manager_class"] = _CurrentPythonKernelManager
+    partial = executed.with_name(f".{name}.running.ipynb")
     try:
         with _pgpassword(password):
             papermill.execute_notebook(
                 str(notebook),
-                str(executed),
+                str(partial),
                 parameters=values,
                 kernel_name=kernel_name,
                 execution_timeout=timeout,
@@ -460,16 +476,21 @@ def run_report(
                 **engine,
             )
     except (PapermillException, CellControlSignal, DeadKernelError, NoSuchKernel, TimeoutError, RuntimeError) as exc:
+        if partial.is_file():  # the partly executed notebook is kept under the report's name
+            os.replace(partial, executed)
         raise _failure(exc, executed, name) from exc
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
 
-    nb = nbformat.read(executed, as_version=4)
+    nb = nbformat.read(partial, as_version=4)
     fields, lifted = _header(nb, values, notebook)
     nb.metadata["report"] = fields
-    nbformat.write(nb, executed)
+    atomic_write_text(executed, nbformat.writes(nb))
+    partial.unlink(missing_ok=True)
 
     html = export_html(_for_export(nb, lifted), templates=Path(templates or DEFAULT_TEMPLATES_DIR))
-    html_path = out_dir / f"{name}.html"
-    html_path.write_text(html, encoding="utf-8")
+    atomic_write_text(html_path, html)
     remote = remote_references(html)
     if remote:
         shown = ", ".join(remote[:5]) + (" …" if len(remote) > 5 else "")
@@ -477,5 +498,5 @@ def run_report(
             f"report {name!r} would load remote resources, which reports must not do: {shown} (see {html_path})"
         )
 
-    pdf_path = render_pdf(html, out_dir / f"{name}.pdf") if pdf else None
+    pdf_path = render_pdf(html, pdf_target) if pdf_target is not None else None
     return ReportResult(ipynb=executed, html=html_path, pdf=pdf_path, seconds=time.perf_counter() - started)

@@ -26,6 +26,7 @@ import polars as pl
 from ..ledger.asof import open_items
 from ..ledger.model import Ledger
 from ..money import converted_to_decimal, mills_to_decimal, to_money
+from ..outputs import OutputFolder
 from ..render.format import money_grouped
 from ..render.files import unique_names
 
@@ -167,9 +168,14 @@ def _environment() -> jinja2.Environment:
     return env
 
 
-def write_digests(digests: list[Digest], out_dir: Path, company: str) -> list[Path]:
-    """Write one HTML page per sales rep and an index; return the paths (index last)."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+def write_digests(digests: list[Digest], out_dir: Path, company: str, *, force: bool = False) -> list[Path]:
+    """Write one HTML page per sales rep and an index; return the paths (index last).
+
+    ``out_dir`` is claimed as a workbench output folder: pages the workbench
+    did not write are never replaced, unless ``force``
+    (:class:`workbench.outputs.OutputFolder`); each page is written atomically.
+    """
+    folder = OutputFolder.claim(out_dir, "report sales-digest", force=force)
     template = _environment().get_template("sales_digest.html.j2")
     paths, links = [], []
     reps = unique_names((digest.sales_rep for digest in digests), "rep")
@@ -177,24 +183,28 @@ def write_digests(digests: list[Digest], out_dir: Path, company: str) -> list[Pa
         name = f"sales_digest_{reps[digest.sales_rep]}_{digest.as_of.isoformat()}.html"
         rows = list(digest.items.iter_rows(named=True))
         html = template.render(company=company, digest=digest, rows=rows, index=None)
-        (out_dir / name).write_text(html, encoding="utf-8")
-        paths.append(out_dir / name)
+        paths.append(folder.write_text(name, html))
         links.append((digest, name))
     index = (
         _environment().get_template("sales_digest.html.j2").render(company=company, digest=None, rows=[], index=links)
     )
-    (out_dir / "index.html").write_text(index, encoding="utf-8")
-    paths.append(out_dir / "index.html")
+    paths.append(folder.write_text("index.html", index))
     return paths
 
 
 def produce(
-    ledger: Path, as_of: date, out_dir: Path, *, journal: str | None = None, policy: Path | str | None = None
+    ledger: Path,
+    as_of: date,
+    out_dir: Path,
+    *,
+    journal: str | None = None,
+    policy: Path | str | None = None,
+    force: bool = False,
 ) -> list[Path]:
     """Write every sales rep's digest for ``ledger`` at ``as_of`` (the journal's disputes and promises included).
 
     The journal is ``journal`` if given, else ``journal.sqlite`` beside the ledger when it exists.
-    Returns the pages written, the index last.
+    Returns the pages written, the index last. ``force`` as for :func:`write_digests`.
     """
     from ..collections.policy import load_policy
     from ..collections.promises import promise_status
@@ -211,4 +221,4 @@ def produce(
             disputes, escalations = book.disputes(), book.escalations()
             promises = promise_status(book.promises(), led.payments, as_of, rules.default.promise_grace_days)
     digests = build_digests(led, as_of, disputes=disputes, promises=promises, escalations=escalations)
-    return write_digests(digests, out_dir, ledger_company(ledger))
+    return write_digests(digests, out_dir, ledger_company(ledger), force=force)

@@ -16,6 +16,7 @@ from typing import Literal
 
 import polars as pl
 
+from workbench.outputs import atomic_write_text
 from ..aging import DEFAULT_BUCKETS, age_expr, aging, aging_history
 from ..collections.activity import JournalFrames, WeekActivity, week_activity
 from ..fx import to_reporting
@@ -292,9 +293,7 @@ def checkpoint_table(record: dict[str, object]) -> pl.DataFrame:
 
 def write_summary(path: Path, head: Headline, extra: dict[str, object]) -> Path:
     """Write the report's machine-readable summary (JSON)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({**head.as_json(), **extra}, indent=2) + "\n", encoding="utf-8")
-    return path
+    return atomic_write_text(path, json.dumps({**head.as_json(), **extra}, indent=2) + "\n")
 
 
 @dataclass(frozen=True)
