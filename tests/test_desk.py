@@ -224,9 +224,9 @@ def test_letter_preview_shows_the_next_letter_or_why_there_is_none(small) -> Non
     desk.preview_button.click()
     shown = desk.preview.value
     assert "No letter for C3" in shown and "skipped (disputed): G1" in shown
-    desk.select_customer("C2")  # 50 days overdue, no run yet: placed by age at the final demand (a letter)
+    desk.select_customer("C2")  # 50 days overdue, no run yet: placed by age at the formal notice (never further)
     shown = desk.preview_letter()
-    assert "EUR · level 5 Final demand · letter" in shown and "B1" in shown
+    assert "EUR · level 4 Formal notice · letter" in shown and "B1" in shown
 
 
 def test_notebook_runs_headless_and_never_writes_the_journal(small_demo, tmp_path) -> None:

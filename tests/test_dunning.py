@@ -115,7 +115,7 @@ def test_skipped_items_are_neither_claimed_nor_raised(tmp_path) -> None:
     )
     run = plan_run(led, date(2026, 1, 15), POLICY, state)
     lines = _levels(run)
-    assert lines["A1"] == (0, 6, "claimed", "")  # a first run: 106 days overdue places it by age at level 6
+    assert lines["A1"] == (0, 4, "claimed", "")  # a first run: 106 days overdue places it by age at the formal notice
     assert lines["A2"] == (0, 0, "skipped", "disputed")
     assert lines["A3"] == (0, 0, "skipped", "disputed")
     assert lines["A4"] == (0, 0, "skipped", "live promise to pay")
@@ -235,9 +235,9 @@ def test_policy_variants_choose_levels_and_fees(tmp_path) -> None:
     assert final.amount_due == Decimal("5025.00")
     # key accounts wait 10 days before the first reminder
     assert "K1" not in comms
-    # a first run (no history): by age, U1 (102 days) is capped at the Americas variant's last level, 4
+    # a first run (no history): by age, U1 (102 days) stops below the Americas variant's level 4, which suspends
     later = {c.customer_id: c for c in plan_run(led, date(2026, 1, 11), POLICY).communications}
-    assert later["K1"].level_name == "Courtesy reminder" and later["U1"].level == 4
+    assert later["K1"].level_name == "Courtesy reminder" and later["U1"].level == 3
 
 
 def _aged(tmp_path):
@@ -259,14 +259,14 @@ def test_a_first_run_places_items_by_age_at_the_level_they_would_have_reached(tm
     assert {d: (prev, level) for d, (prev, level, _, _) in _levels(run).items()} == {
         "D005": (0, 1),  # 5 days after due: the friendly reminder
         "D020": (0, 2),  # reminder on day 5, second reminder 14 days later (day 19)
-        "D045": (0, 5),  # ... call day 26, formal notice day 36, final demand the next day (end of Oct passed)
-        "D106": (0, 6),  # ... final demand on 12 Sep, agency 30 days later (12 Oct)
+        "D045": (0, 4),  # ... call day 26, formal notice day 36; the final demand suspends: never by a first letter
+        "D106": (0, 4),  # the formal notice too: suspension and agency follow only on later runs
     }
-    assert run.first_run == "first run: 3 items placed by age at levels 2-6"
+    assert run.first_run == "first run: 3 items placed by age at levels 2-4"
     assert run.summary()["first_run"] == run.first_run
     (comm,) = run.communications
-    assert (comm.level, comm.channel, comm.actions) == (6, "phone", ("agency",))
-    assert [line.level for line in comm.lines] == [6, 5, 2, 1]
+    assert (comm.level, comm.channel, comm.actions) == (4, "letter", ())
+    assert [line.level for line in comm.lines] == [4, 4, 2, 1]
     levels = POLICY.default.levels
     assert level_by_age(levels, date(2026, 11, 15), date(2026, 11, 19)) == 0  # 4 days: not yet level 1
     assert level_by_age(levels, date(2026, 10, 31), date(2026, 11, 18)) == 1  # 18 days: second reminder due on day 19

@@ -155,10 +155,17 @@ def level_by_age(levels: tuple[Level, ...], due_date: date, as_of: date) -> int:
     shipped default levels (5 days after due; 14, 7 and 10 days after the
     previous letter; the end of the month of due + 10; 30 days after the
     previous) an item 5, 20, 45 or 106 days overdue on 2026-11-20 is at level
-    1, 2, 5 or 6. Returns 0 when the item has not reached level 1.
+    1, 2, 4 or 4. Returns 0 when the item has not reached level 1.
+
+    Placement stops below the first level that carries an escalation action
+    (suspension, agency, lawyer): a customer is never suspended or handed
+    over by a first letter, before the formal notice has been sent. Later
+    runs raise the item from there one level at a time, as usual.
     """
     reached, last = 0, None
     for level in levels:
+        if level.actions:
+            break
         if level.mode == "days_after_due":
             day = due_date + timedelta(days=level.days)
         elif level.mode == "end_of_month":
