@@ -1108,18 +1108,18 @@ class Journal:
                 problems.append(f"trigger {name} is disabled: the append-only guard is off")
         return problems
 
-    def export(self, path: str | Path, fmt: str = "csv") -> Path:
-        """Write :meth:`history` as CSV (formula-safe) or JSON lines; return the path."""
-        from workbench.exports import write_csv
+    def export(self, path: str | Path, fmt: str = "csv", *, force: bool = False) -> Path:
+        """Write :meth:`history` as CSV (formula-safe) or JSON lines, atomically; return the path.
 
+        An existing file is refused unless ``force`` (:mod:`workbench.outputs`).
+        """
+        from workbench.exports import write_csv, write_jsonl
+
+        if fmt not in ("csv", "jsonl"):
+            raise JournalError(f"export format must be 'csv' or 'jsonl' (got {fmt!r})")
         target = Path(path)
         target.parent.mkdir(parents=True, exist_ok=True)
         frame = self.history()
         if fmt == "csv":
-            return write_csv(frame, target)
-        if fmt == "jsonl":
-            with target.open("w", encoding="utf-8", newline="\n") as handle:
-                for row in frame.iter_rows(named=True):
-                    handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-            return target
-        raise JournalError(f"export format must be 'csv' or 'jsonl' (got {fmt!r})")
+            return write_csv(frame, target, force=force)
+        return write_jsonl(frame, target, force=force)
