@@ -126,6 +126,10 @@ def test_unknown_collector_and_customer_are_refused(small_demo) -> None:
         run(*check, "c000002"), "unknown customer 'c000002' (120 customers in this ledger); did you mean 'C000002'?"
     )
     assert run(*check, "C000002").returncode == 0
+    refused(
+        run(*check, "C000002", "--currency", "usd"),
+        "unknown currency 'usd' (currencies in this ledger: BRL, EUR, GBP, MXN, USD); did you mean 'USD'?",
+    )
 
 
 # --------------------------------------------------------------------------- reports
@@ -211,8 +215,14 @@ def test_journal_add_refuses_an_unknown_customer(small_demo, tmp_path) -> None:
         )
     listed = run("journal", "list", "--journal", journal, "--format", "json")
     assert listed.returncode == 0 and listed.stdout.strip() == "[]"  # nothing was written
+    refused(
+        run("journal", "list", "--journal", journal, "--customer", "c000002", "--ledger", str(small_demo)),
+        "unknown customer 'c000002' (120 customers in this ledger); did you mean 'C000002'?",
+    )
     known = run(*note, "--customer", "C000002", "--ledger", str(small_demo))
     assert known.returncode == 0, known.stderr
+    history = run("journal", "list", "--journal", journal, "--customer", "C000002", "--ledger", str(small_demo))
+    assert history.returncode == 0 and history.stdout.count("\n") == 2  # header and the one note
     unchecked = run(*note, "--customer", "ANY1", cwd=tmp_path)
     assert unchecked.returncode == 0
     assert unchecked.stderr == (
@@ -233,3 +243,14 @@ def test_out_file_in_a_missing_folder_is_refused_before_work(small_demo, tmp_pat
         run("worklist", "--ledger", str(small_demo), "--as-of", AS_OF, "--out", str(tmp_path)),
         f"--out {tmp_path} is a folder: give a file name",
     )
+
+
+def test_report_out_that_cannot_be_a_folder_is_refused(small_demo, tmp_path) -> None:
+    blocker = tmp_path / "a_file"
+    blocker.write_text("x", encoding="utf-8")
+    base = ("report", "weekly", "--ledger", str(small_demo), "--as-of", AS_OF, "--no-pdf", "--out")
+    as_file = run(*base, str(blocker))  # typer's own check of a folder option
+    assert (
+        as_file.returncode == 2 and "Invalid value for '--out'" in as_file.stderr and "Traceback" not in as_file.stderr
+    )
+    refused(run(*base, str(blocker / "sub" / "dir")), f"--out {blocker / 'sub' / 'dir'}: {blocker} is not a folder")

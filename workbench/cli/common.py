@@ -38,6 +38,7 @@ __all__ = [
     "open_journal",
     "opt_date",
     "out_file",
+    "out_folder",
     "parse_date",
     "parse_amount_option",
     "require_name",
@@ -260,4 +261,22 @@ def out_file(path: Path | None, flag: str = "--out") -> Path | None:
     parent = path.parent
     if not parent.is_dir():
         fail(f"{flag} {path}: the folder {parent} does not exist (create it first)")
+    return path
+
+
+def out_folder(path: Path, flag: str = "--out") -> Path:
+    """``--out DIR`` checked before any work: it can be a folder we may create or write in.
+
+    Nothing is created here (the writer does it), so a run refused later
+    leaves no empty folder behind.
+    """
+    if path.exists() and not path.is_dir():
+        fail(f"{flag} {path} is a file, not a folder")
+    ancestor = path
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        fail(f"{flag} {path}: {ancestor} is not a folder")
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        fail(f"{flag} {path}: cannot write in {ancestor}")
     return path

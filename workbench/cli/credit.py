@@ -129,6 +129,7 @@ def credit_check(
         raise
     led = _ledger_at(ledger, day, allow_future)
     require_name(led, "customer", customer)
+    require_name(led, "currency", currency)
     decision = check_order(led, customer, value, day, load_policy(policy), currency=currency)
     if fmt == "json":
         typer.echo(json.dumps(decision.as_dict(), indent=2, ensure_ascii=False))

@@ -43,6 +43,14 @@ CUSTOMER_KINDS = frozenset({"contact", "promise", "dispute", "escalation", "note
 """The kinds recorded against a ``--customer``, checked against the ledger when one is known."""
 
 
+def ledger_for_journal(ledger: Path | None) -> Path | None:
+    """The ledger a journal command checks customers against: ``--ledger``, else the workspace's, else None."""
+    if ledger is not None:
+        return ledger
+    space = workspace_for(None)
+    return space.ledger if space is not None else None
+
+
 def check_customer(customer: str, ledger: Path | None) -> None:
     """Refuse (exit 2) a customer the ledger does not hold; without a ledger, say so on stderr and go on.
 
@@ -52,9 +60,7 @@ def check_customer(customer: str, ledger: Path | None) -> None:
     """
     from .common import load
 
-    if ledger is None:
-        space = workspace_for(None)
-        ledger = space.ledger if space is not None else None
+    ledger = ledger_for_journal(ledger)
     if ledger is None:
         typer.echo(
             f"note: no ledger to check customer {customer!r} against (give --ledger or work in a workspace); "
@@ -274,9 +280,19 @@ def journal_list(
     journal: JournalOpt = None,
     ledger: JournalLedgerOpt = None,
 ) -> None:
-    """Current entries (corrections applied, voided ones hidden), oldest first."""
+    """Current entries (corrections applied, voided ones hidden), oldest first.
+
+    ``--customer`` with no entry is checked against the ledger (``--ledger`` or
+    the workspace's), so a mistyped id is refused rather than listed as empty.
+    """
     with open_journal(journal, ledger) as book:
         frame = book.entries(kind=kind, customer_id=customer, since=opt_date(since, "--since"))
+    if customer is not None and frame.height == 0:
+        known = ledger_for_journal(ledger)
+        if known is not None:
+            from .common import load
+
+            require_name(load(known), "customer", customer)
     frame = frame.drop("amount").rename({"amount_text": "amount"})
     if fmt == "json":
         rows = [

@@ -25,7 +25,7 @@ from .model import Ledger
 
 __all__ = ["NameKind", "UnknownNameError", "check_name", "known_names", "name_problem", "suggestion"]
 
-NameKind = Literal["entity", "collector", "sales rep", "customer"]
+NameKind = Literal["entity", "collector", "sales rep", "customer", "currency"]
 """What a name designates; the word used in the message."""
 
 _PLURAL: dict[str, str] = {
@@ -33,6 +33,7 @@ _PLURAL: dict[str, str] = {
     "collector": "collectors",
     "sales rep": "sales reps",
     "customer": "customers",
+    "currency": "currencies",
 }
 
 LISTED = 12
@@ -87,8 +88,12 @@ def known_names(ledger: Ledger, kind: NameKind) -> list[str]:
 
     Entities are those of documents and payments (their resolved entity) and
     of the customers table; collectors and sales reps are the customers'
-    ``collector`` and ``sales_rep``; customers are the customer ids.
+    ``collector`` and ``sales_rep``; customers are the customer ids;
+    currencies are the reporting currency and those the FX table has rates for.
     """
+    if kind == "currency":
+        rated = ledger.fx.rates.get_column("currency").unique().to_list()
+        return sorted({ledger.reporting_currency, *(str(c) for c in rated if c)})
     if kind == "entity":
         columns = [ledger.documents.get_column("entity"), ledger.payments.get_column("entity")]
         if "entity" in ledger.customers.columns:
