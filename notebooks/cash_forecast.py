@@ -41,6 +41,8 @@ from workbench.render import display, tables
 data = cash_forecast.build(sources.open_ledger(ledger, reporting_currency), cash_forecast.Params.of(as_of, entity, horizon))
 fc = data.forecast
 cur = data.currency
+if data.stale:
+    display.note(data.stale, kind="warning")
 scope = f"entity {data.entity}" if data.entity else "all entities"
 display.note(f"{data.ledger.company} · {scope} · forecast at the end of {data.as_of:%d %b %Y} · "
              f"amounts in {cur} at the closing rate")

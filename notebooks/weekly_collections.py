@@ -39,6 +39,8 @@ from workbench.reports import sources, weekly
 
 data = weekly.build(sources.open_ledger(ledger, reporting_currency), weekly.Params.of(as_of, entity))
 cur = data.currency
+if data.stale:
+    display.note(data.stale, kind="warning")
 scope = f"entity {data.entity}" if data.entity else "all entities"
 display.note(f"{data.ledger.company} · {scope} · amounts in {cur} at the closing rate of {data.as_of:%d %b %Y}")
 

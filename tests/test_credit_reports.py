@@ -8,10 +8,11 @@ from decimal import Decimal
 import polars as pl
 import pytest
 
+from workbench.ledger.names import UnknownNameError
+
 from workbench.aging import aging
 from workbench.credit import recommend_limits, score_customers
 from workbench.credit.limits import material_change
-from workbench.errors import ReportError
 from workbench.ledger import load_ledger
 from workbench.reports import credit_review, registry
 
@@ -134,12 +135,13 @@ def test_hostile_customer_name_is_escaped(small_demo, tmp_path) -> None:
     assert "<script>alert(" not in html
 
 
-def test_unknown_customer_fails_naming_it(small_demo, tmp_path) -> None:
-    with pytest.raises(ReportError) as err:
+def test_unknown_customer_fails_naming_it_before_the_notebook_runs(small_demo, tmp_path) -> None:
+    with pytest.raises(UnknownNameError) as err:
         registry.run(
-            "customer", ledger=small_demo, customer_id="C999999", as_of=SMALL_AS_OF, out_dir=tmp_path, pdf=False
+            "customer", ledger=small_demo, customer_id="C999999", as_of=SMALL_AS_OF, out_dir=tmp_path / "r", pdf=False
         )
-    assert "C999999" in str(err.value) and "UnknownCustomerError" in str(err.value)
+    assert str(err.value) == "unknown customer 'C999999' (120 customers in this ledger)"
+    assert not (tmp_path / "r").exists()
 
 
 def test_review_summary_agrees_with_the_library(review, small_demo) -> None:

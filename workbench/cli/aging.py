@@ -8,7 +8,20 @@ from typing import Annotated, Literal, Optional
 
 import typer
 
-from .common import AsOfOpt, EntityOpt, LedgerOpt, fail, format_option, load, parse_date, stdout_csv
+from .common import (
+    AllowFutureOpt,
+    AsOfOpt,
+    EntityOpt,
+    LedgerOpt,
+    check_as_of,
+    fail,
+    format_option,
+    load,
+    out_file,
+    parse_date,
+    require_name,
+    stdout_csv,
+)
 
 By = Literal["customer", "entity", "country", "collector", "currency"]
 Basis = Literal["due_date", "doc_date"]
@@ -20,11 +33,16 @@ def kpis(
     as_of: AsOfOpt,
     entity: EntityOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON (the default output).")] = True,
+    allow_future: AllowFutureOpt = False,
 ) -> None:
     """Headline KPIs at a date: aging, AR, DSO family, CEI, behaviour."""
     from ..kpis import kpis as compute
 
-    result = compute(load(ledger), parse_date(as_of), entity=entity).as_json()
+    day = parse_date(as_of)
+    led = load(ledger)
+    require_name(led, "entity", entity)
+    check_as_of(led, day, allow_future)
+    result = compute(led, day, entity=entity).as_json()
     typer.echo(json.dumps(result, indent=2))
 
 
@@ -42,14 +60,19 @@ def aging(
         Optional[Basis], typer.Option("--basis", help="Age by days past due or days since the invoice.")
     ] = None,
     edges: Annotated[Optional[str], typer.Option("--edges", help="Bucket edges in days, e.g. 0,30,60,90,120.")] = None,
+    allow_future: AllowFutureOpt = False,
 ) -> None:
     """Aging by customer, entity, country, collector or currency, in the reporting currency."""
     from ..aging import DEFAULT_BUCKETS, DOC_DATE_BUCKETS, Buckets
     from ..aging import aging as compute
     from ..exports import write_csv, write_xlsx
 
-    led = load(ledger).filter_entity(entity)
     day = parse_date(as_of)
+    out = out_file(out)
+    full = load(ledger)
+    require_name(full, "entity", entity)
+    check_as_of(full, day, allow_future)
+    led = full.filter_entity(entity)
     basis_value = basis or "due_date"
     if edges:
         try:

@@ -19,14 +19,17 @@ import typer
 if TYPE_CHECKING:
     from ..journal import Journal
     from ..ledger.model import Ledger
+    from ..ledger.names import NameKind
     from ..workspace import Workspace
 
 __all__ = [
+    "AllowFutureOpt",
     "AsOfOpt",
     "CsvJson",
     "EntityOpt",
     "JournalOpt",
     "LedgerOpt",
+    "check_as_of",
     "fail",
     "format_option",
     "journal_target",
@@ -34,8 +37,11 @@ __all__ = [
     "load",
     "open_journal",
     "opt_date",
+    "out_file",
+    "out_folder",
     "parse_date",
     "parse_amount_option",
+    "require_name",
     "stdout_csv",
     "workspace_for",
 ]
@@ -46,6 +52,13 @@ LedgerOpt = Annotated[
 ]
 AsOfOpt = Annotated[str, typer.Option("--as-of", help="As-of date, YYYY-MM-DD (end of that day).")]
 EntityOpt = Annotated[Optional[str], typer.Option("--entity", help="Only this selling entity.")]
+AllowFutureOpt = Annotated[
+    bool,
+    typer.Option(
+        "--allow-future",
+        help="Accept an as-of date more than 31 days after the ledger's last data (refused otherwise: stale ledger).",
+    ),
+]
 JournalOpt = Annotated[
     Optional[str],
     typer.Option(
@@ -209,3 +222,67 @@ def binding_problem(binding: dict[str, str] | None, space: Workspace | None, led
     if space is None and ledger is not None and Path(ledger).resolve() != Path(binding["ledger"]).resolve():
         return f"it belongs to {owner}, whose ledger is {binding['ledger']}, not {ledger}; nothing was done"
     return None
+
+
+def require_name(led: Ledger, kind: NameKind, value: str | None) -> None:
+    """Exit 2 when ``value`` (given) is not an entity, collector, sales rep or customer of ``led``.
+
+    The message lists what the ledger holds and suggests the nearest name
+    (:func:`workbench.ledger.names.name_problem`).
+    """
+    from ..ledger.names import known_names, name_problem
+
+    if value is None:
+        return
+    problem = name_problem(kind, value, known_names(led, kind))
+    if problem is not None:
+        fail(problem)
+
+
+def check_as_of(led: Ledger, day: date, allow_future: bool = False, flag: str = "--as-of") -> None:
+    """Exit 2 when ``day`` is more than 31 days after the ledger's last data, unless ``allow_future``.
+
+    The last data date is :func:`workbench.ledger.freshness.last_data_date`
+    (documents, payment value dates, allocations).
+    """
+    from ..ledger.freshness import days_after_data, last_data_date
+
+    if allow_future:
+        return
+    last = last_data_date(led.documents, led.payments, led.allocations)
+    gap = days_after_data(last, day)
+    if gap is not None and last is not None:
+        fail(
+            f"{flag} {day.isoformat()} is {gap} days after the ledger's last data ({last.isoformat()}): "
+            "the ledger looks stale; re-import it, or pass --allow-future"
+        )
+
+
+def out_file(path: Path | None, flag: str = "--out") -> Path | None:
+    """``--out FILE`` checked before any work: its folder must exist and it must not be a folder."""
+    if path is None:
+        return None
+    if path.is_dir():
+        fail(f"{flag} {path} is a folder: give a file name")
+    parent = path.parent
+    if not parent.is_dir():
+        fail(f"{flag} {path}: the folder {parent} does not exist (create it first)")
+    return path
+
+
+def out_folder(path: Path, flag: str = "--out") -> Path:
+    """``--out DIR`` checked before any work: it can be a folder we may create or write in.
+
+    Nothing is created here (the writer does it), so a run refused later
+    leaves no empty folder behind.
+    """
+    if path.exists() and not path.is_dir():
+        fail(f"{flag} {path} is a file, not a folder")
+    ancestor = path
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        fail(f"{flag} {path}: {ancestor} is not a folder")
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        fail(f"{flag} {path}: cannot write in {ancestor}")
+    return path

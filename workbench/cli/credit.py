@@ -5,11 +5,25 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
-from .common import AsOfOpt, CsvJson, LedgerOpt, fail, load, parse_date, stdout_csv
+from .common import (
+    AllowFutureOpt,
+    AsOfOpt,
+    CsvJson,
+    LedgerOpt,
+    check_as_of,
+    fail,
+    load,
+    parse_date,
+    require_name,
+    stdout_csv,
+)
+
+if TYPE_CHECKING:
+    from ..ledger.model import Ledger
 
 credit_app = typer.Typer(help="Credit risk: scores, limits, exposure, order release checks.", no_args_is_help=True)
 
@@ -28,22 +42,43 @@ def _credit_out(frame: Any, fmt: str, day: date, key: str) -> None:
     stdout_csv(flat_frame(frame), key)
 
 
+def _ledger_at(ledger: Path | None, day: date, allow_future: bool) -> Ledger:
+    """The ledger of a credit command, refused when ``day`` is long after its last data (unless allowed)."""
+    led = load(ledger)
+    check_as_of(led, day, allow_future)
+    return led
+
+
 @credit_app.command("score")
-def credit_score(*, ledger: LedgerOpt = None, as_of: AsOfOpt, fmt: CsvJson = "csv", policy: PolicyOpt = None) -> None:
+def credit_score(
+    *,
+    ledger: LedgerOpt = None,
+    as_of: AsOfOpt,
+    fmt: CsvJson = "csv",
+    policy: PolicyOpt = None,
+    allow_future: AllowFutureOpt = False,
+) -> None:
     """Score every customer: 0-100 score, risk class A-E, points per factor and an explanation."""
     from ..credit import load_policy, score_customers
 
     day = parse_date(as_of)
-    _credit_out(score_customers(load(ledger), day, load_policy(policy)), fmt, day, "scores")
+    _credit_out(score_customers(_ledger_at(ledger, day, allow_future), day, load_policy(policy)), fmt, day, "scores")
 
 
 @credit_app.command("limits")
-def credit_limits(*, ledger: LedgerOpt = None, as_of: AsOfOpt, fmt: CsvJson = "csv", policy: PolicyOpt = None) -> None:
+def credit_limits(
+    *,
+    ledger: LedgerOpt = None,
+    as_of: AsOfOpt,
+    fmt: CsvJson = "csv",
+    policy: PolicyOpt = None,
+    allow_future: AllowFutureOpt = False,
+) -> None:
     """Three-method credit limits, recommended limit and terms per customer (limit currency)."""
     from ..credit import load_policy, recommend_limits
 
     day = parse_date(as_of)
-    _credit_out(recommend_limits(load(ledger), day, load_policy(policy)), fmt, day, "limits")
+    _credit_out(recommend_limits(_ledger_at(ledger, day, allow_future), day, load_policy(policy)), fmt, day, "limits")
 
 
 @credit_app.command("exposure")
@@ -56,12 +91,13 @@ def credit_exposure(
     over_limit_only: Annotated[
         bool, typer.Option("--over-limit", help="Only customers over their credit limit.")
     ] = False,
+    allow_future: AllowFutureOpt = False,
 ) -> None:
     """Exposure (open AR, unapplied credit, open orders, delivered not invoiced) against credit and insured limits."""
     from ..credit import exposure, load_policy, over_limit
 
     day = parse_date(as_of)
-    frame = exposure(load(ledger), day, load_policy(policy))
+    frame = exposure(_ledger_at(ledger, day, allow_future), day, load_policy(policy))
     _credit_out(over_limit(frame) if over_limit_only else frame, fmt, day, "exposure")
 
 
@@ -77,6 +113,7 @@ def credit_check(
     ] = None,
     fmt: CsvJson = "json",
     policy: PolicyOpt = None,
+    allow_future: AllowFutureOpt = False,
 ) -> None:
     """Order release check: release, hold or refer, with the reasons (exit 0 whatever the outcome)."""
     from ..credit import check_order, load_policy
@@ -90,7 +127,10 @@ def credit_check(
             fail(f"--amount {amount!r} must be a positive amount of at most {MAX_AMOUNT:,}")
         fail(f"--amount {amount!r} is not a decimal number such as 12500.00")
         raise
-    decision = check_order(load(ledger), customer, value, day, load_policy(policy), currency=currency)
+    led = _ledger_at(ledger, day, allow_future)
+    require_name(led, "customer", customer)
+    require_name(led, "currency", currency)
+    decision = check_order(led, customer, value, day, load_policy(policy), currency=currency)
     if fmt == "json":
         typer.echo(json.dumps(decision.as_dict(), indent=2, ensure_ascii=False))
         return

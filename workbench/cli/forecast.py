@@ -9,7 +9,18 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from .common import CsvJson, EntityOpt, LedgerOpt, fail, load, parse_date, stdout_csv
+from .common import (
+    AllowFutureOpt,
+    CsvJson,
+    EntityOpt,
+    LedgerOpt,
+    check_as_of,
+    fail,
+    load,
+    parse_date,
+    require_name,
+    stdout_csv,
+)
 
 forecast_app = typer.Typer(help="Cash-in forecast: expected receipts per ISO week, and its backtest.")
 
@@ -44,6 +55,7 @@ def forecast_cmd(
     weeks: Annotated[int, typer.Option("--weeks", min=1, max=104, help="ISO weeks forecast.")] = 13,
     entity: EntityOpt = None,
     fmt: CsvJson = "csv",
+    allow_future: AllowFutureOpt = False,
 ) -> None:
     """Expected cash-in per ISO week by entity and currency, with its 80 % band (P10-P90)."""
     if ctx.invoked_subcommand is not None:
@@ -54,6 +66,8 @@ def forecast_cmd(
 
     day = parse_date(as_of)
     led = load(ledger)
+    require_name(led, "entity", entity)
+    check_as_of(led, day, allow_future)
     result = forecast(led, day, weeks, entity=entity)
     _emit(
         result.weekly,
@@ -71,6 +85,7 @@ def forecast_backtest_cmd(
     weeks: Annotated[int, typer.Option("--weeks", min=1, max=104, help="ISO weeks forecast.")] = 13,
     entity: EntityOpt = None,
     fmt: CsvJson = "csv",
+    allow_future: AllowFutureOpt = False,
 ) -> None:
     """WAPE and bias of the model and both baselines per horizon group, replaying the ledger weekly."""
     from ..forecast import backtest
@@ -78,7 +93,10 @@ def forecast_backtest_cmd(
     first, last = parse_date(start, "--from"), parse_date(end, "--to")
     if last < first:
         fail(f"--to {end} is before --from {start}")
-    table = backtest(load(ledger), first, last, weeks, entity=entity)
+    led = load(ledger)
+    require_name(led, "entity", entity)
+    check_as_of(led, last, allow_future, flag="--to")
+    table = backtest(led, first, last, weeks, entity=entity)
     _emit(table, fmt, {"from": first.isoformat(), "to": last.isoformat(), "weeks": weeks, "entity": entity})
 
 

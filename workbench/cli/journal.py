@@ -20,7 +20,9 @@ from .common import (
     opt_date,
     parse_amount_option,
     parse_date,
+    require_name,
     stdout_csv,
+    workspace_for,
 )
 
 T = TypeVar("T")
@@ -36,6 +38,37 @@ EntryKind = Literal[
     "contact", "promise", "dispute", "dispute_update", "escalation", "note", "flag", "correction", "void"
 ]
 """The kinds a person records by hand (letters, runs and credit decisions are written by their own commands)."""
+
+CUSTOMER_KINDS = frozenset({"contact", "promise", "dispute", "escalation", "note", "flag"})
+"""The kinds recorded against a ``--customer``, checked against the ledger when one is known."""
+
+
+def ledger_for_journal(ledger: Path | None) -> Path | None:
+    """The ledger a journal command checks customers against: ``--ledger``, else the workspace's, else None."""
+    if ledger is not None:
+        return ledger
+    space = workspace_for(None)
+    return space.ledger if space is not None else None
+
+
+def check_customer(customer: str, ledger: Path | None) -> None:
+    """Refuse (exit 2) a customer the ledger does not hold; without a ledger, say so on stderr and go on.
+
+    The ledger is ``--ledger``, else the workspace's. A journal may be kept
+    without a ledger (entries typed from another system): then the customer
+    cannot be checked, and the note says so.
+    """
+    from .common import load
+
+    ledger = ledger_for_journal(ledger)
+    if ledger is None:
+        typer.echo(
+            f"note: no ledger to check customer {customer!r} against (give --ledger or work in a workspace); "
+            "recorded as given",
+            err=True,
+        )
+        return
+    require_name(load(ledger), "customer", customer)
 
 
 KeyFileOpt = Annotated[
@@ -181,6 +214,8 @@ def journal_add(
     docs = [d.strip() for d in (documents or "").split(",") if d.strip()]
     money = parse_amount_option(amount)
     follow = opt_date(next_action, "--next-action")
+    if kind in CUSTOMER_KINDS and customer is not None:
+        check_customer(customer, ledger)
 
     def need(value: T | None, flag: str) -> T:
         if value is None:
@@ -245,9 +280,19 @@ def journal_list(
     journal: JournalOpt = None,
     ledger: JournalLedgerOpt = None,
 ) -> None:
-    """Current entries (corrections applied, voided ones hidden), oldest first."""
+    """Current entries (corrections applied, voided ones hidden), oldest first.
+
+    ``--customer`` with no entry is checked against the ledger (``--ledger`` or
+    the workspace's), so a mistyped id is refused rather than listed as empty.
+    """
     with open_journal(journal, ledger) as book:
         frame = book.entries(kind=kind, customer_id=customer, since=opt_date(since, "--since"))
+    if customer is not None and frame.height == 0:
+        known = ledger_for_journal(ledger)
+        if known is not None:
+            from .common import load
+
+            require_name(load(known), "customer", customer)
     frame = frame.drop("amount").rename({"amount_text": "amount"})
     if fmt == "json":
         rows = [

@@ -15,7 +15,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from .common import LedgerOpt, ledger_path, parse_date, workspace_for
+from .common import LedgerOpt, ledger_path, out_folder, parse_date, workspace_for
 from ..reports.registry import REPORTS, Option, ReportSpec
 
 __all__ = ["register"]
@@ -56,7 +56,7 @@ def _command(report: ReportSpec) -> Any:
         ):
             values["journal"] = space.journal
         day = parse_date(values.pop("as_of"))
-        out: Path = values.pop("out")
+        out: Path = out_folder(values.pop("out"))
         pdf = bool(values.pop("pdf", False))
         force = bool(values.pop("force", False))
         for option in report.options:

@@ -7,7 +7,20 @@ from typing import Annotated, Literal, Optional
 
 import typer
 
-from .common import AsOfOpt, JournalOpt, LedgerOpt, format_option, load, open_journal, parse_date, stdout_csv
+from .common import (
+    AllowFutureOpt,
+    AsOfOpt,
+    JournalOpt,
+    LedgerOpt,
+    check_as_of,
+    format_option,
+    load,
+    open_journal,
+    out_file,
+    parse_date,
+    require_name,
+    stdout_csv,
+)
 from .dunning import PolicyOpt, _policy
 
 
@@ -22,14 +35,18 @@ def worklist(
     ] = None,
     policy: PolicyOpt = None,
     journal: JournalOpt = None,
+    allow_future: AllowFutureOpt = False,
 ) -> None:
     """Today's prioritised worklist per collector, with the reason for each rank."""
     from ..collections.worklist import WORKLIST_LABELS, build_worklist, inputs_from_journal
     from ..exports import write_csv, write_xlsx
 
     day = parse_date(as_of)
+    out = out_file(out)
     rules = _policy(policy)
     led = load(ledger)
+    require_name(led, "collector", collector)
+    check_as_of(led, day, allow_future)
     with open_journal(journal, ledger) as book:
         inputs = inputs_from_journal(book, led, day, rules.default.promise_grace_days)
     frame = build_worklist(led, day, rules.worklist, inputs, collector=collector)

@@ -20,6 +20,7 @@ from ..forecast.backtest import backtest
 from ..forecast.core import Forecast, forecast
 from ..forecast.model import ModelParams, prepare
 from ..ledger.model import Ledger
+from .checks import check_names, stale_warning
 
 __all__ = [
     "AT_RISK_DAYS_PAST_DUE",
@@ -217,6 +218,8 @@ class ForecastReportData:
     accuracy: pl.DataFrame
     accuracy_start: date
     accuracy_end: date
+    stale: str | None = None
+    """The warning shown at the top when the as-of date is long after the ledger's last data, else None."""
 
     @property
     def currency(self) -> str:
@@ -258,9 +261,13 @@ class Params:
 
 
 def build(ledger: Ledger, params: Params, model: ModelParams | None = None) -> ForecastReportData:
-    """Every table of the cash-in forecast report for ``params`` (the whole ledger in)."""
+    """Every table of the cash-in forecast report for ``params`` (the whole ledger in).
+
+    Raises :class:`~workbench.ledger.names.UnknownNameError` for an entity the ledger does not hold.
+    """
     model = model or ModelParams()
     as_of, entity, horizon = params.as_of, params.entity, params.horizon
+    check_names(ledger, {"entity": entity})
     led = ledger.filter_entity(entity)
     history = prepare(led, model.levels)
     now = forecast(led, as_of, horizon, params=model, history=history)
@@ -295,6 +302,7 @@ def build(ledger: Ledger, params: Params, model: ModelParams | None = None) -> F
         accuracy=accuracy,
         accuracy_start=start,
         accuracy_end=end,
+        stale=stale_warning(ledger, as_of),
     )
 
 

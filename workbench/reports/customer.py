@@ -33,6 +33,7 @@ from ..forecast import forecast
 from ..fx import to_reporting
 from ..ledger.asof import unapplied_credit
 from ..ledger.model import Ledger
+from ..ledger.names import UnknownNameError, known_names, name_problem
 from ..money import AMOUNT_DECIMALS, converted_money_column, scaled_money_column
 from ..render.files import file_id
 from ..render.format import money_grouped
@@ -44,8 +45,8 @@ HISTORY_MONTHS = 24
 """Months of settled invoices shown in the payment history."""
 
 
-class UnknownCustomerError(ValueError):
-    """The customer id is not in the ledger's customers table."""
+class UnknownCustomerError(UnknownNameError, ValueError):
+    """The customer id is not in the ledger's customers table (a ValueError too, as in earlier releases)."""
 
 
 def _day(value: date | str) -> date:
@@ -371,10 +372,8 @@ def build(
     policy = policy or default_policy()
     found = full.customers.filter(pl.col("customer_id") == cid)
     if found.height == 0:
-        raise UnknownCustomerError(
-            f"unknown customer_id {cid!r}: it is not in the customers table of the ledger "
-            f"({full.customers.height} customers)"
-        )
+        problem = name_problem("customer", cid, known_names(full, "customer"))
+        raise UnknownCustomerError("customer", cid, problem or f"unknown customer {cid!r}")
     customer = found.row(0, named=True)
     led = subset(full, [cid])
 

@@ -22,7 +22,9 @@ from typing import Any, Literal
 
 from ..errors import WorkbenchError
 from ..render.files import file_id
+from ..ledger import load_ledger
 from . import customer
+from .checks import NAME_OPTIONS, check_names
 from .runner import ReportResult, notebook_path, run_report
 from .sources import ledger_company
 
@@ -209,6 +211,9 @@ def run(
     ``out_dir`` must be new, empty or a folder the workbench wrote; files there
     that the workbench did not write are never replaced, unless ``force``
     (:class:`workbench.outputs.OutputFolder`).
+    An entity, customer, collector or sales rep among them that the ledger
+    does not hold raises :class:`~workbench.ledger.names.UnknownNameError`
+    before anything runs or is written.
     A notebook report returns the runner's :class:`ReportResult`; a report
     without a notebook returns the paths it wrote.
     """
@@ -217,6 +222,8 @@ def run(
     if unknown:
         raise TypeError(f"report {name!r} has no option(s) {', '.join(unknown)}")
     folder, out = Path(ledger), Path(out_dir)
+    if any(isinstance(values.get(o), str) and values[o].strip() for o in NAME_OPTIONS):
+        check_names(load_ledger(folder), values)
     if report.writer is not None:
         return report.writer(folder, as_of, out, values, force)
     assert report.notebook is not None

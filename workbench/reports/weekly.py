@@ -23,6 +23,7 @@ from ..fx import to_reporting
 from ..kpis import Kpis, kpi_frame, kpi_history, month_end_dates, weekly_dates
 from ..ledger.asof import open_items
 from ..ledger.model import Ledger
+from .checks import check_names, stale_warning
 from ..money import AMOUNT_DECIMALS, converted_money_column, exact_sum, scaled_money_column
 
 ON_HOLD_STATUSES = ("hold", "suspended", "litigation")
@@ -317,6 +318,8 @@ class WeeklyData:
     dso_trend: pl.DataFrame
     load_files: pl.DataFrame
     quarantine: pl.DataFrame
+    stale: str | None = None
+    """The warning shown at the top when the as-of date is long after the ledger's last data, else None."""
 
     @property
     def currency(self) -> str:
@@ -345,8 +348,12 @@ class Params:
 
 
 def build(full: Ledger, params: Params) -> WeeklyData:
-    """Every table of the weekly report for ``params`` (the whole ledger in, one entity's view out)."""
+    """Every table of the weekly report for ``params`` (the whole ledger in, one entity's view out).
+
+    Raises :class:`~workbench.ledger.names.UnknownNameError` for an entity the ledger does not hold.
+    """
     day, entity = params.as_of, params.entity
+    check_names(full, {"entity": entity})
     led = full.filter_entity(entity)
     history = kpi_history(full, kpi_dates(day), entity=entity)
     by_entity = aging(led, day, by="entity")
@@ -370,6 +377,7 @@ def build(full: Ledger, params: Params) -> WeeklyData:
         dso_trend=dso_trend(history, day),
         load_files=files,
         quarantine=quarantine,
+        stale=stale_warning(full, day),
     )
 
 
