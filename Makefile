@@ -31,8 +31,7 @@ system-test:
 demo: setup system-demo
 	$(BIN)/workbench demo --out demo/ledger --as-of $(AS_OF)
 	$(BIN)/workbench report weekly --ledger demo/ledger --as-of $(AS_OF) --out reports/$(AS_OF)
-	rm -f reports/$(AS_OF)/worklist_$(AS_OF).xlsx  # the demo's own file: worklist refuses to replace a file (until it has --force)
-	$(BIN)/workbench worklist --ledger demo/ledger --as-of $(AS_OF) --format xlsx --out reports/$(AS_OF)/worklist_$(AS_OF).xlsx
+	$(BIN)/workbench worklist --ledger demo/ledger --as-of $(AS_OF) --format xlsx --out reports/$(AS_OF)/worklist_$(AS_OF).xlsx --force
 	$(BIN)/workbench report sales-digest --ledger demo/ledger --as-of $(AS_OF) --out reports/$(AS_OF)/sales_digests
 
 test: setup system-test

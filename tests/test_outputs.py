@@ -208,3 +208,31 @@ def test_dunning_run_cli_refuses_a_foreign_folder_and_force_writes_into_it(tmp_p
     assert forced.returncode == 0, forced.stderr
     assert (tmp_path / "docs" / "summary.json").is_file()
     assert mine.read_text(encoding="utf-8") == "my own notes\n"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["aging", "--as-of", "2026-11-20", "--format", "json"],
+        ["aging", "--as-of", "2026-11-20", "--format", "xlsx"],
+        ["worklist", "--as-of", "2026-11-20"],
+        ["journal", "export"],
+    ],
+)
+def test_single_file_outputs_keep_an_existing_file_unless_forced(small_demo, tmp_path, command) -> None:
+    from workbench.journal import Journal
+
+    Journal.open(tmp_path / "journal.sqlite", create=True).close()
+    target = tmp_path / "mine.out"
+    target.write_text("a file of the user's\n", encoding="utf-8")
+    where = ["--journal", str(tmp_path / "journal.sqlite")]
+    if command[0] != "journal":
+        where = ["--ledger", str(small_demo), *(where if command[0] == "worklist" else [])]
+    base = [sys.executable, "-m", "workbench.cli", *command, *where, "--out", str(target)]
+    refused = subprocess.run(base, capture_output=True, text=True, timeout=300)
+    assert refused.returncode == 2, refused.stderr
+    assert "already exists" in refused.stderr and "--force" in refused.stderr
+    assert target.read_text(encoding="utf-8") == "a file of the user's\n"
+    forced = subprocess.run([*base, "--force"], capture_output=True, text=True, timeout=300)
+    assert forced.returncode == 0, forced.stderr
+    assert target.read_bytes() != b"a file of the user's\n"

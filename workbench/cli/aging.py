@@ -9,6 +9,7 @@ from typing import Annotated, Literal, Optional
 import typer
 
 from .common import (
+    ForceFileOpt,
     AllowFutureOpt,
     AsOfOpt,
     EntityOpt,
@@ -61,6 +62,7 @@ def aging(
     ] = None,
     edges: Annotated[Optional[str], typer.Option("--edges", help="Bucket edges in days, e.g. 0,30,60,90,120.")] = None,
     allow_future: AllowFutureOpt = False,
+    force: ForceFileOpt = False,
 ) -> None:
     """Aging by customer, entity, country, collector or currency, in the reporting currency."""
     from ..aging import DEFAULT_BUCKETS, DOC_DATE_BUCKETS, Buckets
@@ -88,6 +90,7 @@ def aging(
         write_xlsx(
             frame,
             target,
+            force=force,
             sheet="Aging",
             money_columns=money,
             title=f"Aging by {by} as of {day.isoformat()} ({led.reporting_currency})",
@@ -100,12 +103,14 @@ def aging(
             {"as_of": day.isoformat(), "reporting_currency": led.reporting_currency, "by": by, "rows": rows}, indent=2
         )
         if out:
-            out.write_text(text + "\n", encoding="utf-8")
+            from ..outputs import atomic_write_text, new_file
+
+            atomic_write_text(new_file(out, force=force), text + "\n")
         else:
             typer.echo(text)
         return
     if out is not None:
-        write_csv(frame, out)
+        write_csv(frame, out, force=force)
         return
     stdout_csv(frame, "aging")
 

@@ -65,6 +65,11 @@ JournalOpt = Annotated[
         "--journal", help="Journal: SQLite file path or postgresql:// URL (default: journal.sqlite beside the ledger)."
     ),
 ]
+ForceFileOpt = Annotated[
+    bool, typer.Option("--force", help="Replace the --out file when it exists (it is never replaced otherwise).")
+]
+"""``--force`` of the commands that write one file with ``--out``."""
+
 JournalLedgerOpt = Annotated[
     Optional[Path], typer.Option("--ledger", help="Ledger folder (locates the default journal).")
 ]

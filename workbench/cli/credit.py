@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 import typer
 
 from .common import (
+    workspace_for,
     AllowFutureOpt,
     AsOfOpt,
     CsvJson,
@@ -62,7 +63,12 @@ def credit_score(
     from ..credit import load_policy, score_customers
 
     day = parse_date(as_of)
-    _credit_out(score_customers(_ledger_at(ledger, day, allow_future), day, load_policy(policy)), fmt, day, "scores")
+    _credit_out(
+        score_customers(_ledger_at(ledger, day, allow_future), day, load_policy(_credit_policy(policy, ledger))),
+        fmt,
+        day,
+        "scores",
+    )
 
 
 @credit_app.command("limits")
@@ -78,7 +84,12 @@ def credit_limits(
     from ..credit import load_policy, recommend_limits
 
     day = parse_date(as_of)
-    _credit_out(recommend_limits(_ledger_at(ledger, day, allow_future), day, load_policy(policy)), fmt, day, "limits")
+    _credit_out(
+        recommend_limits(_ledger_at(ledger, day, allow_future), day, load_policy(_credit_policy(policy, ledger))),
+        fmt,
+        day,
+        "limits",
+    )
 
 
 @credit_app.command("exposure")
@@ -97,7 +108,7 @@ def credit_exposure(
     from ..credit import exposure, load_policy, over_limit
 
     day = parse_date(as_of)
-    frame = exposure(_ledger_at(ledger, day, allow_future), day, load_policy(policy))
+    frame = exposure(_ledger_at(ledger, day, allow_future), day, load_policy(_credit_policy(policy, ledger)))
     _credit_out(over_limit(frame) if over_limit_only else frame, fmt, day, "exposure")
 
 
@@ -130,7 +141,7 @@ def credit_check(
     led = _ledger_at(ledger, day, allow_future)
     require_name(led, "customer", customer)
     require_name(led, "currency", currency)
-    decision = check_order(led, customer, value, day, load_policy(policy), currency=currency)
+    decision = check_order(led, customer, value, day, load_policy(_credit_policy(policy, ledger)), currency=currency)
     if fmt == "json":
         typer.echo(json.dumps(decision.as_dict(), indent=2, ensure_ascii=False))
         return
@@ -161,3 +172,11 @@ def credit_check(
 def register(app: typer.Typer) -> None:
     """Add ``workbench credit ...``."""
     app.add_typer(credit_app, name="credit")
+
+
+def _credit_policy(policy: Path | None, ledger: Path | None) -> Path | None:
+    """``--policy``, else the workspace's credit policy, else None (the shipped default)."""
+    if policy is not None:
+        return policy
+    space = workspace_for(ledger)
+    return space.credit_policy if space is not None else None

@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal, Optional, TypeVar
 import typer
 
 from .common import (
+    ForceFileOpt,
     CsvJson,
     JournalLedgerOpt,
     JournalOpt,
@@ -310,10 +311,11 @@ def journal_export(
     fmt: Annotated[Literal["csv", "jsonl"], format_option("csv or jsonl.")] = "csv",
     journal: JournalOpt = None,
     ledger: JournalLedgerOpt = None,
+    force: ForceFileOpt = False,
 ) -> None:
     """Export the whole audit trail (every entry as stored, corrections and voids included)."""
     with open_journal(journal, ledger) as book:
-        path = book.export(out, fmt)
+        path = book.export(out, fmt, force=force)
         count = book.history().height
     typer.echo(f"{count} entries written to {path}")
 

@@ -8,6 +8,8 @@ from typing import Annotated, Literal, Optional
 import typer
 
 from .common import (
+    workspace_for,
+    ForceFileOpt,
     AllowFutureOpt,
     AsOfOpt,
     JournalOpt,
@@ -36,6 +38,7 @@ def worklist(
     policy: PolicyOpt = None,
     journal: JournalOpt = None,
     allow_future: AllowFutureOpt = False,
+    force: ForceFileOpt = False,
 ) -> None:
     """Today's prioritised worklist per collector, with the reason for each rank."""
     from ..collections.worklist import WORKLIST_LABELS, build_worklist, inputs_from_journal
@@ -43,7 +46,8 @@ def worklist(
 
     day = parse_date(as_of)
     out = out_file(out)
-    rules = _policy(policy)
+    space = workspace_for(ledger)
+    rules = _policy(policy if policy is not None or space is None else space.collections_policy)
     led = load(ledger)
     require_name(led, "collector", collector)
     check_as_of(led, day, allow_future)
@@ -57,6 +61,7 @@ def worklist(
         write_xlsx(
             frame.rename(WORKLIST_LABELS),
             target,
+            force=force,
             sheet="Worklist",
             money_columns=money,
             title=f"Collections worklist{who} as of {day.isoformat()} ({led.reporting_currency})",
@@ -64,7 +69,7 @@ def worklist(
         typer.echo(str(target))
         return
     if out is not None:
-        write_csv(frame, out)
+        write_csv(frame, out, force=force)
         return
     stdout_csv(frame, "worklist")
 
