@@ -19,7 +19,7 @@ def import_generic_cmd(
     mapping: Annotated[Path, typer.Option("--mapping", help="Mapping file (TOML).", exists=True, dir_okay=False)],
     out: Annotated[Path, typer.Option("--out", help="Ledger folder to write.")],
 ) -> None:
-    """Import a flat invoice history with a mapping file (see LEDGER_FORMAT.md)."""
+    """Import a flat invoice history with a mapping file (see docs/ledger-format.md)."""
     from ..importers.generic import import_generic
 
     result = import_generic(source, mapping, out)

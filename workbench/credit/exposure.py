@@ -16,7 +16,7 @@ and then to the customer's ``credit_limit_currency`` at the **as-of** rate
 (balances use the closing rate, §2), and rounded half-even to the limit
 currency's minor units on its own; ``exposure`` is the rounded sum of the
 included components. The insured limit is in the same currency as the credit
-limit (LEDGER_FORMAT.md).
+limit (docs/ledger-format.md).
 
 **Holds** (:func:`hold_recommendations`) follow ``[holds]``: a status in
 ``holds.statuses``; open amounts more than ``max_days_past_due`` past due

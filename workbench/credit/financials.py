@@ -59,7 +59,7 @@ __all__ = [
     "StatementResult",
 ]
 
-#: Statement line items of LEDGER_FORMAT.md ``financials.csv`` (an ``inventory`` column is used when present).
+#: Statement line items of docs/ledger-format.md ``financials.csv`` (an ``inventory`` column is used when present).
 ITEMS: tuple[str, ...] = (
     "revenue",
     "ebit",

@@ -1,6 +1,6 @@
 """Demo company generator: a realistic, deterministic B2B receivables ledger.
 
-``generate_demo`` writes a canonical ledger folder (see LEDGER_FORMAT.md) for
+``generate_demo`` writes a canonical ledger folder (see docs/ledger-format.md) for
 "Demo Industries Group", reporting in EUR: customers in twelve countries
 billed by three selling entities in EUR, USD, GBP, BRL and MXN, three years of
 invoices, credit and debit notes, payments (single, grouped, partial,

@@ -1,4 +1,4 @@
-"""Importers: turn other layouts into the canonical ledger folder (LEDGER_FORMAT.md).
+"""Importers: turn other layouts into the canonical ledger folder (docs/ledger-format.md).
 
 >>> from workbench.importers import import_generic  # doctest: +SKIP
 >>> import_generic("ar.csv", "ar_mapping.toml", "ledgers/ar").rows_quarantined  # doctest: +SKIP

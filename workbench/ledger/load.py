@@ -544,7 +544,7 @@ def require_columns(stem: str, raw: RawTable) -> None:
 
 
 def load_ledger(folder: str | Path, cache_dir: str | Path | None = None) -> Ledger:
-    """Load and validate a canonical ledger folder (see LEDGER_FORMAT.md).
+    """Load and validate a canonical ledger folder (see docs/ledger-format.md).
 
     Returns a :class:`Ledger` whose ``report`` lists every issue with file,
     line and reason; bad rows are in ``report.quarantine``, never dropped
@@ -653,7 +653,7 @@ def _stem(file: str) -> str:
 
 
 def _allocation_rules(frame: pl.DataFrame, ctx: RuleContext) -> pl.DataFrame:
-    """Cross-table rules of allocations (LEDGER_FORMAT.md integrity rules) except over-allocation.
+    """Cross-table rules of allocations (docs/ledger-format.md integrity rules) except over-allocation.
 
     Leaves the looked-up columns (``document_key``, ``source_key``, ``_d_amount``,
     ...) for :func:`over_allocation` and :func:`finish_allocations`.

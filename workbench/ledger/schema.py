@@ -1,4 +1,4 @@
-"""Declared schemas of the canonical ledger tables (LEDGER_FORMAT.md).
+"""Declared schemas of the canonical ledger tables (docs/ledger-format.md).
 
 Each table is a list of :class:`Column` declarations; validation reads them to
 know what to check and how to type the loaded frame. Unknown extra columns are
