@@ -298,3 +298,20 @@ def test_demo_customers_have_addresses_in_their_country(small_demo) -> None:
     assert customers.filter(pl.col("address_line1").is_null() | pl.col("city").is_null()).height == 0
     paris = customers.filter(pl.col("country") == "US")
     assert set(paris["region"].to_list()) <= {"IL", "NY", "TX", "WA"}
+
+
+def test_outputs_default_to_the_workspace_folders(small_demo, tmp_path) -> None:
+    import shutil
+
+    shutil.copytree(small_demo, tmp_path / "ws" / "ledger")
+    write_workspace(tmp_path / "ws")
+    assert cli("journal", "init", cwd=tmp_path / "ws").returncode == 0
+    dry = cli("dunning", "run", "--as-of", "2026-11-20", "--dry-run", cwd=tmp_path / "ws")
+    assert dry.returncode == 0, dry.stderr
+    assert (tmp_path / "ws" / "runs" / "2026-11-20-dry-run" / "summary.json").is_file()
+    report = cli("report", "weekly", "--as-of", "2026-11-20", "--no-pdf", cwd=tmp_path / "ws")
+    assert report.returncode == 0, report.stderr
+    assert (tmp_path / "ws" / "reports" / "2026-11-20" / "weekly_collections_2026-11-20.html").is_file()
+    for command in (["dunning", "run", "--dry-run"], ["report", "weekly", "--no-pdf"]):
+        bare = cli(*command, "--ledger", str(small_demo), "--as-of", "2026-11-20", cwd=tmp_path)
+        assert bare.returncode == 2 and "--out is required outside a workspace" in bare.stderr

@@ -32,7 +32,14 @@ def dunning_run(
     *,
     ledger: LedgerOpt = None,
     as_of: AsOfOpt,
-    out: Annotated[Path, typer.Option("--out", help="Folder for the letters, e-mails and run files.", file_okay=False)],
+    out: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--out",
+            help="Folder for the letters, e-mails and run files (default: the workspace's runs/DATE).",
+            file_okay=False,
+        ),
+    ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Preview everything; record and send nothing.")] = False,
     policy: PolicyOpt = None,
     journal: JournalOpt = None,
@@ -69,6 +76,10 @@ def dunning_run(
         fail("--send cannot be used with --dry-run")
     day = parse_date(as_of)
     space = workspace_for(ledger)
+    if out is None:
+        if space is None:
+            fail("--out is required outside a workspace (a workspace writes to its runs folder)")
+        out = space.runs / f"{day.isoformat()}{'-dry-run' if dry_run else ''}"
     rules = _policy(policy if policy is not None or space is None else space.collections_policy)
     led = load(ledger)
     smtp = None

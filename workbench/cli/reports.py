@@ -15,7 +15,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from .common import LedgerOpt, ledger_path, out_folder, parse_date, workspace_for
+from .common import fail, LedgerOpt, ledger_path, out_folder, parse_date, workspace_for
 from ..reports.registry import REPORTS, Option, ReportSpec
 
 __all__ = ["register"]
@@ -56,7 +56,12 @@ def _command(report: ReportSpec) -> Any:
         ):
             values["journal"] = space.journal
         day = parse_date(values.pop("as_of"))
-        out: Path = out_folder(values.pop("out"))
+        given_out: Path | None = values.pop("out")
+        if given_out is None:
+            if space is None:
+                fail("--out is required outside a workspace (a workspace writes to its reports folder)")
+            given_out = space.reports / day.isoformat()
+        out: Path = out_folder(given_out)
         pdf = bool(values.pop("pdf", False))
         force = bool(values.pop("force", False))
         for option in report.options:
@@ -85,7 +90,15 @@ def _command(report: ReportSpec) -> Any:
         inspect.Parameter(
             "out",
             keyword,
-            annotation=Annotated[Path, typer.Option("--out", help="Folder for the report files.", file_okay=False)],
+            annotation=Annotated[
+                Optional[Path],
+                typer.Option(
+                    "--out",
+                    help="Folder for the report files (default: the workspace's reports/DATE).",
+                    file_okay=False,
+                ),
+            ],
+            default=None,
         ),
     ]
     own = [_option_parameter(o) for o in report.options]
