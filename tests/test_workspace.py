@@ -17,7 +17,8 @@ from workbench.letters.senders import Senders, sender_from
 from workbench.letters.text import LetterError
 from workbench.workspace import WorkspaceError, find_workspace, load_workspace, workspace_of
 
-from .builders import inv, ledger, letterheads, write_workspace
+from .builders import inv, ledger, letterheads, write_ledger, write_workspace
+from workbench.ledger import load_ledger
 
 AS_OF = date(2026, 11, 20)
 
@@ -315,3 +316,33 @@ def test_outputs_default_to_the_workspace_folders(small_demo, tmp_path) -> None:
     for command in (["dunning", "run", "--dry-run"], ["report", "weekly", "--no-pdf"]):
         bare = cli(*command, "--ledger", str(small_demo), "--as-of", "2026-11-20", cwd=tmp_path)
         assert bare.returncode == 2 and "--out is required outside a workspace" in bare.stderr
+
+
+def test_reminders_go_to_the_dunning_contacts_before_the_customer_record(tmp_path) -> None:
+    import polars as pl
+
+    from workbench.collections.dunning import dunning_emails, plan_run
+
+    contacts = pl.DataFrame(
+        {
+            "customer_id": ["C1", "C1", "C1", "C2", "C3"],
+            "name": ["Ann", "Bob", "Cy", "Di", "Ed"],
+            "role": ["billing", "Dunning", "dunning", "accounts_payable", "legal"],
+            "email": ["ann@one.example", "bob@one.example", "cy@one.example", "di@two.example", "ed@three.example"],
+        }
+    )
+    assert dunning_emails(contacts) == {"C1": "bob@one.example; cy@one.example", "C2": "di@two.example"}
+    customers = [
+        {"customer_id": "C1", "name": "One", "country": "FR", "currency": "EUR", "email": "main@one.example"},
+        {"customer_id": "C3", "name": "Three", "country": "FR", "currency": "EUR", "email": "main@three.example"},
+    ]
+    docs = [
+        inv("I1", "2026-09-01", "2026-10-01", "100.00", customer="C1"),
+        inv("I3", "2026-09-01", "2026-10-01", "50.00", customer="C3"),
+    ]
+    folder = write_ledger(tmp_path / "ledger", customers=customers, documents=docs)
+    contacts.filter(pl.col("customer_id") != "C2").write_csv(folder / "contacts.csv")
+    led = load_ledger(folder)
+    assert led.report.rows_quarantined == 0
+    emails = {c.customer_id: c.email for c in plan_run(led, AS_OF, load_policy()).communications}
+    assert emails == {"C1": "bob@one.example; cy@one.example", "C3": "main@three.example"}

@@ -197,7 +197,36 @@ def _customers(ledger: Ledger) -> dict[str, dict[str, Any]]:
         *ADDRESS_COLUMNS,
     ]  # fmt: skip
     frame = ledger.customers.select([c for c in cols if c in ledger.customers.columns])
-    return {row["customer_id"]: row for row in frame.iter_rows(named=True)}
+    customers = {row["customer_id"]: row for row in frame.iter_rows(named=True)}
+    for customer_id, emails in dunning_emails(ledger.contacts).items():
+        if customer_id in customers:
+            customers[customer_id]["email"] = emails
+    return customers
+
+
+DUNNING_ROLES = ("dunning", "accounts_payable", "billing")
+"""Contact roles that receive reminders, in order of preference."""
+
+
+def dunning_emails(contacts: pl.DataFrame) -> dict[str, str]:
+    """Per customer, the e-mail addresses reminders go to, from the ledger's ``contacts`` table.
+
+    The contacts of the first role of :data:`DUNNING_ROLES` a customer has
+    (every contact of that role, joined with ``"; "``); customers without such
+    a contact keep the ``email`` of their customer record.
+    """
+    if contacts.height == 0 or "role" not in contacts.columns or "email" not in contacts.columns:
+        return {}
+    usable = contacts.filter(
+        pl.col("email").is_not_null() & (pl.col("email").str.strip_chars() != "") & pl.col("role").is_not_null()
+    ).with_columns(pl.col("role").str.strip_chars().str.to_lowercase())
+    found: dict[str, str] = {}
+    for role in DUNNING_ROLES:
+        for customer_id, group in usable.filter(pl.col("role") == role).group_by("customer_id", maintain_order=True):
+            key = str(customer_id[0])
+            if key not in found:
+                found[key] = "; ".join(dict.fromkeys(e.strip() for e in group["email"].to_list()))
+    return found
 
 
 ADDRESS_COLUMNS = ("address_line1", "address_line2", "postcode", "city", "region")
