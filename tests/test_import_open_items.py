@@ -412,3 +412,20 @@ def test_negative_styles_are_declared_not_guessed(negative, cells, expected):
 
     assert leading_minus(pl.Series(cells), negative).to_list() == expected
     assert leading_minus(pl.Series(cells), "leading").to_list() == cells
+
+
+def test_a_later_export_updates_the_customers_it_describes_and_lists_the_changes(tmp_path):
+    out = tmp_path / "ledger"
+    import_open_items(ERP / "sap_fbl5n_2025-03-31.txt", load_preset("sap-fbl5n"), out, as_of=AS_OF)
+    later = tmp_path / "fbl5n_moved.txt"
+    later.write_bytes((ERP / "sap_fbl5n_2025-04-30.txt").read_bytes().replace(b"69002\tLyon", b"69003\tLyon"))
+    result = import_open_items(later, load_preset("sap-fbl5n"), out, as_of=date(2025, 4, 30), update=True)
+    assert result.customers_changed == 1
+    customers = {row["customer_id"]: row for row in csv.DictReader((out / "customers.csv").open(encoding="utf-8"))}
+    assert (customers["100023"]["postcode"], customers["100023"]["city"]) == ("69003", "Lyon")
+    assert customers["100017"]["postcode"] == "40212"  # not in the later export's changes: kept
+    assert customers["100023"]["country"] == "FR" and len(customers) == len(set(customers))
+    changes = list(csv.DictReader((out / "customer_changes.csv").open(encoding="utf-8")))
+    assert changes == [{"customer_id": "100023", "column": "postcode", "before": "69002", "after": "69003"}]
+    again = import_open_items(later, load_preset("sap-fbl5n"), out, as_of=date(2025, 4, 30), update=True)
+    assert again.customers_changed == 0

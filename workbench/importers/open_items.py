@@ -51,7 +51,7 @@ CHANGE_COLUMNS = (
     "allocated",
     "note",
 )
-WRITTEN = (*OUTPUT_FILES, "import_changes.csv", "import_changes.json", STATE_FILE)
+WRITTEN = (*OUTPUT_FILES, "import_changes.csv", "import_changes.json", "customer_changes.csv", STATE_FILE)
 CUSTOMER_LIMIT_COLUMNS = ("credit_limit", "credit_limit_currency", "status")
 
 
@@ -74,6 +74,7 @@ class OpenItemsResult:
     issues: list[Issue]
     changes: dict[str, int]
     customers_added: int
+    customers_changed: int
     documents_added: int
     payments_added: int
     allocations_added: int
@@ -88,6 +89,7 @@ class OpenItemsResult:
             "open_imported": {c: str(v) for c, v in sorted(self.open_imported.items())},
             "changes": dict(self.changes),
             "customers_added": self.customers_added,
+            "customers_changed": self.customers_changed,
             "documents_added": self.documents_added,
             "payments_added": self.payments_added,
             "allocations_added": self.allocations_added,
@@ -183,6 +185,7 @@ def import_open_items(
     new_ids = {i.document_id for i in plan.new_items}
     fresh = good.filter(pl.col("document_id").is_in(list(new_ids)))
     customers, conflicts = _new_customers(good, mapping, source.name, existing["customers"])
+    existing["customers"], customer_changes = _customer_updates(good, mapping, source.name, existing["customers"])
     issues = sorted(issues + conflicts, key=lambda i: i.line)
     documents = _documents(fresh.filter(pl.col("doc_type") != "payment"), plan.new_items)
     entities = dict(
@@ -232,6 +235,7 @@ def import_open_items(
         issues=issues,
         changes=counts,
         customers_added=customers.height,
+        customers_changed=customer_changes["customer_id"].n_unique(),
         documents_added=documents.height,
         payments_added=payments.height,
         allocations_added=allocations.height,
@@ -254,6 +258,7 @@ def import_open_items(
     write_csv(_quarantine(frame, reasons, table, mapping.delimiter), out_dir / "quarantine.csv")
     changes = _changes_frame(plan.changes)
     write_csv(changes, out_dir / "import_changes.csv")
+    write_csv(customer_changes, out_dir / "customer_changes.csv")
     write_json({"source": source.name, "as_of": as_of.isoformat()}, out_dir / "import_changes.json", changes, "changes")
     issues_frame = pl.DataFrame(
         [i.as_dict() for i in issues],
@@ -366,6 +371,52 @@ def _new_customers(
     if wanted:
         customers = customers.join(limits.select("customer_id", *wanted), on="customer_id", how="left")
     return customers, conflicts
+
+
+def _customer_updates(
+    good: pl.DataFrame, mapping: Mapping, file: str, existing: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The ledger's customers with what this export now says of them, and one row per value that changed.
+
+    Only attributes the export maps as a column are updated (name, payment
+    terms, credit limit and its currency, status, address and contact
+    columns): a default of the mapping never replaces a value. Country,
+    billing currency and entity are a customer's identity and stay as first
+    imported. An empty cell leaves the value as it was.
+    """
+    empty = pl.DataFrame(schema=dict.fromkeys(("customer_id", "column", "before", "after"), pl.String))
+    known = good.filter(pl.col("customer_id").is_in(existing["customer_id"].implode()))
+    if known.height == 0:
+        return existing, empty
+    latest, _ = _new_customers(known, mapping, file, existing.clear())
+    source = {"name": "customer_name", "credit_limit_currency": "credit_limit"}
+    columns = [
+        c
+        for c in latest.columns
+        if c not in ("customer_id", "country", "currency", "entity") and source.get(c, c) in mapping.columns
+    ]
+    if not columns:
+        return existing, empty
+    latest = latest.select("customer_id", *[pl.col(c).cast(pl.String) for c in columns])
+    updated = existing.with_columns([pl.lit(None, pl.String).alias(c) for c in columns if c not in existing.columns])
+    joined = updated.join(latest, on="customer_id", how="left", suffix="__new")
+    rows = []
+    for column in columns:
+        new = pl.col(f"{column}__new")
+        changed = joined.filter(new.is_not_null() & (new != "") & (new != pl.col(column).fill_null("")))
+        for customer_id, before, after in changed.select("customer_id", column, f"{column}__new").iter_rows():
+            rows.append((customer_id, column, before or "", after))
+    merged = joined.with_columns(
+        [
+            pl.when(pl.col(f"{c}__new").is_not_null() & (pl.col(f"{c}__new") != ""))
+            .then(pl.col(f"{c}__new"))
+            .otherwise(pl.col(c))
+            .alias(c)
+            for c in columns
+        ]
+    ).select(updated.columns)
+    changes = pl.DataFrame(rows, schema=empty.schema, orient="row") if rows else empty
+    return merged, changes.sort("customer_id", "column")
 
 
 def _documents(rows: pl.DataFrame, items: list[Item]) -> pl.DataFrame:
