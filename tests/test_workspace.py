@@ -346,3 +346,19 @@ def test_reminders_go_to_the_dunning_contacts_before_the_customer_record(tmp_pat
     assert led.report.rows_quarantined == 0
     emails = {c.customer_id: c.email for c in plan_run(led, AS_OF, load_policy()).communications}
     assert emails == {"C1": "bob@one.example; cy@one.example", "C3": "main@three.example"}
+
+
+def test_reports_read_a_workspace_ledger_through_its_cache(small_demo, tmp_path) -> None:
+    import shutil
+
+    from workbench.reports.sources import open_ledger
+
+    shutil.copytree(small_demo, tmp_path / "ws" / "ledger")
+    write_workspace(tmp_path / "ws")
+    cache = tmp_path / "ws" / ".workbench" / "cache"
+    first = open_ledger(tmp_path / "ws" / "ledger")
+    assert [p.name.startswith("ledger-") for p in cache.iterdir()] == [True]
+    again = open_ledger(tmp_path / "ws" / "ledger")
+    assert again.documents.equals(first.documents) and again.report.rows_quarantined == first.report.rows_quarantined
+    open_ledger(small_demo)  # a bare folder: no workspace, no cache beside it
+    assert not (small_demo.parent / ".workbench").exists()

@@ -68,8 +68,16 @@ def resolve_ledger(path: str | Path | None) -> Path:
 
 
 def open_ledger(path: str | Path | None, reporting_currency: str | None = None) -> Ledger:
-    """Load the ledger of a report, refusing a reporting currency its FX table cannot give."""
-    ledger = load_ledger(resolve_ledger(path))
+    """Load the ledger of a report, refusing a reporting currency its FX table cannot give.
+
+    A ledger that is its workspace's is read through the workspace's cache
+    (``paths.cache``), as the commands read it.
+    """
+    from ..workspace import workspace_of
+
+    folder = resolve_ledger(path)
+    space = workspace_of(folder)
+    ledger = load_ledger(folder, cache_dir=None if space is None else space.cache)
     if reporting_currency and reporting_currency != ledger.reporting_currency:
         raise ValueError(
             f"this ledger reports in {ledger.reporting_currency}; its FX table has no rates into "
