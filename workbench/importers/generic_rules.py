@@ -212,22 +212,13 @@ def cross_row_rules(frame: pl.DataFrame, mapping: Mapping) -> tuple[pl.DataFrame
     """Rules that depend on which other rows passed: a customer needs a country,
     and a settled invoice's payment id must not be an existing document id."""
     good = ~pl.col("_quarantined")
-    has_country = (good & (pl.col("country") != "")).any().over("customer_id")
     payment_id = pl.lit(PAYMENT_ID_PREFIX) + pl.col("document_id")
     good_ids = pl.col("document_id").filter(good).implode()
     hint = "" if "country" in mapping.defaults else " and [defaults] has no country"
     return _find(
         frame,
         [
-            pl.when(good & ~has_country).then(
-                pl.concat_str(
-                    [
-                        pl.lit(f"{label(mapping, 'country')}: empty on every imported row of customer '"),
-                        pl.col("customer_id"),
-                        pl.lit(f"'{hint}"),
-                    ]
-                )
-            ),
+            missing_country_reason(mapping, hint),
             pl.when(good & pl.col("settled_date").is_not_null() & payment_id.is_in(good_ids)).then(
                 pl.concat_str(
                     [
@@ -252,5 +243,20 @@ def duplicate_id_reason(label: str) -> pl.Expr:
     return pl.when(candidates & (pl.col("_line") != first_line)).then(
         pl.concat_str(
             [pl.lit(f"{label}: '"), pl.col("document_id"), pl.lit("' duplicates line "), first_line.cast(pl.String)]
+        )
+    )
+
+
+def missing_country_reason(mapping: Mapping, hint: str = "") -> pl.Expr:
+    """A customer none of whose imported rows (those not quarantined) gives a country; ``hint`` ends the reason."""
+    good = ~pl.col("_quarantined")
+    has_country = (good & (pl.col("country") != "")).any().over("customer_id")
+    return pl.when(good & ~has_country).then(
+        pl.concat_str(
+            [
+                pl.lit(f"{label(mapping, 'country')}: empty on every imported row of customer '"),
+                pl.col("customer_id"),
+                pl.lit(f"'{hint}"),
+            ]
         )
     )

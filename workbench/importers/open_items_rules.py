@@ -28,6 +28,7 @@ from workbench.importers.generic_rules import (
     _text_column,
     _why,
     duplicate_id_reason,
+    missing_country_reason,
     label,
 )
 from workbench.importers.parse_text import leading_minus, parse_amounts, parse_dates
@@ -227,20 +228,8 @@ def validate_open_items(
 
 def customer_rules(frame: pl.DataFrame, mapping: Mapping) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Rules that depend on other rows: every imported customer needs a country somewhere."""
-    good = ~pl.col("_quarantined")
-    has_country = (good & (pl.col("country") != "")).any().over("customer_id")
     return _find(
         frame,
-        [
-            pl.when(good & ~has_country).then(
-                pl.concat_str(
-                    [
-                        pl.lit(f"{label(mapping, 'country')}: empty on every imported row of customer '"),
-                        pl.col("customer_id"),
-                        pl.lit("'"),
-                    ]
-                )
-            )
-        ],
+        [missing_country_reason(mapping)],
         stage=1,
     )
